@@ -648,6 +648,14 @@ def verify_organizations(rows: list[dict[str, str]]) -> None:
 # --------------------------------------------------------------------------------------
 
 
+def title_key(title: str) -> str:
+    """Names compared without regard to Unicode form, width and spacing.
+
+    The newsletter file names are in NFD (macOS) and titles mix \u3000 and ' '.
+    """
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", title)).strip()
+
+
 @dataclass(frozen=True)
 class Sources:
     """The three text corpora the derived questions come from."""
@@ -669,7 +677,7 @@ class Sources:
             law["url"]: law["title"] for law in read_json(source / "lawqa-jp" / "law_list.json")
         }
         bulletin = {
-            (r["source_file"], r["記事タイトル"]): r
+            (title_key(r["source_file"]), title_key(r["記事タイトル"])): r
             for r in read_csv(source / "municipal-bulletin" / "articles.csv")
         }
         return cls(pubcom, lawqa, law_titles, bulletin)
@@ -681,6 +689,15 @@ def tidy_pdf_text(text: str) -> str:
     "2018 年 3 月" -> "2018年3月", "P２  L22" -> "P２ L22"; line breaks are kept.
     """
     cjk = r"[\u3000-\u30ff\u4e00-\u9fff\uff01-\uff5e]"
+    # Keep URLs apart from the following text ("…index.html いただいた").
+    text = re.sub(r"(https?://[\x21-\x7e]+)\s*", r"\1 ", text)
+    urls: list[str] = []
+
+    def hold(m: re.Match) -> str:
+        urls.append(m.group(0))
+        return f"\x00{len(urls) - 1}\x00"
+
+    text = re.sub(r"https?://[\x21-\x7e]+", hold, text)
     lines = []
     for line in text.replace("\r\n", "\n").split("\n"):
         line = re.sub(r"[ \t]+", " ", line).strip()
@@ -688,6 +705,10 @@ def tidy_pdf_text(text: str) -> str:
         line = re.sub(rf"(?<=[\w）)」』]) (?={cjk})", "", line)
         lines.append(line)
     text = "\n".join(lines)
+    # Re-join words that the PDF broke across lines ("機能\nを踏まえ", "エネル\nギー").
+    text = re.sub(r"(?<=[^\s。．.、，,」』）)：:])\n(?=[ぁ-ゖ])", "", text)
+    text = re.sub(r"(?<=[ァ-ヺー])\n(?=[ァ-ヺー])", "", text)
+    text = re.sub(r"\x00(\d+)\x00", lambda m: f"<{urls[int(m.group(1))]}>", text)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
@@ -713,33 +734,45 @@ def derive_pubcom(item: dict, sources: Sources) -> dict:
     return {
         "title": item["title"],
         "body": body,
-        "answer": answer,
+        "answers": single_answer(item, answer),
         "source": f"pubcom-env-basic-plan:{item['plan']}:{item['id']}",
     }
 
 
+def single_answer(item: dict, body: str) -> list[dict]:
+    """The one answer of a pubcom/lawqa item, or none if the plan leaves it open."""
+    if not item.get("answerer"):
+        return []
+    return [{"author": item["answerer"], "body": body, "accepted": bool(item.get("accept"))}]
+
+
 def statute_markdown(context: str) -> str:
-    """The lawqa コンテキスト (## law / ### 条 / #### 項 / ##### 号) as cited quotes."""
+    """The lawqa コンテキスト (## law / ### 条 / #### 項 / ##### 号) as cited quotes.
+
+    Each run of text under the same heading becomes one block quote, headed by its
+    citation in bold ("**借地借家法 第36条第1項**").
+    """
     out: list[str] = []
-    law = article = paragraph = item = ""
+    law = ""
+    parts: list[str] = []  # 条, 項, 号 ... below the law heading
+    shown = None
     for line in context.splitlines():
-        m = re.match(r"^(#{2,5})\s*(.+)$", line)
+        m = re.match(r"^(#{2,6})\s*(.+)$", line)
         if m:
-            level, label = len(m.group(1)), m.group(2).strip()
+            level, heading = len(m.group(1)), m.group(2).strip()
             if level == 2:
-                law, article, paragraph, item = label, "", "", ""
-            elif level == 3:
-                article, paragraph, item = label, "", ""
-            elif level == 4:
-                paragraph, item = label, ""
+                law, parts = heading, []
             else:
-                item = label
+                parts = parts[: level - 3] + [""] * max(0, level - 3 - len(parts)) + [heading]
             continue
         if not line.strip():
             continue
-        out.append(f"**{law} {article}{paragraph}{item}**".replace(" **", "**"))
+        label = " ".join([law, *[p for p in parts if p]]).strip()
+        label = re.sub(r"(?<=[条項号]) (?=第)", "", label)
+        if label != shown:
+            out += ["", f"**{label}**", ""] if out else [f"**{label}**", ""]
+            shown = label
         out.append(f"> {line.strip()}")
-        out.append("")
     return "\n".join(out).strip()
 
 
@@ -783,7 +816,7 @@ def derive_lawqa(item: dict, sources: Sources) -> dict:
     return {
         "title": item["title"],
         "body": body,
-        "answer": answer,
+        "answers": single_answer(item, answer),
         "source": f"lawqa-jp:{item['file']}",
     }
 
@@ -807,34 +840,60 @@ def clean_bulletin_text(text: str) -> str | None:
     """
     text = text.replace("\r\n", "\n")
     text = re.sub(r"(?<=[かのねよなぜ])\?(?=$|[」』)\s）])", "？", text, flags=re.MULTILINE)
-    text = re.sub(
-        r"(?<=[0-9０-９時分半日月年歳円)）旬頃])\?(?=[0-9０-９(（令翌同午正小中高本]|$)", "～", text, flags=re.MULTILINE
-    )
+    text = re.sub(r"(?<=[0-9０-９時分半日月年歳円代末)）旬頃])\?", "～", text)
     if "?" in text:
         return None
     return text.strip()
 
 
+BULLETIN_LEADS = [
+    "{city}です。{issue}で、次のとおり市民向けに案内しました。",
+    "{city}の例です。{issue}に載せた記事を引用します。",
+    "うち（{city}）では、{issue}でこう周知しました。",
+]
+BULLETIN_OUTROS = [
+    "記事は市民向けなので、内部の運用や細かい要件は記事末尾の担当課に確認してください。",
+    "制度の細かい要件は、記事末尾の担当課が詳しいです。必要なら担当をおつなぎします。",
+    "参考になれば。反響や問い合わせの傾向など、分かる範囲でお答えします。",
+]
+
+
+def bulletin_answer(spec: dict, sources: Sources) -> tuple[str, datetime]:
+    """An answer quoting one or more articles of the answerer's city newsletter."""
+    city = CITY_OF_FILE[spec["source_file"][:6]]
+    parts, issue, published = [], "", datetime.min
+    for title in spec["articles"]:
+        row = sources.bulletin[(title_key(spec["source_file"]), title_key(title))]
+        text = clean_bulletin_text(row["記事本文"])
+        if text is None:
+            raise DataError(f"bulletin article has an unrepairable '?': {title}")
+        text = re.sub(r"<img[^>]*>", "（画像は紙面を参照）", text)
+        quoted = "\n".join(f"> {line}" if line.strip() else ">" for line in text.splitlines())
+        parts.append(f"**{row['記事タイトル'].strip()}**\n\n{quoted}")
+        issue = row["発行号タイトル"].strip()
+        published = max(published, parse_article_date(row["公開年月"]))
+    rng = random.Random(f"bulletin:{spec['answerer']}:{spec['articles'][0]}")
+    lead = spec.get("lead") or rng.choice(BULLETIN_LEADS).format(city=city, issue=issue)
+    outro = spec.get("outro") or rng.choice(BULLETIN_OUTROS)
+    credit = f"（出典：{city}「{issue}」、Municipal-Bulletin（CC BY 4.0）より引用）"
+    body = f"{lead}\n\n" + "\n\n".join(parts) + f"\n\n{outro}\n\n{credit}"
+    return body, published
+
+
 def derive_bulletin(item: dict, sources: Sources) -> dict:
-    row = sources.bulletin[(item["source_file"], item["article"])]
-    text = clean_bulletin_text(row["記事本文"])
-    if text is None:
-        raise DataError(f"bulletin article has unrepairable '?': {item['article']}")
-    city = CITY_OF_FILE[item["source_file"][:6]]
-    issue = row["発行号タイトル"].strip()
-    quoted = "\n".join(f"> {line}" if line.strip() else ">" for line in text.splitlines())
-    lead = item.get("lead") or f"{city}です。{issue}で、次のとおり市民向けに案内しました。"
-    outro = item.get("outro") or "記事は市民向けなので、内部の運用や細かい要件は記事末尾の担当課に確認してください。"
-    answer = (
-        f"{lead}\n\n**{row['記事タイトル'].strip()}**\n\n{quoted}\n\n{outro}\n\n"
-        f"（出典：{city}「{issue}」 CC BY 4.0）"
-    )
+    answers, published = [], datetime.min
+    for spec in item["answers"]:
+        body, when = bulletin_answer(spec, sources)
+        published = max(published, when)
+        answers.append({"author": spec["answerer"], "body": body, "accepted": spec["accept"]})
+    first = item["answers"][0]
     return {
         "title": item["title"],
         "body": item["body"],
-        "answer": answer,
-        "source": f"municipal-bulletin:{item['source_file'].removesuffix('.csv')}:{item['article']}",
-        "article_date": row["公開年月"],
+        "answers": answers,
+        "source": "municipal-bulletin:"
+        f"{first['source_file'].removesuffix('.csv')}:{first['articles'][0]}",
+        "published": published,
     }
 
 
@@ -936,21 +995,27 @@ GENERIC_COMMENTS = {
 
 
 def build_derived(plan: dict, sources: Sources) -> list[dict]:
-    """Turn derived_plan.json into questions (without votes and views yet)."""
+    """Turn derived_plan.json into questions (without votes and views yet).
+
+    Dates: a month given in the plan (a random weekday office hour in it), or for
+    newsletter items 3-45 days after the article; answers follow within 3 hours to
+    9 days, the asker sometimes thanks the answerer in a comment.
+    """
+    derivers = {"pubcom": derive_pubcom, "lawqa": derive_lawqa, "bulletin": derive_bulletin}
     questions = []
-    for kind, deriver in (("pubcom", derive_pubcom), ("lawqa", derive_lawqa), ("bulletin", derive_bulletin)):
+    for kind, deriver in derivers.items():
         for item in plan[kind]:
             derived = deriver(item, sources)
             rng = random.Random(f"dates:{item['key']}")
             if "created" in item:
                 created = parse_time(item["created"])
-            elif kind == "bulletin":
-                published = parse_article_date(derived["article_date"])
-                created = office_time(rng, published + timedelta(days=rng.randint(3, 45)))
-            else:
+            elif "month" in item:
                 start = datetime.strptime(item["month"], "%Y-%m")
                 created = office_time(rng, random_day(rng, start, start + timedelta(days=27)))
-            created = min(created, SEED_END - timedelta(days=3))
+            else:
+                published = derived["published"]
+                created = office_time(rng, published + timedelta(days=rng.randint(3, 45)))
+            created = min(created, SEED_END - timedelta(days=10))
             question = {
                 "key": item["key"],
                 "title": derived["title"],
@@ -962,22 +1027,23 @@ def build_derived(plan: dict, sources: Sources) -> list[dict]:
                 "answers": [],
                 "source": derived["source"],
             }
-            if item.get("answerer"):
-                answered = later(rng, created, 3, 24 * 9)
+            answered = created
+            for n, spec in enumerate(derived["answers"], start=1):
+                answered = later(rng, answered, 3, 24 * 9)
                 answer = {
-                    "key": f"{item['key']}-a1",
-                    "author": item["answerer"],
-                    "body": derived["answer"],
+                    "key": f"{item['key']}-a{n}",
+                    "author": spec["author"],
+                    "body": spec["body"],
                     "created": fmt(answered),
-                    "accepted": bool(item.get("accept", kind == "pubcom")),
+                    "accepted": spec["accepted"],
                     "comments": [],
                 }
-                pool = GENERIC_COMMENTS.get(kind, GENERIC_COMMENTS["thanks"])
+                pool = GENERIC_COMMENTS.get(kind, []) + GENERIC_COMMENTS["thanks"]
                 if rng.random() < 0.35:
                     answer["comments"].append(
                         {
                             "author": item["asker"],
-                            "body": rng.choice(pool + GENERIC_COMMENTS["thanks"]),
+                            "body": rng.choice(pool),
                             "created": fmt(later(rng, answered, 0.5, 48)),
                         }
                     )
@@ -1095,8 +1161,6 @@ def validate_seed(
             errors.append(f"{where}: created {q['created']} outside the seed window")
         if sum(1 for a in q["answers"] if a["accepted"]) > 1:
             errors.append(f"{where}: more than one accepted answer")
-        if q["author"] == "demo" and q["answers"] and any(a["author"] == "demo" for a in q["answers"]):
-            errors.append(f"{where}: demo answers its own question")
         if has_tag_at(q["author"], q["tags"], created, current_only=False):
             fit_q += 1
         posts = [(q, created)]
