@@ -947,8 +947,8 @@ def fill_votes(question: dict, voters: list[str]) -> None:
     rng = random.Random(f"votes:{question['key']}")
     accepted = any(a.get("accepted") for a in question.get("answers", []))
     if "votes" not in question:
-        up = min(15, max(0, int(rng.triangular(0, 9, 2)) + (2 if accepted else 0)))
-        down = 1 if rng.random() < 0.08 else 0
+        up = min(15, int(rng.expovariate(1 / 3.2)) + (1 if accepted else 0))
+        down = 1 if up and rng.random() < 0.08 else 0  # scores stay at 0 or above
         question["votes"] = {
             "up": pick_voters(rng, voters, {question["author"]}, up),
             "down": [],
@@ -960,14 +960,16 @@ def fill_votes(question: dict, voters: list[str]) -> None:
     for answer in question.get("answers", []):
         if "votes" in answer:
             continue
-        base = rng.triangular(0, 8, 2) + (4 if answer.get("accepted") else 0)
-        up = min(15, int(base))
+        if answer.get("accepted"):
+            up = min(15, 2 + int(rng.expovariate(1 / 4)))
+        else:
+            up = min(15, int(rng.expovariate(1 / 2.5)))
         answer["votes"] = {"up": pick_voters(rng, voters, {answer["author"]}, up), "down": []}
     if "views" not in question:
         score = len(question["votes"]["up"]) - len(question["votes"]["down"])
         age_days = (SEED_END - parse_time(question["created"])).days
-        views = int(30 + score * 25 + age_days * rng.uniform(0.2, 1.2) + rng.randint(0, 60))
-        question["views"] = views + 40 * len(question.get("answers", []))
+        views = int(15 + score * 12 + age_days * rng.uniform(0.1, 0.8) + rng.randint(0, 40))
+        question["views"] = views + 25 * len(question.get("answers", []))
 
 
 # --------------------------------------------------------------------------------------
