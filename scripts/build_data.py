@@ -302,147 +302,107 @@ def normalize_ministry(value: str) -> str:
     return value
 
 
-# Regional offices (地方支分部局): (parent, areas, suffix, suffix reading).  An office
-# is included when "<area><suffix>" occurs as a `bureau` or `bureau_alias` of the
-# 地方支分部局/地方機関 rows of jp-gov-orgs; the explicit area lists keep out the
-# generic and garbled rows (都道府県労働局, 地方整備局８, 関東防衛局 ...).
+# Regional offices (地方支分部局): (parent, areas, suffix, suffix reading).  An office is
+# included when "<area><suffix>" occurs as a `bureau` or `bureau_alias` of the
+# 地方支分部局/地方機関 rows of jp-gov-orgs; the explicit, space-separated area lists keep
+# out the generic and garbled rows (都道府県労働局, 地方整備局８, 関東防衛局 ...).
+# "PREFECTURES" stands for the 47 prefecture names without 都府県.
 PREFECTURE_AREAS = "PREFECTURES"
-REGIONAL_FAMILIES: list[tuple[str, list[str] | str, str, str]] = [
-    ("内閣府", ["沖縄"], "総合事務局", "そうごうじむきょく"),
-    ("警察庁", ["東北", "関東", "中部", "近畿", "中国四国", "九州"], "管区警察局", "かんくけいさつきょく"),
-    ("復興庁", ["岩手", "宮城", "福島"], "復興局", "ふっこうきょく"),
+# fmt: off
+REGIONAL_FAMILIES: list[tuple[str, str, str, str]] = [
+    ("内閣府", "沖縄", "総合事務局", "そうごうじむきょく"),
+    ("警察庁", "東北 関東 中部 近畿 中国四国 九州", "管区警察局", "かんくけいさつきょく"),
+    ("復興庁", "岩手 宮城 福島", "復興局", "ふっこうきょく"),
     (
         "総務省",
-        ["北海道", "東北", "関東", "中部", "近畿", "中国四国", "九州"],
+        "北海道 東北 関東 中部 近畿 中国四国 九州",
         "管区行政評価局",
         "かんくぎょうせいひょうかきょく",
     ),
-    ("総務省", ["沖縄"], "行政評価事務所", "ぎょうせいひょうかじむしょ"),
+    ("総務省", "沖縄", "行政評価事務所", "ぎょうせいひょうかじむしょ"),
     (
         "総務省",
-        ["北海道", "東北", "関東", "信越", "北陸", "東海", "近畿", "中国", "四国", "九州"],
+        "北海道 東北 関東 信越 北陸 東海 近畿 中国 四国 九州",
         "総合通信局",
         "そうごうつうしんきょく",
     ),
-    ("総務省", ["沖縄"], "総合通信事務所", "そうごうつうしんじむしょ"),
+    ("総務省", "沖縄", "総合通信事務所", "そうごうつうしんじむしょ"),
+    ("法務省", "札幌 仙台 東京 名古屋 大阪 広島 高松 福岡", "法務局", "ほうむきょく"),
     (
         "法務省",
-        ["札幌", "仙台", "東京", "名古屋", "大阪", "広島", "高松", "福岡"],
-        "法務局",
-        "ほうむきょく",
-    ),
-    (
-        "法務省",
-        [
-            "函館", "旭川", "釧路", "青森", "盛岡", "秋田", "山形", "福島", "水戸", "宇都宮",
-            "前橋", "さいたま", "千葉", "横浜", "新潟", "甲府", "長野", "静岡", "富山", "金沢",
-            "福井", "岐阜", "津", "大津", "京都", "神戸", "奈良", "和歌山", "鳥取", "松江",
-            "岡山", "山口", "徳島", "松山", "高知", "佐賀", "長崎", "熊本", "大分", "宮崎",
-            "鹿児島", "那覇",
-        ],
+        "函館 旭川 釧路 青森 盛岡 秋田 山形 福島 水戸 宇都宮 前橋 "
+        "さいたま 千葉 横浜 新潟 甲府 長野 静岡 富山 金沢 福井 岐阜 津 "
+        "大津 京都 神戸 奈良 和歌山 鳥取 松江 岡山 山口 徳島 松山 高知 "
+        "佐賀 長崎 熊本 大分 宮崎 鹿児島 那覇",
         "地方法務局",
         "ちほうほうむきょく",
     ),
     (
         "出入国在留管理庁",
-        ["札幌", "仙台", "東京", "名古屋", "大阪", "広島", "高松", "福岡"],
+        "札幌 仙台 東京 名古屋 大阪 広島 高松 福岡",
         "出入国在留管理局",
         "しゅつにゅうこくざいりゅうかんりきょく",
     ),
     (
         "公安調査庁",
-        ["北海道", "東北", "関東", "中部", "近畿", "中国", "四国", "九州"],
+        "北海道 東北 関東 中部 近畿 中国 四国 九州",
         "公安調査局",
         "こうあんちょうさきょく",
     ),
-    (
-        "財務省",
-        ["北海道", "東北", "関東", "北陸", "東海", "近畿", "中国", "四国", "九州"],
-        "財務局",
-        "ざいむきょく",
-    ),
+    ("財務省", "北海道 東北 関東 北陸 東海 近畿 中国 四国 九州", "財務局", "ざいむきょく"),
     (
         "国税庁",
-        ["札幌", "仙台", "関東信越", "東京", "金沢", "名古屋", "大阪", "広島", "高松", "福岡", "熊本"],
+        "札幌 仙台 関東信越 東京 金沢 名古屋 大阪 広島 高松 福岡 熊本",
         "国税局",
         "こくぜいきょく",
     ),
-    ("国税庁", ["沖縄"], "国税事務所", "こくぜいじむしょ"),
+    ("国税庁", "沖縄", "国税事務所", "こくぜいじむしょ"),
     ("厚生労働省", PREFECTURE_AREAS, "労働局", "ろうどうきょく"),
-    (
-        "厚生労働省",
-        ["北海道", "東北", "関東信越", "東海北陸", "近畿", "中国四国", "九州"],
-        "厚生局",
-        "こうせいきょく",
-    ),
-    ("厚生労働省", ["四国"], "厚生支局", "こうせいしきょく"),
-    (
-        "農林水産省",
-        ["東北", "関東", "北陸", "東海", "近畿", "中国四国", "九州"],
-        "農政局",
-        "のうせいきょく",
-    ),
-    ("農林水産省", ["北海道"], "農政事務所", "のうせいじむしょ"),
-    (
-        "林野庁",
-        ["北海道", "東北", "関東", "中部", "近畿中国", "四国", "九州"],
-        "森林管理局",
-        "しんりんかんりきょく",
-    ),
+    ("厚生労働省", "北海道 東北 関東信越 東海北陸 近畿 中国四国 九州", "厚生局", "こうせいきょく"),
+    ("厚生労働省", "四国", "厚生支局", "こうせいしきょく"),
+    ("農林水産省", "東北 関東 北陸 東海 近畿 中国四国 九州", "農政局", "のうせいきょく"),
+    ("農林水産省", "北海道", "農政事務所", "のうせいじむしょ"),
+    ("林野庁", "北海道 東北 関東 中部 近畿中国 四国 九州", "森林管理局", "しんりんかんりきょく"),
     (
         "水産庁",
-        ["北海道", "仙台", "新潟", "境港", "瀬戸内海", "九州"],
+        "北海道 仙台 新潟 境港 瀬戸内海 九州",
         "漁業調整事務所",
         "ぎょぎょうちょうせいじむしょ",
     ),
     (
         "経済産業省",
-        ["北海道", "東北", "関東", "中部", "近畿", "中国", "四国", "九州"],
+        "北海道 東北 関東 中部 近畿 中国 四国 九州",
         "経済産業局",
         "けいざいさんぎょうきょく",
     ),
     (
         "経済産業省",
-        ["北海道", "関東東北", "中部近畿", "中国四国", "九州"],
+        "北海道 関東東北 中部近畿 中国四国 九州",
         "産業保安監督部",
         "さんぎょうほあんかんとくぶ",
     ),
-    ("経済産業省", ["那覇"], "産業保安監督事務所", "さんぎょうほあんかんとくじむしょ"),
-    (
-        "国土交通省",
-        ["東北", "関東", "北陸", "中部", "近畿", "中国", "四国", "九州"],
-        "地方整備局",
-        "ちほうせいびきょく",
-    ),
-    ("国土交通省", ["北海道"], "開発局", "かいはつきょく"),
-    (
-        "国土交通省",
-        ["北海道", "東北", "関東", "北陸信越", "中部", "近畿", "中国", "四国", "九州"],
-        "運輸局",
-        "うんゆきょく",
-    ),
-    ("国土交通省", ["東京", "大阪"], "航空局", "こうくうきょく"),
-    ("気象庁", ["札幌", "仙台", "東京", "大阪", "福岡"], "管区気象台", "かんくきしょうだい"),
-    ("気象庁", ["沖縄"], "気象台", "きしょうだい"),
+    ("経済産業省", "那覇", "産業保安監督事務所", "さんぎょうほあんかんとくじむしょ"),
+    ("国土交通省", "東北 関東 北陸 中部 近畿 中国 四国 九州", "地方整備局", "ちほうせいびきょく"),
+    ("国土交通省", "北海道", "開発局", "かいはつきょく"),
+    ("国土交通省", "北海道 東北 関東 北陸信越 中部 近畿 中国 四国 九州", "運輸局", "うんゆきょく"),
+    ("国土交通省", "東京 大阪", "航空局", "こうくうきょく"),
+    ("気象庁", "札幌 仙台 東京 大阪 福岡", "管区気象台", "かんくきしょうだい"),
+    ("気象庁", "沖縄", "気象台", "きしょうだい"),
     (
         "海上保安庁",
-        ["第一", "第二", "第三", "第四", "第五", "第六", "第七", "第八", "第九", "第十", "第十一"],
+        "第一 第二 第三 第四 第五 第六 第七 第八 第九 第十 第十一",
         "管区海上保安本部",
         "かんくかいじょうほあんほんぶ",
     ),
     (
         "環境省",
-        ["北海道", "東北", "福島", "関東", "中部", "近畿", "中国四国", "九州"],
+        "北海道 東北 福島 関東 中部 近畿 中国四国 九州",
         "地方環境事務所",
         "ちほうかんきょうじむしょ",
     ),
-    (
-        "防衛省",
-        ["北海道", "東北", "北関東", "南関東", "近畿中部", "中国四国", "九州", "沖縄"],
-        "防衛局",
-        "ぼうえいきょく",
-    ),
+    ("防衛省", "北海道 東北 北関東 南関東 近畿中部 中国四国 九州 沖縄", "防衛局", "ぼうえいきょく"),
 ]
+# fmt: on
 
 # Readings of the area names that are not municipality or prefecture names.
 AREA_KANA = {
@@ -487,7 +447,9 @@ def place_readings(local: list[dict[str, str]]) -> dict[str, str]:
     for r in local:
         if r["kind"] == "prefecture":
             short = re.sub(r"[都府県]$", "", r["name"])
-            readings[short] = re.sub(r"(と|ふ|けん)$", "", r["kana"]) if short != r["name"] else r["kana"]
+            readings[short] = (
+                re.sub(r"(と|ふ|けん)$", "", r["kana"]) if short != r["name"] else r["kana"]
+            )
     # Cities last, so that e.g. 福島 stays the prefecture reading (the same here anyway).
     for r in local:
         if r["kind"] in ("city", "designated_city") and r["name"].endswith("市"):
@@ -529,11 +491,13 @@ def load_national_bodies(source: Path, local: list[dict[str, str]]) -> list[dict
         if r["category"] in ("地方支分部局", "地方機関"):
             regional_names.update(v.strip() for v in (r["bureau"], r["bureau_alias"]) if v.strip())
     readings = place_readings(local)
-    prefecture_areas = [re.sub(r"[都府県]$", "", r["name"]) for r in local if r["kind"] == "prefecture"]
+    prefecture_areas = [
+        re.sub(r"[都府県]$", "", r["name"]) for r in local if r["kind"] == "prefecture"
+    ]
     for parent, areas, suffix, suffix_kana in REGIONAL_FAMILIES:
         if parent not in curated:
             raise DataError(f"regional family {suffix}: unknown parent {parent}")
-        for area in prefecture_areas if areas == PREFECTURE_AREAS else areas:
+        for area in prefecture_areas if areas == PREFECTURE_AREAS else areas.split():
             name = area + suffix
             if name not in regional_names:
                 print(f"  note: {name} not in jp-gov-orgs, left out", file=sys.stderr)
@@ -567,13 +531,18 @@ def assign_national_codes(
     rows = []
 
     def next_code(kind: str) -> str:
+        # The next number after the highest one in use, so that numbers freed by hand
+        # edits are not handed out again; the first free number only once the top is used.
         lo, hi = REGIONAL_RANGE if kind == "regional_office" else CENTRAL_RANGE
         in_range = [u for u in used if lo <= u <= hi]
-        base = max(in_range) + 1 if in_range else lo
-        if base > hi:
+        top = max(in_range, default=lo - 1)
+        free = [n for n in range(top + 1, hi + 1)] or [
+            n for n in range(lo, hi + 1) if n not in used
+        ]
+        if not free:
             raise DataError(f"code range for {kind} is full")
-        used.add(base)
-        return f"{base:05d}" + check_digit(f"{base:05d}")
+        used.add(free[0])
+        return f"{free[0]:05d}" + check_digit(f"{free[0]:05d}")
 
     for b in bodies:  # parents come before their children in `bodies`
         code = old[b["name"]]["code"] if b["name"] in old else next_code(b["kind"])
@@ -727,7 +696,10 @@ def derive_pubcom(item: dict, sources: Sources) -> dict:
     comment = tidy_pdf_text(row["comment"])
     reply = tidy_pdf_text(row["reply"])
     intro = item.get("intro") or f"{plan}について、次の点が気になっています。"
-    outro = item.get("outro") or "国としてはどう整理されているのでしょうか。ご存じの方、教えてください。"
+    outro = (
+        item.get("outro")
+        or "国としてはどう整理されているのでしょうか。ご存じの方、教えてください。"
+    )
     body = f"{intro}\n\n{markdown_paragraphs(comment)}\n\n{outro}"
     n = "五" if str(item["plan"]) == "5" else "六"
     answer = f"{markdown_paragraphs(reply)}\n\n（{PUBCOM_CREDIT.format(n=n)}）"
@@ -777,8 +749,10 @@ def statute_markdown(context: str) -> str:
 
 
 LAWQA_INTROS = {
-    "借地借家法": "普通財産の貸付や公舎・借上げ物件の賃貸借を担当していて、借地借家法の確認が必要になりました。",
-    "薬機法": "薬局・医薬品販売業の許可や立入検査の事務を担当しています。薬機法の解釈で確認させてください。",
+    "借地借家法": "普通財産の貸付や公舎・借上げ物件の賃貸借を担当していて、"
+    "借地借家法の確認が必要になりました。",
+    "薬機法": "薬局・医薬品販売業の許可や立入検査の事務を担当しています。"
+    "薬機法の解釈で確認させてください。",
     "金商法": "金融商品取引法の開示規制について確認させてください。",
 }
 
@@ -807,7 +781,8 @@ def derive_lawqa(item: dict, sources: Sources) -> dict:
         f"{choice_md}"
     )
     links = [
-        f"- [{sources.law_titles.get(url, url)}（e-Gov法令検索）]({url})" for url in sample["references"]
+        f"- [{sources.law_titles.get(url, url)}（e-Gov法令検索）]({url})"
+        for url in sample["references"]
     ]
     answer = (
         f"答えは **{correct}** です。\n\n> {chosen}\n\n根拠条文は次のとおりです。\n\n"
@@ -922,7 +897,9 @@ def office_time(rng: random.Random, day: datetime) -> datetime:
 
 def random_day(rng: random.Random, start: datetime, end: datetime) -> datetime:
     span = (end - start).days
-    return (start + timedelta(days=rng.randint(0, max(span, 0)))).replace(hour=0, minute=0, second=0)
+    return (start + timedelta(days=rng.randint(0, max(span, 0)))).replace(
+        hour=0, minute=0, second=0
+    )
 
 
 def later(rng: random.Random, after: datetime, min_hours: float, max_hours: float) -> datetime:
@@ -1054,6 +1031,10 @@ def build_derived(plan: dict, sources: Sources) -> list[dict]:
     return questions
 
 
+# What a tag name may contain: word characters, 々, ・, ー, + . - (no spaces, no slash).
+TAG_NAME = re.compile(r"^[\w\u3005\u30fb\u30fc+.\-]{1,35}$")
+
+
 def validate_seed(
     tags: list[dict],
     synonyms: list[list[str]],
@@ -1068,19 +1049,21 @@ def validate_seed(
     tag_names = [t["name"] for t in tags]
     for t in tags:
         name = t["name"]
-        if name != unicodedata.normalize("NFKC", name) or re.search(r"\s", name):
-            errors.append(f"tag {name!r}: not NFKC or contains spaces")
+        if name != unicodedata.normalize("NFKC", name) or not TAG_NAME.match(name):
+            errors.append(f"tag {name!r}: not NFKC or has characters a tag name cannot have")
         if t.get("category") not in ("policy", "department", "topic"):
             errors.append(f"tag {name}: bad category")
         if not t.get("description"):
             errors.append(f"tag {name}: no description")
         for s in t.get("synonyms", []):
-            if s != unicodedata.normalize("NFKC", s) or re.search(r"\s", s):
-                errors.append(f"tag {name}: synonym {s!r} not NFKC or has spaces")
+            if s != unicodedata.normalize("NFKC", s) or not TAG_NAME.match(s):
+                errors.append(f"tag {name}: synonym {s!r} not NFKC or has bad characters")
     if len(tag_names) != len(set(tag_names)):
         errors.append("duplicate tag names")
     all_synonyms = [s for t in tags for s in t.get("synonyms", [])]
-    clashes = (set(all_synonyms) & set(tag_names)) | {s for s, n in Counter(all_synonyms).items() if n > 1}
+    clashes = (set(all_synonyms) & set(tag_names)) | {
+        s for s, n in Counter(all_synonyms).items() if n > 1
+    }
     if clashes:
         errors.append(f"tag synonyms that are tag names or repeated: {sorted(clashes)}")
     for group in synonyms:
@@ -1141,8 +1124,19 @@ def validate_seed(
     fit_q = fit_a = n_a = 0
     for q in questions:
         where = q.get("key", "?")
-        for k in ("key", "title", "body", "tags", "author", "created", "views", "votes", "comments",
-                  "answers", "source"):
+        for k in (
+            "key",
+            "title",
+            "body",
+            "tags",
+            "author",
+            "created",
+            "views",
+            "votes",
+            "comments",
+            "answers",
+            "source",
+        ):
             if k not in q:
                 errors.append(f"{where}: missing {k}")
         if errors and errors[-1].startswith(f"{where}: missing"):
@@ -1198,7 +1192,10 @@ def validate_seed(
                 if c_created < last or c_created > SEED_END:
                     errors.append(f"{label}: comments out of order or after the seed window")
                 last = c_created
-        if not (q["source"] == "original" or re.match(r"^(pubcom-env-basic-plan|lawqa-jp|municipal-bulletin):", q["source"])):
+        if not (
+            q["source"] == "original"
+            or re.match(r"^(pubcom-env-basic-plan|lawqa-jp|municipal-bulletin):", q["source"])
+        ):
             errors.append(f"{where}: unknown source {q['source']}")
         if "rs-gyosei-review" in q["source"]:
             errors.append(f"{where}: rs-gyosei-review-2025 must not be used in the seed")
@@ -1229,7 +1226,19 @@ def build_questions(source: Path, users: list[dict]) -> list[dict]:
     questions = originals + derived
     for q in questions:
         fill_votes(q, voters)
-    order = ["key", "title", "body", "tags", "author", "created", "views", "votes", "comments", "answers", "source"]
+    order = [
+        "key",
+        "title",
+        "body",
+        "tags",
+        "author",
+        "created",
+        "views",
+        "votes",
+        "comments",
+        "answers",
+        "source",
+    ]
     answer_order = ["key", "author", "body", "created", "accepted", "votes", "comments"]
     tidy = []
     for q in sorted(questions, key=lambda q: q["key"]):
@@ -1299,15 +1308,22 @@ def main(argv: list[str] | None = None) -> int:
                 path.write_text(text, encoding="utf-8")
 
     kinds = organization_counts(orgs)
-    municipal = sum(kinds[k] for k in ("designated_city", "city", "special_ward", "town", "village"))
+    municipal = sum(
+        kinds[k] for k in ("designated_city", "city", "special_ward", "town", "village")
+    )
     national = sum(kinds[k] for k in ("ministry", "agency", "commission", "regional_office"))
     print(f"organizations: {len(orgs)} rows")
-    print(f"  prefectures {kinds['prefecture']}, municipalities {municipal} "
-          f"(designated cities {kinds['designated_city']}, cities {kinds['city']}, "
-          f"special wards {kinds['special_ward']}, towns {kinds['town']}, villages {kinds['village']}), "
-          f"designated-city wards {kinds['ward']}")
-    print(f"  national bodies {national} (ministries {kinds['ministry']}, agencies {kinds['agency']}, "
-          f"commissions {kinds['commission']}, regional offices {kinds['regional_office']})")
+    print(
+        f"  prefectures {kinds['prefecture']}, municipalities {municipal} "
+        f"(designated cities {kinds['designated_city']}, cities {kinds['city']}, "
+        f"special wards {kinds['special_ward']}, towns {kinds['town']}, "
+        f"villages {kinds['village']}), designated-city wards {kinds['ward']}"
+    )
+    print(
+        f"  national bodies {national} (ministries {kinds['ministry']}, "
+        f"agencies {kinds['agency']}, commissions {kinds['commission']}, "
+        f"regional offices {kinds['regional_office']})"
+    )
     counts = seed_counts(questions)
     print(f"seed: {len(tags)} tags, {len(synonyms)} synonym groups, {len(users)} users")
     print("  " + ", ".join(f"{k} {v}" for k, v in counts.items()))
