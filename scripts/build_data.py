@@ -834,19 +834,25 @@ BULLETIN_OUTROS = [
 
 
 def bulletin_answer(spec: dict, sources: Sources) -> tuple[str, datetime]:
-    """An answer quoting one or more articles of the answerer's city newsletter."""
+    """An answer quoting one or more articles of the answerer's city newsletter.
+
+    `articles` lists titles in `source_file`, or [file, title] pairs for other issues.
+    """
     city = CITY_OF_FILE[spec["source_file"][:6]]
-    parts, issue, published = [], "", datetime.min
-    for title in spec["articles"]:
-        row = sources.bulletin[(title_key(spec["source_file"]), title_key(title))]
+    parts, issues, published = [], [], datetime.min
+    for entry in spec["articles"]:
+        source_file, title = (spec["source_file"], entry) if isinstance(entry, str) else entry
+        row = sources.bulletin[(title_key(source_file), title_key(title))]
         text = clean_bulletin_text(row["記事本文"])
         if text is None:
             raise DataError(f"bulletin article has an unrepairable '?': {title}")
         text = re.sub(r"<img[^>]*>", "（画像は紙面を参照）", text)
         quoted = "\n".join(f"> {line}" if line.strip() else ">" for line in text.splitlines())
         parts.append(f"**{row['記事タイトル'].strip()}**\n\n{quoted}")
-        issue = row["発行号タイトル"].strip()
+        if row["発行号タイトル"].strip() not in issues:
+            issues.append(row["発行号タイトル"].strip())
         published = max(published, parse_article_date(row["公開年月"]))
+    issue = "、".join(issues)
     rng = random.Random(f"bulletin:{spec['answerer']}:{spec['articles'][0]}")
     lead = spec.get("lead") or rng.choice(BULLETIN_LEADS).format(city=city, issue=issue)
     outro = spec.get("outro") or rng.choice(BULLETIN_OUTROS)
