@@ -82,11 +82,6 @@ def check_digit(base5: str) -> str:
     return str((11 - total % 11) % 10)
 
 
-def katakana_to_hiragana(text: str) -> str:
-    """Convert (full-width) katakana to hiragana; other characters are kept."""
-    return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in text)
-
-
 def read_csv(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8-sig", newline="") as f:
         return list(csv.DictReader(f))
@@ -1041,6 +1036,160 @@ def build_derived(plan: dict, sources: Sources) -> list[dict]:
 TAG_NAME = re.compile(r"^[\w\u3005\u30fb\u30fc+.\-]{1,35}$")
 
 
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+QUESTION_FIELDS = ("key", "title", "body", "tags", "author", "created", "views", "votes")
+SOURCE_PREFIX = re.compile(r"^(pubcom-env-basic-plan|lawqa-jp|municipal-bulletin):")
+
+
+def validate_tags(tags: list[dict], synonyms: list[list[str]]) -> list[str]:
+    """Tag names as people type them (NFKC, no spaces), unique names and synonyms."""
+    errors = []
+    names = [t["name"] for t in tags]
+    for t in tags:
+        for word in [t["name"], *t.get("synonyms", [])]:
+            if word != unicodedata.normalize("NFKC", word) or not TAG_NAME.match(word):
+                errors.append(f"tag {t['name']}: {word!r} is not NFKC or has bad characters")
+        if t.get("category") not in ("policy", "department", "topic"):
+            errors.append(f"tag {t['name']}: bad category")
+        if not t.get("description"):
+            errors.append(f"tag {t['name']}: no description")
+    all_synonyms = [word for t in tags for word in t.get("synonyms", [])]
+    repeated = {word for word, n in Counter(names + all_synonyms).items() if n > 1}
+    if repeated:
+        errors.append(f"tag names/synonyms used twice: {sorted(repeated)}")
+    for group in synonyms:
+        if len(group) < 2 or len(set(group)) != len(group):
+            errors.append(f"synonym group {group}: needs two or more distinct words")
+    return errors
+
+
+def validate_users(users: list[dict], tag_names: set[str], org_codes: set[str]) -> list[str]:
+    """Known orgs and tags, lg.jp/go.jp e-mails, careers in order with the current post last."""
+    errors = []
+    keys = [u["key"] for u in users]
+    emails = [u["email"].lower() for u in users]
+    if len(keys) != len(set(keys)) or len(emails) != len(set(emails)):
+        errors.append("duplicate user keys or e-mails")
+    roles = Counter(u["role"] for u in users)
+    if roles["admin"] < 1 or roles["moderator"] < 1 or "demo" not in keys:
+        errors.append("need an admin, a moderator and the demo account")
+    for u in users:
+        who = u["key"]
+        if not re.fullmatch(r"[^@\s]+@[a-z0-9.-]+\.(lg|go)\.jp", u["email"]):
+            errors.append(f"{who}: e-mail {u['email']} not in lg.jp/go.jp")
+        if u["role"] not in ("member", "moderator", "admin"):
+            errors.append(f"{who}: bad role {u['role']}")
+        career = u.get("career") or [{}]
+        current = career[-1]
+        if current.get("end", "") is not None or (
+            current.get("org"),
+            current.get("department"),
+        ) != (
+            u["org"],
+            u["department"],
+        ):
+            errors.append(f"{who}: the last career entry must be the current post (org/department)")
+        previous_end = None
+        for entry in career:
+            if entry.get("org") not in org_codes:
+                errors.append(f"{who}: unknown org {entry.get('org')}")
+            errors += [
+                f"{who}: unknown career tag {t}"
+                for t in entry.get("tags", [])
+                if t not in tag_names
+            ]
+            start, end = entry.get("start", ""), entry.get("end")
+            if not MONTH.match(start) or (end is not None and not MONTH.match(end)):
+                errors.append(f"{who}: career months must be YYYY-MM")
+            elif end is not None and end < start:
+                errors.append(f"{who}: a career entry ends before it starts")
+            if previous_end is not None and previous_end >= start:
+                errors.append(f"{who}: career entries overlap or are out of order")
+            if entry is not current and end is None:
+                errors.append(f"{who}: only the last career entry may be open")
+            previous_end = end
+    return errors
+
+
+def validate_post(post: dict, created: datetime, label: str, user_keys: set[str]) -> list[str]:
+    """Known people, no self-votes or double votes, comments after the post and in order."""
+    errors = []
+    up, down = post["votes"]["up"], post["votes"]["down"]
+    errors += [
+        f"{label}: unknown user {u}" for u in [post["author"], *up, *down] if u not in user_keys
+    ]
+    if post["author"] in up + down:
+        errors.append(f"{label}: self-vote")
+    if len(up + down) != len(set(up + down)):
+        errors.append(f"{label}: a user votes twice")
+    if not post["body"].strip():
+        errors.append(f"{label}: empty body")
+    last = created
+    for comment in post["comments"]:
+        when = parse_time(comment["created"])
+        if comment["author"] not in user_keys or not comment["body"].strip():
+            errors.append(f"{label}: comment by an unknown user or empty")
+        if not last < when <= SEED_END:
+            errors.append(f"{label}: comment not after its post, out of order or too late")
+        last = when
+    return errors
+
+
+def validate_questions(
+    questions: list[dict], tag_names: set[str], user_keys: set[str]
+) -> list[str]:
+    """The question rules of the seed format (see app/data/README.md)."""
+    errors = []
+    seen: set[str] = set()
+    for q in questions:
+        where = q.get("key", "?")
+        missing = [f for f in QUESTION_FIELDS if f not in q]
+        if missing:
+            errors.append(f"{where}: missing {', '.join(missing)}")
+            continue
+        for key in [q["key"], *(a["key"] for a in q["answers"])]:
+            if key in seen:
+                errors.append(f"duplicate key {key}")
+            seen.add(key)
+        if not q["title"].strip():
+            errors.append(f"{where}: empty title")
+        if not 1 <= len(q["tags"]) <= 5 or len(set(q["tags"])) != len(q["tags"]):
+            errors.append(f"{where}: needs 1-5 distinct tags")
+        errors += [f"{where}: unknown tag {t}" for t in q["tags"] if t not in tag_names]
+        created = parse_time(q["created"])
+        if not SEED_START <= created <= SEED_END:
+            errors.append(f"{where}: created {q['created']} outside the seed window")
+        if sum(1 for a in q["answers"] if a["accepted"]) > 1:
+            errors.append(f"{where}: more than one accepted answer")
+        errors += validate_post(q, created, where, user_keys)
+        for a in q["answers"]:
+            answered = parse_time(a["created"])
+            if not created < answered <= SEED_END:
+                errors.append(f"{a['key']}: answer not after its question or too late")
+            if a["author"] == q["author"]:
+                errors.append(f"{a['key']}: self-answer")
+            errors += validate_post(a, answered, a["key"], user_keys)
+        if q["source"] != "original" and not SOURCE_PREFIX.match(q["source"]):
+            errors.append(f"{where}: unknown source {q['source']}")
+    return errors
+
+
+def career_fit(questions: list[dict], users: list[dict]) -> str:
+    """How many askers/answerers had held a post tagged like the question (a soft check)."""
+    careers = {u["key"]: u["career"] for u in users}
+
+    def held(user: str, tags: list[str], when: str) -> bool:
+        return any(set(c["tags"]) & set(tags) and c["start"] <= when[:7] for c in careers[user])
+
+    askers = sum(held(q["author"], q["tags"], q["created"]) for q in questions)
+    answers = [(a, q) for q in questions for a in q["answers"]]
+    answerers = sum(held(a["author"], q["tags"], a["created"]) for a, q in answers)
+    return (
+        f"career fit: {askers}/{len(questions)} askers and {answerers}/{len(answers)} "
+        "answerers had held a post tagged with one of the question's tags"
+    )
+
+
 def validate_seed(
     tags: list[dict],
     synonyms: list[list[str]],
@@ -1048,172 +1197,17 @@ def validate_seed(
     questions: list[dict],
     org_codes: set[str],
 ) -> list[str]:
-    """Check the seed; raise DataError on errors, return soft warnings."""
-    errors: list[str] = []
-    warnings: list[str] = []
-
-    tag_names = [t["name"] for t in tags]
-    for t in tags:
-        name = t["name"]
-        if name != unicodedata.normalize("NFKC", name) or not TAG_NAME.match(name):
-            errors.append(f"tag {name!r}: not NFKC or has characters a tag name cannot have")
-        if t.get("category") not in ("policy", "department", "topic"):
-            errors.append(f"tag {name}: bad category")
-        if not t.get("description"):
-            errors.append(f"tag {name}: no description")
-        for s in t.get("synonyms", []):
-            if s != unicodedata.normalize("NFKC", s) or not TAG_NAME.match(s):
-                errors.append(f"tag {name}: synonym {s!r} not NFKC or has bad characters")
-    if len(tag_names) != len(set(tag_names)):
-        errors.append("duplicate tag names")
-    all_synonyms = [s for t in tags for s in t.get("synonyms", [])]
-    clashes = (set(all_synonyms) & set(tag_names)) | {
-        s for s, n in Counter(all_synonyms).items() if n > 1
-    }
-    if clashes:
-        errors.append(f"tag synonyms that are tag names or repeated: {sorted(clashes)}")
-    for group in synonyms:
-        if len(group) < 2 or len(set(group)) != len(group):
-            errors.append(f"synonym group {group}: needs two or more distinct words")
-
-    user_keys = [u["key"] for u in users]
-    if len(user_keys) != len(set(user_keys)):
-        errors.append("duplicate user keys")
-    emails = [u["email"].lower() for u in users]
-    if len(emails) != len(set(emails)):
-        errors.append("duplicate e-mails")
-    roles = Counter(u["role"] for u in users)
-    if roles["admin"] < 1 or roles["moderator"] < 1 or "demo" not in user_keys:
-        errors.append("need an admin, a moderator and the demo account")
-    career_by_user = {}
-    for u in users:
-        if not re.fullmatch(r"[^@\s]+@[a-z0-9.-]+\.(lg|go)\.jp", u["email"]):
-            errors.append(f"{u['key']}: e-mail {u['email']} not in lg.jp/go.jp")
-        if u["org"] not in org_codes:
-            errors.append(f"{u['key']}: unknown org {u['org']}")
-        if u["role"] not in ("member", "moderator", "admin"):
-            errors.append(f"{u['key']}: bad role")
-        career = u.get("career", [])
-        career_by_user[u["key"]] = career
-        if not career or career[-1]["end"] is not None:
-            errors.append(f"{u['key']}: the last career entry must be current (end null)")
-            continue
-        if (career[-1]["org"], career[-1]["department"]) != (u["org"], u["department"]):
-            errors.append(f"{u['key']}: current career entry does not match org/department")
-        for i, c in enumerate(career):
-            if c["org"] not in org_codes:
-                errors.append(f"{u['key']}: career org {c['org']} unknown")
-            for tag in c["tags"]:
-                if tag not in tag_names:
-                    errors.append(f"{u['key']}: career tag {tag} unknown")
-            if not re.fullmatch(r"\d{4}-\d{2}", c["start"]) or (
-                c["end"] is not None and not re.fullmatch(r"\d{4}-\d{2}", c["end"])
-            ):
-                errors.append(f"{u['key']}: bad career month format")
-            elif c["end"] is not None and c["end"] < c["start"]:
-                errors.append(f"{u['key']}: career entry ends before it starts")
-            if i and career[i - 1]["end"] is not None and career[i - 1]["end"] >= c["start"]:
-                errors.append(f"{u['key']}: career entries overlap")
-            if i < len(career) - 1 and c["end"] is None:
-                errors.append(f"{u['key']}: only the last career entry may be open")
-
-    def has_tag_at(user: str, tags_: list[str], when: datetime, current_only: bool) -> bool:
-        month = when.strftime("%Y-%m")
-        for c in career_by_user.get(user, []):
-            started = c["start"] <= month
-            active = started and (c["end"] is None or month <= c["end"])
-            if set(c["tags"]) & set(tags_) and (active if current_only else started):
-                return True
-        return False
-
-    keys: set[str] = set()
-    fit_q = fit_a = n_a = 0
-    for q in questions:
-        where = q.get("key", "?")
-        for k in (
-            "key",
-            "title",
-            "body",
-            "tags",
-            "author",
-            "created",
-            "views",
-            "votes",
-            "comments",
-            "answers",
-            "source",
-        ):
-            if k not in q:
-                errors.append(f"{where}: missing {k}")
-        if errors and errors[-1].startswith(f"{where}: missing"):
-            continue
-        for key in [q["key"]] + [a["key"] for a in q["answers"]]:
-            if key in keys:
-                errors.append(f"duplicate key {key}")
-            keys.add(key)
-        if not q["title"].strip() or not q["body"].strip():
-            errors.append(f"{where}: empty title or body")
-        if not 1 <= len(q["tags"]) <= 5 or len(set(q["tags"])) != len(q["tags"]):
-            errors.append(f"{where}: needs 1-5 distinct tags")
-        for tag in q["tags"]:
-            if tag not in tag_names:
-                errors.append(f"{where}: unknown tag {tag}")
-        created = parse_time(q["created"])
-        if not SEED_START <= created <= SEED_END:
-            errors.append(f"{where}: created {q['created']} outside the seed window")
-        if sum(1 for a in q["answers"] if a["accepted"]) > 1:
-            errors.append(f"{where}: more than one accepted answer")
-        if has_tag_at(q["author"], q["tags"], created, current_only=False):
-            fit_q += 1
-        posts = [(q, created)]
-        for a in q["answers"]:
-            n_a += 1
-            a_created = parse_time(a["created"])
-            if a_created <= created:
-                errors.append(f"{a['key']}: answer not after its question")
-            if a["author"] == q["author"]:
-                errors.append(f"{a['key']}: self-answer")
-            if has_tag_at(a["author"], q["tags"], a_created, current_only=False):
-                fit_a += 1
-            if a_created > SEED_END:
-                errors.append(f"{a['key']}: created after the seed window")
-            posts.append((a, a_created))
-        for post, post_created in posts:
-            label = post.get("key", where)
-            for user in [post["author"]] + post["votes"]["up"] + post["votes"]["down"]:
-                if user not in user_keys:
-                    errors.append(f"{label}: unknown user {user}")
-            voters = post["votes"]["up"] + post["votes"]["down"]
-            if post["author"] in voters:
-                errors.append(f"{label}: self-vote")
-            if len(voters) != len(set(voters)):
-                errors.append(f"{label}: a user votes twice")
-            last = post_created
-            for c in post["comments"]:
-                if c["author"] not in user_keys:
-                    errors.append(f"{label}: comment by unknown user {c['author']}")
-                c_created = parse_time(c["created"])
-                if c_created <= post_created:
-                    errors.append(f"{label}: comment not after its post")
-                if c_created < last or c_created > SEED_END:
-                    errors.append(f"{label}: comments out of order or after the seed window")
-                last = c_created
-        if not (
-            q["source"] == "original"
-            or re.match(r"^(pubcom-env-basic-plan|lawqa-jp|municipal-bulletin):", q["source"])
-        ):
-            errors.append(f"{where}: unknown source {q['source']}")
-        if "rs-gyosei-review" in q["source"]:
-            errors.append(f"{where}: rs-gyosei-review-2025 must not be used in the seed")
-
+    """Check the whole seed; raise DataError listing the errors, else return notes."""
+    tag_names = {t["name"] for t in tags}
+    user_keys = {u["key"] for u in users}
+    errors = (
+        validate_tags(tags, synonyms)
+        + validate_users(users, tag_names, org_codes)
+        + validate_questions(questions, tag_names, user_keys)
+    )
     if errors:
         raise DataError("seed is invalid:\n  " + "\n  ".join(errors[:50]))
-    if questions:
-        warnings.append(
-            f"career fit: {fit_q}/{len(questions)} askers and {fit_a}/{n_a} answerers held a post "
-            "tagged with one of the question's tags"
-        )
-    return warnings
+    return [career_fit(questions, users)]
 
 
 def build_questions(source: Path, users: list[dict]) -> list[dict]:
