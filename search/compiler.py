@@ -1,0 +1,234 @@
+"""Turn a ParsedQuery into Whoosh query objects, built term by term.
+
+User text only ever becomes the *text* of ``Term`` objects (after analysis), never a field
+name, wildcard, range or boost, so hostile input (SECURITY SRCH-03/04/05) has nothing to
+reach. Matching runs in tiers, each used only when the one before finds too little:
+
+1. ``morph``: every word must match, through its Sudachi terms (title, tags, body, answers).
+2. ``hybrid``: a word may match through its bigrams instead (unknown words, ゴミ/ごみ,
+   新型コロナ inside 新型コロナウイルス). Bigram posting lists are long, so this tier is
+   several times slower and only runs when the first finds fewer than ``MIN_MORPH_HITS``.
+3. ``relaxed``: when no document has every word, any word may match (BM25 still ranks
+   documents with more of them first): long natural-language questions find something.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
+
+from whoosh import query as wq
+
+from search.ja import bigram_terms, fold, morph_terms
+from search.query import ParsedQuery, normalize_tag
+from search.schema import ANSWER_TEXT, BIGRAM_WEIGHT, BOOSTS, QUESTION_TEXT, bigram_twin
+
+MIN_MORPH_HITS = 10
+
+
+class Tier(NamedTuple):
+    name: str
+    query: wq.Query
+    min_hits: int
+
+
+@lru_cache(maxsize=4096)
+def _morph(text: str) -> tuple[str, ...]:
+    return tuple(morph_terms(text))
+
+
+@lru_cache(maxsize=4096)
+def _bigrams(text: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(bigram_terms(text)))
+
+
+@dataclass(frozen=True)
+class HighlightTerms:
+    """What to mark in snippets: index terms, plus folded strings for a cheap first look."""
+
+    morph: frozenset[str]
+    bigrams: frozenset[str]
+    probes: frozenset[str]  # folded words and terms: which texts are worth analyzing
+
+
+class QueryPlan:
+    """The Whoosh queries for one parsed query, tier by tier, and its highlight terms."""
+
+    def __init__(self, parsed: ParsedQuery, synonyms: Sequence[Sequence[str]] = ()):
+        self.parsed = parsed
+        if parsed.scope == "question":
+            self._fields = QUESTION_TEXT
+        elif parsed.scope == "answer":
+            self._fields = ANSWER_TEXT
+        else:
+            self._fields = QUESTION_TEXT + ANSWER_TEXT
+        self._synonyms = _SynonymTable(synonyms)
+        # Words that analyze to nothing (*, の, !!!) constrain nothing.
+        self._words = [w for w in parsed.words + parsed.phrases if _morph(w) or _bigrams(w)]
+
+    @property
+    def has_text(self) -> bool:
+        return bool(self._words)
+
+    @property
+    def phrases(self) -> list[str]:
+        """The "exact phrases" that constrain anything (contain analyzable text)."""
+        return [p for p in self.parsed.phrases if p in self._words]
+
+    # --- the tiers -----------------------------------------------------------------------
+
+    def tiers(self) -> Iterator[Tier]:
+        """The matching tiers to try in order; each is used if it finds ``min_hits``."""
+        morph = [self._morph_word(w) for w in self._words]
+        if all(morph):
+            yield Tier("morph", _all(morph), MIN_MORPH_HITS)
+        yield Tier("hybrid", _all([self._hybrid_word(w) for w in self._words]), 1)
+        relaxed = self._relaxed()
+        if relaxed is not None:
+            yield Tier("relaxed", relaxed, 0)
+
+    def _relaxed(self) -> wq.Query | None:
+        """Any word (or any term of a long word) may match; phrases stay required."""
+        words = [w for w in self.parsed.words if w in self._words]
+        if sum(max(1, len(_morph(w))) for w in words) < 2:
+            return None  # a single term: nothing to relax
+        any_word = _any([self._hybrid_word(w, any_term=True) for w in words])
+        phrases = [self._hybrid_word(p) for p in self.phrases]
+        return _all([any_word, *phrases]) if phrases else any_word
+
+    def phrase_candidates(self) -> wq.Query:
+        """Documents that may contain every phrase (to be verified on the stored text)."""
+        return _all([self._hybrid_word(p) for p in self.phrases])
+
+    # --- filters -------------------------------------------------------------------------
+
+    def filters(self) -> wq.Query | None:
+        """Operators that restrict the result set without affecting its ranking."""
+        p = self.parsed
+        clauses: list[wq.Query] = [wq.Term("tags", tag) for tag in p.tags]
+        if p.user_id is not None:
+            field = "answer_authors" if p.scope == "answer" else "author"
+            clauses.append(wq.Term(field, str(p.user_id)))
+        if p.org:
+            clauses.append(wq.Term("org", p.org))
+        if p.accepted is not None:
+            clauses.append(wq.NumericRange("accepted", int(p.accepted), int(p.accepted)))
+        if p.answer_count is not None:
+            clauses.append(wq.NumericRange("answer_count", p.answer_count, p.answer_count))
+        if p.min_score is not None:
+            clauses.append(wq.NumericRange("score", p.min_score, None))
+        if not clauses:
+            return None
+        return _all(clauses)
+
+    def mask(self) -> wq.Query | None:
+        """Documents to leave out: -word anywhere in the text (morph or bigram), -[tag]."""
+        everywhere = QUESTION_TEXT + ANSWER_TEXT
+        clauses: list[wq.Query] = [
+            self._hybrid_word(w, fields=everywhere)
+            for w in self.parsed.excluded
+            if _morph(w) or _bigrams(w)
+        ]
+        clauses += [wq.Term("tags", tag) for tag in self.parsed.excluded_tags]
+        return _any(clauses) if clauses else None
+
+    def highlight_terms(self) -> HighlightTerms:
+        morph: set[str] = set()
+        for word in self._words:
+            for group in self._synonyms.alternatives(_morph(word)):
+                morph.update(term for sequence in group for term in sequence)
+        bigrams = {gram for word in self._words for gram in _bigrams(word)}
+        probes = {fold(word) for word in self._words} | {fold(term) for term in morph}
+        return HighlightTerms(frozenset(morph), frozenset(bigrams), frozenset(probes))
+
+    # --- building blocks -----------------------------------------------------------------
+
+    def _morph_word(
+        self, word: str, fields: Sequence[str] | None = None, any_term: bool = False
+    ) -> wq.Query | None:
+        """All of the word's terms (any one of them when ``any_term``), each in any field;
+        synonyms OR-ed in; the whole word may also match a tag exactly."""
+        fields = fields or self._fields
+        terms = _morph(word)
+        clauses: list[wq.Query] = []
+        for group in self._synonyms.alternatives(terms):
+            options = [_all([_any_field(t, fields) for t in seq]) for seq in group]
+            clauses.append(_any(options))
+        joined = (_any if any_term else _all)(clauses) if clauses else None
+        if "title" in fields:  # the question's own tags count as question text
+            tag = wq.Term("tags", normalize_tag(word), boost=BOOSTS["tags"])
+            return _any([joined, tag]) if joined else tag
+        return joined
+
+    def _hybrid_word(
+        self, word: str, fields: Sequence[str] | None = None, any_term: bool = False
+    ) -> wq.Query:
+        fields = fields or self._fields
+        morph = self._morph_word(word, fields, any_term)
+        grams = _bigrams(word)
+        if not grams:
+            return morph
+        bigram = _all(
+            [
+                _any(
+                    [
+                        wq.Term(bigram_twin(f), gram, boost=BOOSTS[f] * BIGRAM_WEIGHT)
+                        for f in fields
+                    ]
+                )
+                for gram in grams
+            ]
+        )
+        return _any([morph, bigram]) if morph else bigram
+
+
+def _all(clauses: Sequence[wq.Query]) -> wq.Query:
+    return clauses[0] if len(clauses) == 1 else wq.And(clauses)
+
+
+def _any(clauses: Sequence[wq.Query]) -> wq.Query:
+    return clauses[0] if len(clauses) == 1 else wq.Or(clauses)
+
+
+def _any_field(term: str, fields: Sequence[str]) -> wq.Query:
+    return _any([wq.Term(f, term, boost=BOOSTS[f]) for f in fields])
+
+
+class _SynonymTable:
+    """Query-time synonyms: groups of equivalent terms, e.g. [["国保", "国民健康保険"]].
+
+    Members are compared after analysis, so a member may be several terms long
+    (ワクチン接種 = ワクチン + 接種) and matches inside a longer word (国保の手続き).
+    """
+
+    def __init__(self, groups: Sequence[Sequence[str]]):
+        self._groups: list[tuple[tuple[str, ...], ...]] = []
+        for group in groups:
+            analyzed = tuple(dict.fromkeys(seq for seq in map(_morph, group) if seq))
+            if len(analyzed) > 1:
+                self._groups.append(analyzed)
+
+    def alternatives(self, terms: Sequence[str]) -> list[tuple[tuple[str, ...], ...]]:
+        """``terms`` cut into consecutive pieces; each piece is the tuple of equivalent
+        term sequences it may match (just itself when it has no synonyms)."""
+        pieces, i = [], 0
+        while i < len(terms):
+            match = max(
+                (
+                    (len(seq), group)
+                    for group in self._groups
+                    for seq in group
+                    if tuple(terms[i : i + len(seq)]) == seq
+                ),
+                default=None,
+                key=lambda found: found[0],
+            )
+            if match:
+                pieces.append(match[1])
+                i += match[0]
+            else:
+                pieces.append(((terms[i],),))
+                i += 1
+        return pieces

@@ -1,0 +1,30 @@
+"""What the app hands to the index: one document per question, its answers folded in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class AnswerDocument:
+    id: int
+    body: str  # plain text: the app strips Markdown/HTML first
+    author_id: int
+    score: int = 0
+    accepted: bool = False
+
+
+@dataclass(frozen=True)
+class QuestionDocument:
+    id: int
+    title: str
+    body: str  # plain text
+    tags: tuple[str, ...]  # already normalized by the app (NFKC + lower-case)
+    author_id: int
+    org_code: str | None  # organization code of the author, e.g. "141003"
+    created_at: datetime  # naive UTC
+    score: int = 0
+    answer_count: int = 0
+    has_accepted: bool = False
+    answers: tuple[AnswerDocument, ...] = ()

@@ -1,0 +1,370 @@
+"""SearchIndex: the question index the app reads and writes, on disk or in memory."""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+from whoosh import query as wq
+from whoosh import sorting
+from whoosh.filedb.filestore import FileStorage, RamStorage
+from whoosh.index import Index, LockError
+from whoosh.scoring import BM25F
+from whoosh.searching import Searcher
+
+from search.compiler import HighlightTerms, QueryPlan, Tier
+from search.documents import QuestionDocument
+from search.errors import IndexLocked, SearchUnavailable
+from search.highlight import best_snippet, title_html
+from search.ja import fold, morph_terms
+from search.query import ParsedQuery, parse_query
+from search.rebuild import rebuild_index
+from search.schema import BOOSTS, document_fields
+from search.storage import IndexHome, Meta, acquire, create_generation_in, read_meta, write_meta
+
+__all__ = ["Hit", "IndexLocked", "SearchIndex", "SearchPage", "SearchUnavailable", "rebuild_index"]
+
+log = logging.getLogger(__name__)
+
+SORTS = ("relevance", "newest", "votes")
+MAX_PER_PAGE = 100
+RERANK_WINDOW = 100  # BM25F's top documents that the quality re-rank may reorder
+SIMILAR_MAX_TERMS = 12
+_APPLY_LOCK = "ZENNIN_APPLY"
+
+T = TypeVar("T")
+
+
+@dataclass
+class Hit:
+    question_id: int
+    score: float  # BM25F x quality_boost for relevance; 0.0 for the other sorts
+    title_html: str  # escaped title, matches in <mark>
+    snippet_html: str  # escaped snippet, matches in <mark>
+    answer_id: int | None  # the snippet comes from this answer (link to #answer-ID)
+
+
+@dataclass
+class SearchPage:
+    hits: list[Hit]
+    total: int
+    page: int
+    per_page: int
+    # True when no document matched every word and the hits match only some of them
+    # (the app can say so: 「すべての語を含む結果はありませんでした」).
+    partial: bool = False
+    pages: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.pages = math.ceil(self.total / self.per_page) if self.total else 0
+
+
+def quality_boost(score: int, accepted: bool) -> float:
+    """The light re-rank applied to BM25F's top ``RERANK_WINDOW`` documents:
+
+        boost = min(1.4, 1 + 0.15 * accepted + 0.05 * ln(1 + max(score, 0)))
+
+    An accepted answer is worth +15 %; votes add +5 % per factor e (score 10: +12 %,
+    score 100: +23 %); negative scores are not punished. The cap keeps text relevance in
+    charge: a document needs at least 1/1.4 of another's BM25F score to overtake it.
+    """
+    return min(1.4, 1.0 + 0.15 * bool(accepted) + 0.05 * math.log1p(max(score, 0)))
+
+
+class SearchIndex:
+    """The index of questions (answers folded in).
+
+    One instance per process; it is safe to share between threads (reads are serialized
+    by a lock, which is fine for Flask's threaded dev server and gunicorn sync workers).
+    Every read error is retried once with a fresh reader, then raised as SearchUnavailable.
+    """
+
+    def __init__(self, home: IndexHome | None = None, storage: RamStorage | None = None):
+        self._home = home
+        self._ram = storage
+        self._lock = threading.RLock()
+        self._generation: Path | None = None
+        self._ix: Index | None = None
+        self._searcher: Searcher | None = None
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> SearchIndex:
+        """The on-disk index at ``path``; an empty one is created if there is none.
+
+        Raises SearchUnavailable when the index is corrupt or was built by other analysis code.
+        """
+        home = IndexHome(path)
+        try:
+            home.ensure_current()
+        except OSError as error:
+            raise SearchUnavailable(f"cannot create an index in {path}: {error}") from error
+        index = cls(home=home)
+        with index._lock:
+            index._index()
+        return index
+
+    @classmethod
+    def in_memory(cls) -> SearchIndex:
+        storage = RamStorage()
+        create_generation_in(storage)
+        return cls(storage=storage)
+
+    # --- writing -------------------------------------------------------------------------
+
+    @property
+    def position(self) -> int:
+        """The id of the last outbox row applied to this index (0 for a new index)."""
+        with self._lock:
+            return read_meta(self._index().storage).position
+
+    def apply(
+        self,
+        upserts: Iterable[QuestionDocument],
+        deletes: Iterable[int],
+        *,
+        position: int | None = None,
+        timeout: float = 2.0,
+    ) -> None:
+        """Add or replace ``upserts`` and remove ``deletes`` (an id in both is removed), in
+        one commit; then record ``position`` (it never moves backwards).
+
+        Replaying a batch is harmless, so the app can drain its outbox at least once.
+        Raises IndexLocked when another writer holds the index for ``timeout`` seconds.
+        """
+        deleted = {str(question_id) for question_id in deletes}
+        with self._lock:
+            ix = self._index()
+        apply_lock = ix.storage.lock(_APPLY_LOCK)  # spans commit + meta write (see below)
+        acquire(apply_lock, timeout, "the search index")
+        try:
+            try:
+                writer = ix.writer(timeout=timeout, delay=0.05)
+            except LockError as error:
+                raise IndexLocked("the search index is locked by another writer") from error
+            try:
+                for doc in upserts:
+                    if str(doc.id) not in deleted:
+                        writer.update_document(**document_fields(doc))
+                for question_id in deleted:
+                    writer.delete_by_term("id", question_id)
+                writer.commit()  # merges small segments; never optimize() here (minutes)
+            except BaseException:
+                writer.cancel()
+                raise
+            # Still under the apply lock, so no other process can move the position between
+            # this commit and the meta write; a crash in between only replays rows later.
+            if position is not None:
+                meta = read_meta(ix.storage)
+                write_meta(ix.storage, Meta(meta.schema_version, max(meta.position, position)))
+        except OSError as error:  # e.g. the generation was swapped out and deleted under us
+            raise SearchUnavailable(f"index write failed: {error!r}") from error
+        finally:
+            apply_lock.release()
+
+    # --- reading -------------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str | ParsedQuery,
+        *,
+        page: int = 1,
+        per_page: int = 20,
+        sort: str = "relevance",
+        synonyms: Sequence[Sequence[str]] = (),
+    ) -> SearchPage:
+        """One page of questions matching ``query`` (see search.query for the syntax).
+
+        A page past the end has no hits. ``synonyms`` are groups of equivalent terms,
+        applied to free text only.
+        """
+        if sort not in SORTS:
+            raise ValueError(f"sort must be one of {SORTS}, not {sort!r}")
+        parsed = query if isinstance(query, ParsedQuery) else parse_query(query)
+        plan = QueryPlan(parsed, synonyms)
+        page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
+        return self._read(lambda searcher: _search(searcher, plan, page, per_page, sort))
+
+    def similar(self, text: str, *, limit: int = 5, exclude_id: int | None = None) -> list[Hit]:
+        """Questions related to ``text`` (a title being typed, or a question's title): any
+        of its terms may match, in titles or bodies; BM25F ranks those sharing more first."""
+        terms = list(dict.fromkeys(morph_terms(text)))[:SIMILAR_MAX_TERMS]
+        if not terms:
+            return []
+        q = wq.Or(
+            [wq.Term(f, t, boost=BOOSTS[f]) for t in terms for f in ("title", "body")]
+        )
+        mask = wq.Term("id", str(exclude_id)) if exclude_id is not None else None
+        highlight = HighlightTerms(frozenset(terms), frozenset(), frozenset(map(fold, terms)))
+
+        def run(searcher: Searcher) -> list[Hit]:
+            results = searcher.search(q, limit=limit, mask=mask)
+            return [_hit(searcher, docnum, score, highlight) for score, docnum in results.top_n]
+
+        return self._read(run)
+
+    def doc_count(self) -> int:
+        return self._read(lambda searcher: searcher.doc_count())
+
+    def close(self) -> None:
+        with self._lock:
+            self._close_reader()
+            if self._ix is not None:
+                self._ix.close()
+            self._ix = None
+            self._generation = None
+
+    def __enter__(self) -> SearchIndex:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # --- internals -----------------------------------------------------------------------
+
+    def _index(self) -> Index:
+        """The Whoosh index of the live generation, reopened after a rebuild swapped it."""
+        if self._ram is not None:
+            if self._ix is None:
+                self._ix = self._ram.open_index()
+            return self._ix
+        generation = self._home.current()
+        if generation is None:
+            raise SearchUnavailable(f"no search index in {self._home.root}")
+        if generation != self._generation or self._ix is None:
+            self._close_reader()
+            storage = FileStorage(str(generation))
+            read_meta(storage)
+            try:
+                self._ix = storage.open_index()
+            except Exception as error:
+                raise SearchUnavailable(f"cannot open {generation}: {error!r}") from error
+            self._generation = generation
+        return self._ix
+
+    def _read(self, work: Callable[[Searcher], T]) -> T:
+        with self._lock:
+            error: Exception | None = None
+            for attempt in range(2):
+                try:
+                    ix = self._index()
+                    if self._searcher is None:
+                        self._searcher = ix.searcher(weighting=BM25F())
+                    else:
+                        self._searcher = self._searcher.refresh()
+                    return work(self._searcher)
+                except SearchUnavailable:
+                    raise
+                # A commit in another process can remove files under a reader
+                # (FileNotFoundError), and a damaged index fails in many ways (EmptyIndexError,
+                # struct.error, EOFError, UnicodeDecodeError, ...): start afresh, once.
+                except Exception as caught:
+                    log.warning("search index read failed (attempt %d): %r", attempt + 1, caught)
+                    error = caught
+                    self._close_reader()
+                    self._generation = None
+            raise SearchUnavailable(f"search index unreadable: {error!r}") from error
+
+    def _close_reader(self) -> None:
+        if self._searcher is not None:
+            try:
+                self._searcher.close()
+            except Exception:  # closing a reader of deleted or damaged files
+                log.debug("closing a stale searcher failed", exc_info=True)
+        self._searcher = None
+
+
+# --- one search --------------------------------------------------------------------------
+
+
+def _search(searcher: Searcher, plan: QueryPlan, page: int, per_page: int, sort: str) -> SearchPage:
+    filters, mask = plan.filters(), plan.mask()
+    if plan.has_text:
+        tiers = list(plan.tiers())
+    elif filters is not None:  # operators only: list what they select, newest first
+        tiers = [Tier("filters", filters, 0)]
+        filters = None
+        sort = "newest" if sort == "relevance" else sort
+    else:
+        return SearchPage([], 0, page, per_page)
+
+    allowed = filters
+    if plan.phrases:
+        allowed = _phrase_matches(searcher, plan, filters, mask)
+        if not allowed:  # (Whoosh would take an empty filter set for "no filter")
+            return SearchPage([], 0, page, per_page)
+    wanted = page * per_page
+    for tier in tiers:
+        ranked, total = _ranked(searcher, tier.query, sort, wanted, allowed, mask)
+        if total >= tier.min_hits:
+            break
+    start = (page - 1) * per_page
+    terms = plan.highlight_terms()
+    hits = [_hit(searcher, docnum, score, terms) for score, docnum in ranked[start:wanted]]
+    return SearchPage(hits, total, page, per_page, partial=tier.name == "relaxed" and total > 0)
+
+
+def _ranked(
+    searcher: Searcher, q: wq.Query, sort: str, wanted: int, allowed, mask
+) -> tuple[list[tuple[float, int]], int]:
+    """The first ``wanted`` (score, docnum) pairs in ``sort`` order, and the total count."""
+    if sort == "relevance":
+        results = searcher.search(q, limit=max(wanted, RERANK_WINDOW), filter=allowed, mask=mask)
+        top = results.top_n
+        reader = searcher.reader()
+        votes, accepted = reader.column_reader("score"), reader.column_reader("accepted")
+        window = [(s * quality_boost(votes[d], accepted[d]), d) for s, d in top[:RERANK_WINDOW]]
+        window.sort(key=lambda item: -item[0])  # stable: BM25F order breaks ties
+        ranked = window + top[RERANK_WINDOW:]
+    else:
+        facets = ["created"] if sort == "newest" else ["score", "created"]
+        order = sorting.MultiFacet([sorting.FieldFacet(f, reverse=True) for f in facets])
+        results = searcher.search(q, limit=wanted, sortedby=order, filter=allowed, mask=mask)
+        ranked = [(0.0, docnum) for _, docnum in results.top_n]
+    return ranked, len(results)
+
+
+def _phrase_matches(searcher: Searcher, plan: QueryPlan, filters, mask) -> set[int]:
+    """Documents containing every "exact phrase" (folded; whitespace is ignored, as
+    Japanese writers space words inconsistently).
+
+    The text fields carry no positions (half the index size), so the candidates (documents
+    with all of the phrases' terms) are checked against their stored text instead.
+    """
+    phrases = [_unspaced(fold(p)) for p in plan.phrases]
+    candidates = searcher.search(
+        plan.phrase_candidates(), limit=None, scored=False, filter=filters, mask=mask
+    )
+    matches = set()
+    for docnum in candidates.docs():
+        stored = searcher.stored_fields(docnum)
+        texts = []
+        if plan.parsed.scope != "answer":
+            texts += [stored["title"], stored["body"]]
+        if plan.parsed.scope != "question":
+            texts += [body for _, body in stored.get("answer_texts", ())]
+        haystack = _unspaced(fold("\n".join(texts)))
+        if all(phrase in haystack for phrase in phrases):
+            matches.add(docnum)
+    return matches
+
+
+def _unspaced(text: str) -> str:
+    return "".join(text.split())
+
+
+def _hit(searcher: Searcher, docnum: int, score: float, terms: HighlightTerms) -> Hit:
+    stored = searcher.stored_fields(docnum)
+    snippet, answer_id = best_snippet(stored.get("body", ""), stored.get("answer_texts", ()), terms)
+    return Hit(
+        question_id=int(stored["id"]),
+        score=score,
+        title_html=title_html(stored.get("title", ""), terms),
+        snippet_html=snippet,
+        answer_id=answer_id,
+    )

@@ -1,0 +1,134 @@
+"""The search-box language, Stack Overflow / Apache Answer style. Pure string work.
+
+    [債権回収] user:12 org:141003 is:question is:answer accepted:yes|no answers:0 score:3
+    "exact phrase" -excluded -[tag] free words
+
+Full-width forms work too (ｕｓｅｒ：１２, ［債権回収］, full-width spaces): the query is
+NFKC-normalized first. Anything that is not a well-formed operator is plain text, so an
+unbalanced quote or bracket, an unknown operator (``deleted:true``) or Whoosh syntax
+(``title^100``, ``body:[a TO z]``, ``*``) is just words. Nothing here names an index field.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Literal
+
+# Bounds on the work one query can cause (the app rejects longer input with a 400 anyway).
+MAX_QUERY_CHARS = 500
+MAX_TEXT_ITEMS = 20
+
+Scope = Literal["question", "answer"]
+
+_CURLY_QUOTES = str.maketrans({"“": '"', "”": '"'})
+_ITEM = re.compile(
+    r"""
+    (?P<negated>-)?
+    (?:
+        "(?P<phrase>[^"]*)"
+      | \[(?P<tag>[^\[\]\s]+)\]
+      | (?P<operator>user|org|is|accepted|answers|score):(?P<value>[^\s"\[\]]+)
+      | (?P<word>[^\s"\[\]]+|["\[\]])
+    )
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
+_OPERATOR_VALUES = {
+    "user": re.compile(r"\d{1,18}"),
+    "org": re.compile(r"[0-9a-z][0-9a-z_-]{0,31}"),
+    "is": re.compile(r"question|answer"),
+    "accepted": re.compile(r"yes|no"),
+    "answers": re.compile(r"\d{1,9}"),
+    "score": re.compile(r"-?\d{1,9}"),
+}
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    words: tuple[str, ...] = ()  # free text, split on whitespace
+    phrases: tuple[str, ...] = ()  # "exact phrase"
+    excluded: tuple[str, ...] = ()  # -word, -"phrase"
+    tags: tuple[str, ...] = ()  # [tag], all required
+    excluded_tags: tuple[str, ...] = ()  # -[tag]
+    user_id: int | None = None  # user:ID, the question's author (an answer's with is:answer)
+    org: str | None = None  # org:CODE, the question author's organization
+    scope: Scope | None = None  # is:question (title/body) or is:answer (answers); both = any
+    accepted: bool | None = None  # accepted:yes|no
+    answer_count: int | None = None  # answers:N, exactly N (answers:0 = unanswered)
+    min_score: int | None = None  # score:N, at least N
+
+    @property
+    def has_text(self) -> bool:
+        return bool(self.words or self.phrases)
+
+    @property
+    def has_filters(self) -> bool:
+        return bool(
+            self.tags
+            or self.excluded_tags
+            or self.org
+            or any(
+                value is not None
+                for value in (self.user_id, self.accepted, self.answer_count, self.min_score)
+            )
+        )
+
+
+def normalize_tag(tag: str) -> str:
+    """Tags as the app stores them: NFKC + lower-case."""
+    return unicodedata.normalize("NFKC", tag).strip().lower()
+
+
+def parse_query(text: str) -> ParsedQuery:
+    """Split the search box into operators and free text. Never raises."""
+    text = unicodedata.normalize("NFKC", text[:MAX_QUERY_CHARS]).translate(_CURLY_QUOTES)
+    words: list[str] = []
+    phrases: list[str] = []
+    excluded: list[str] = []
+    tags: list[str] = []
+    excluded_tags: list[str] = []
+    options: dict[str, object] = {}
+    scopes: set[str] = set()
+
+    for item in _ITEM.finditer(text):
+        negated = bool(item["negated"])
+        if item["phrase"] is not None:
+            phrase = " ".join(item["phrase"].split())
+            if phrase:
+                (excluded if negated else phrases).append(phrase)
+        elif item["tag"] is not None:
+            (excluded_tags if negated else tags).append(normalize_tag(item["tag"]))
+        elif item["operator"] is not None and not negated and _valid(item):
+            name, value = item["operator"].lower(), item["value"].lower()
+            if name == "is":
+                scopes.add(value)
+            else:
+                options[name] = value
+        else:
+            word = item.group().lstrip("-") if negated else item.group()
+            if word.strip('"[]'):
+                (excluded if negated else words).append(word)
+
+    text_items = words + phrases + excluded
+    if len(text_items) > MAX_TEXT_ITEMS:  # keep the first MAX_TEXT_ITEMS, in typed order
+        kept = set(text_items[:MAX_TEXT_ITEMS])
+        words, phrases, excluded = ([w for w in items if w in kept] for items in (words, phrases, excluded))
+    return ParsedQuery(
+        words=tuple(words),
+        phrases=tuple(phrases),
+        excluded=tuple(excluded),
+        tags=tuple(dict.fromkeys(tags)),
+        excluded_tags=tuple(dict.fromkeys(excluded_tags)),
+        user_id=int(options["user"]) if "user" in options else None,
+        org=options.get("org"),
+        scope=scopes.pop() if len(scopes) == 1 else None,
+        accepted=options["accepted"] == "yes" if "accepted" in options else None,
+        answer_count=int(options["answers"]) if "answers" in options else None,
+        min_score=int(options["score"]) if "score" in options else None,
+    )
+
+
+def _valid(item: re.Match[str]) -> bool:
+    return bool(_OPERATOR_VALUES[item["operator"].lower()].fullmatch(item["value"].lower()))
