@@ -68,9 +68,7 @@ def load_pools() -> Pools:
     pairs, laws = pubcom_pairs(), lawqa_samples()
     titles = [p["projectName"] for p in projects] + [a["記事タイトル"] for a in articles]
     titles += [s[:60] for law in laws for s in _sentences(law["問題文"])]
-    question_sentences = [
-        s for p in projects for s in _sentences(p["purpose"] + "/" + p["currentIssues"])
-    ]
+    question_sentences = [s for p in projects for s in _sentences(p["purpose"] + "/" + p["currentIssues"])]
     question_sentences += [s for pair in pairs for s in _sentences(pair["comment"])]
     answer_sentences = [s for p in projects for s in _sentences(p["overview"])]
     answer_sentences += [s for a in articles for s in _sentences(a["記事本文"])]

@@ -66,7 +66,7 @@ class QueryPlan:
             self._fields = QUESTION_TEXT + ANSWER_TEXT
         self._synonyms = _SynonymTable(synonyms)
         # Words that analyze to nothing (*, の, !!!) constrain nothing.
-        self._words = [w for w in parsed.words + parsed.phrases if _morph(w) or _bigrams(w)]
+        self._words = [w for w in dict.fromkeys(parsed.words + parsed.phrases) if _morph(w) or _bigrams(w)]
 
     @property
     def has_text(self) -> bool:
@@ -127,9 +127,7 @@ class QueryPlan:
         """Documents to leave out: -word anywhere in the text (morph or bigram), -[tag]."""
         everywhere = QUESTION_TEXT + ANSWER_TEXT
         clauses: list[wq.Query] = [
-            self._hybrid_word(w, fields=everywhere)
-            for w in self.parsed.excluded
-            if _morph(w) or _bigrams(w)
+            self._hybrid_word(w, fields=everywhere) for w in self.parsed.excluded if _morph(w) or _bigrams(w)
         ]
         clauses += [wq.Term("tags", tag) for tag in self.parsed.excluded_tags]
         return _any(clauses) if clauses else None
@@ -145,9 +143,7 @@ class QueryPlan:
 
     # --- building blocks -----------------------------------------------------------------
 
-    def _morph_word(
-        self, word: str, fields: Sequence[str] | None = None, any_term: bool = False
-    ) -> wq.Query | None:
+    def _morph_word(self, word: str, fields: Sequence[str] | None = None, any_term: bool = False) -> wq.Query | None:
         """All of the word's terms (any one of them when ``any_term``), each in any field;
         synonyms OR-ed in; the whole word may also match a tag exactly."""
         fields = fields or self._fields
@@ -162,24 +158,14 @@ class QueryPlan:
             return _any([joined, tag]) if joined else tag
         return joined
 
-    def _hybrid_word(
-        self, word: str, fields: Sequence[str] | None = None, any_term: bool = False
-    ) -> wq.Query:
+    def _hybrid_word(self, word: str, fields: Sequence[str] | None = None, any_term: bool = False) -> wq.Query:
         fields = fields or self._fields
         morph = self._morph_word(word, fields, any_term)
         grams = _bigrams(word)
         if not grams:
             return morph
         bigram = _all(
-            [
-                _any(
-                    [
-                        wq.Term(bigram_twin(f), gram, boost=BOOSTS[f] * BIGRAM_WEIGHT)
-                        for f in fields
-                    ]
-                )
-                for gram in grams
-            ]
+            [_any([wq.Term(bigram_twin(f), gram, boost=BOOSTS[f] * BIGRAM_WEIGHT) for f in fields]) for gram in grams]
         )
         return _any([morph, bigram]) if morph else bigram
 
@@ -189,7 +175,13 @@ def _all(clauses: Sequence[wq.Query]) -> wq.Query:
 
 
 def _any(clauses: Sequence[wq.Query]) -> wq.Query:
-    return clauses[0] if len(clauses) == 1 else wq.Or(clauses)
+    if len(clauses) == 1:
+        return clauses[0]
+    union = wq.Or(clauses)
+    # Whoosh's default on small indexes (an "array" union) allocates 2,048 slots per Or:
+    # ~1 ms each, and a query has dozens of Ors. The plain union is what large indexes use.
+    union.matcher_type = wq.Or.DEFAULT_MATCHER
+    return union
 
 
 def _any_field(term: str, fields: Sequence[str]) -> wq.Query:
@@ -216,12 +208,7 @@ class _SynonymTable:
         pieces, i = [], 0
         while i < len(terms):
             match = max(
-                (
-                    (len(seq), group)
-                    for group in self._groups
-                    for seq in group
-                    if tuple(terms[i : i + len(seq)]) == seq
-                ),
+                ((len(seq), group) for group in self._groups for seq in group if tuple(terms[i : i + len(seq)]) == seq),
                 default=None,
                 key=lambda found: found[0],
             )

@@ -52,9 +52,7 @@ def title_html(title: str, terms: HighlightTerms) -> str:
     return mark(title, match_spans(title, terms))
 
 
-def best_snippet(
-    body: str, answers: Sequence[tuple[int, str]], terms: HighlightTerms
-) -> tuple[str, int | None]:
+def best_snippet(body: str, answers: Sequence[tuple[int, str]], terms: HighlightTerms) -> tuple[str, int | None]:
     """The snippet from the body or the answer that matches best, and that answer's id.
 
     A cheap look at folded text (does it contain the query's words or terms?) picks the

@@ -196,9 +196,7 @@ class SearchIndex:
         terms = list(dict.fromkeys(morph_terms(text)))[:SIMILAR_MAX_TERMS]
         if not terms:
             return []
-        q = wq.Or(
-            [wq.Term(f, t, boost=BOOSTS[f]) for t in terms for f in ("title", "body")]
-        )
+        q = wq.Or([wq.Term(f, t, boost=BOOSTS[f]) for t in terms for f in ("title", "body")])
         mask = wq.Term("id", str(exclude_id)) if exclude_id is not None else None
         highlight = HighlightTerms(frozenset(terms), frozenset(), frozenset(map(fold, terms)))
 
@@ -252,12 +250,7 @@ class SearchIndex:
             error: Exception | None = None
             for attempt in range(2):
                 try:
-                    ix = self._index()
-                    if self._searcher is None:
-                        self._searcher = ix.searcher(weighting=BM25F())
-                    else:
-                        self._searcher = self._searcher.refresh()
-                    return work(self._searcher)
+                    return work(self._fresh_searcher())
                 except SearchUnavailable:
                     raise
                 # A commit in another process can remove files under a reader
@@ -269,6 +262,19 @@ class SearchIndex:
                     self._close_reader()
                     self._generation = None
             raise SearchUnavailable(f"search index unreadable: {error!r}") from error
+
+    def _fresh_searcher(self) -> Searcher:
+        """The kept searcher, reopened when another commit changed the index.
+
+        Not ``Searcher.refresh()``: it reuses segment readers whose deletions have changed
+        and then still counts deleted documents (checked with whoosh-reloaded 2.7.5).
+        """
+        ix = self._index()
+        if self._searcher is not None and not self._searcher.up_to_date():
+            self._close_reader()
+        if self._searcher is None:
+            self._searcher = ix.searcher(weighting=BM25F())
+        return self._searcher
 
     def _close_reader(self) -> None:
         if self._searcher is not None:
@@ -337,9 +343,7 @@ def _phrase_matches(searcher: Searcher, plan: QueryPlan, filters, mask) -> set[i
     with all of the phrases' terms) are checked against their stored text instead.
     """
     phrases = [_unspaced(fold(p)) for p in plan.phrases]
-    candidates = searcher.search(
-        plan.phrase_candidates(), limit=None, scored=False, filter=filters, mask=mask
-    )
+    candidates = searcher.search(plan.phrase_candidates(), limit=None, scored=False, filter=filters, mask=mask)
     matches = set()
     for docnum in candidates.docs():
         stored = searcher.stored_fields(docnum)

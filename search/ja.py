@@ -21,12 +21,11 @@ from typing import NamedTuple
 
 from whoosh.analysis import Token, Tokenizer
 
-ANALYSIS_VERSION = f"ja-4/sudachidict-core-{metadata.version('sudachidict-core')}"
+ANALYSIS_VERSION = f"ja-5/sudachidict-core-{metadata.version('sudachidict-core')}"
 
 # Parts of speech that never become search terms (particles, auxiliaries, symbols, ...).
 _SKIPPED_POS = frozenset(
-    {"助詞", "助動詞", "補助記号", "空白", "記号", "接頭辞", "接尾辞", "連体詞", "接続詞",
-     "感動詞", "代名詞", "副詞"}
+    {"助詞", "助動詞", "補助記号", "空白", "記号", "接頭辞", "接尾辞", "連体詞", "接続詞", "感動詞", "代名詞", "副詞"}
 )
 # する/ある/いる/ください/よう... : grammatical rather than topical.
 _SKIPPED_SUBPOS = frozenset({"非自立可能", "助動詞語幹"})
@@ -46,7 +45,7 @@ class _Morpheme(NamedTuple):
 
 
 class _Unit(NamedTuple):
-    """A content word (mode C) and its mode-A parts (empty when it has none)."""
+    """A content word (mode C) and its mode-B and mode-A parts (empty when it has none)."""
 
     word: _Morpheme
     parts: tuple[_Morpheme, ...]
@@ -86,9 +85,7 @@ def _thread_tokenizer():
                 from sudachipy import Dictionary
 
                 _dictionary = Dictionary(dict="core")
-                _skip = _dictionary.pos_matcher(
-                    lambda pos: pos[0] in _SKIPPED_POS or pos[1] in _SKIPPED_SUBPOS
-                )
+                _skip = _dictionary.pos_matcher(lambda pos: pos[0] in _SKIPPED_POS or pos[1] in _SKIPPED_SUBPOS)
         _per_thread.tokenizer = _dictionary.tokenizer(mode="C")
     return _per_thread.tokenizer
 
@@ -114,11 +111,15 @@ def _content_units(text: str) -> list[_Unit]:
         for m in tokenizer.tokenize(chunk.group()):
             if _skip(m):
                 continue
-            parts = m.split("A", add_single=False) if len(m) > 1 else ()
+            parts: dict[tuple[int, int], object] = {}
+            if len(m) > 1:  # B parts first (個人住民税 -> 住民税), then the smallest A parts
+                for mode in "BA":
+                    for part in m.split(mode, add_single=False):
+                        parts.setdefault((part.begin(), part.end()), part)
             units.append(
                 _Unit(
                     _morpheme(m, offset),
-                    tuple(_morpheme(p, offset) for p in parts if not _skip(p)),
+                    tuple(_morpheme(p, offset) for p in parts.values() if not _skip(p)),
                 )
             )
     state.last_text, state.last_units = text, units
@@ -181,9 +182,9 @@ class _JapaneseTokenizer(Tokenizer):
 class SudachiTokenizer(_JapaneseTokenizer):
     """Morphological terms: ``NFKC(normalized_form).lower()`` of content words.
 
-    Index mode emits every mode-C unit plus its mode-A parts, so 住民税特別徴収 is findable by
-    住民税特別徴収, 住民税 and 特別徴収 alike; query mode (``mode="query"``) emits mode-C units
-    only, so a compound query matches the compound, not each of its parts.
+    Index mode emits every mode-C unit plus its mode-B and mode-A parts, so 個人住民税 is
+    findable by 個人住民税, 住民税, 住民 and 税 alike; query mode (``mode="query"``) emits
+    mode-C units only, so a compound query matches the compound, not each of its parts.
     """
 
     def spans(self, text: str, *, query: bool, offsets: bool) -> Iterator[tuple[str, int, int]]:

@@ -69,10 +69,7 @@ class ParsedQuery:
             self.tags
             or self.excluded_tags
             or self.org
-            or any(
-                value is not None
-                for value in (self.user_id, self.accepted, self.answer_count, self.min_score)
-            )
+            or any(value is not None for value in (self.user_id, self.accepted, self.answer_count, self.min_score))
         )
 
 
@@ -108,7 +105,7 @@ def parse_query(text: str) -> ParsedQuery:
                 options[name] = value
         else:
             word = item.group().lstrip("-") if negated else item.group()
-            if word.strip('"[]'):
+            if word.strip('"[]-'):
                 (excluded if negated else words).append(word)
 
     text_items = words + phrases + excluded

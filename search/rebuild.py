@@ -93,9 +93,7 @@ def _build_here(ix: Index, docs: Iterable[QuestionDocument], procs: int, progres
     return count
 
 
-def _build_in_workers(
-    ix: Index, docs: Iterable[QuestionDocument], procs: int, progress: Progress
-) -> int:
+def _build_in_workers(ix: Index, docs: Iterable[QuestionDocument], procs: int, progress: Progress) -> int:
     context = multiprocessing.get_context("spawn")
     jobs = context.Queue(maxsize=procs * 2)  # back-pressure: the parent never runs far ahead
     events = context.Queue()

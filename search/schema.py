@@ -42,9 +42,10 @@ def build_schema() -> Schema:
         org=ID(),
         created=DATETIME(sortable=True),
         score=NUMERIC(int, bits=32, signed=True, sortable=True),
-        # A column (for the re-rank) as well as a filter, hence not BOOLEAN.
-        accepted=NUMERIC(int, bits=8, signed=False, sortable=True),
-        answer_count=NUMERIC(int, bits=32, signed=False),
+        # A column (for the re-rank) as well as a filter, hence not BOOLEAN. 32 bits: Whoosh's
+        # range queries on 8-bit numeric fields match every document.
+        accepted=NUMERIC(int, bits=32, sortable=True),
+        answer_count=NUMERIC(int, bits=32),
         # (answer id, body) pairs: the snippet may come from the best-matching answer.
         answer_texts=STORED(),
         **fields,

@@ -1,0 +1,82 @@
+"""The search-box language: operators, full-width input, and text that must stay text."""
+
+import pytest
+
+from search.query import MAX_TEXT_ITEMS, ParsedQuery, parse_query
+
+
+def test_every_operator():
+    parsed = parse_query(
+        '[債権回収] [Python] user:12 org:141003 is:answer accepted:yes answers:3 score:-1 "時効の援用" 滞納 -督促 -[国保]'
+    )
+    assert parsed == ParsedQuery(
+        words=("滞納",),
+        phrases=("時効の援用",),
+        excluded=("督促",),
+        tags=("債権回収", "python"),
+        excluded_tags=("国保",),
+        user_id=12,
+        org="141003",
+        scope="answer",
+        accepted=True,
+        answer_count=3,
+        min_score=-1,
+    )
+
+
+def test_full_width_operators_spaces_and_brackets():
+    parsed = parse_query(
+        "ｕｓｅｒ：１２　［債権回収］　ＡＮＳＷＥＲＳ：０　ａｃｃｅｐｔｅｄ：ｎｏ　“住民税　特別徴収”　ｶﾞｲﾄﾞﾗｲﾝ"
+    )
+    assert parsed.user_id == 12
+    assert parsed.tags == ("債権回収",)
+    assert parsed.answer_count == 0
+    assert parsed.accepted is False
+    assert parsed.phrases == ("住民税 特別徴収",)
+    assert parsed.words == ("ガイドライン",)
+
+
+def test_is_question_and_is_answer_together_mean_anywhere():
+    assert parse_query("is:question").scope == "question"
+    assert parse_query("is:question is:answer 住民税").scope is None
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ('"住民税 特別徴収', ("住民税", "特別徴収")),  # unbalanced quote
+        ("[債権回収 時効", ("債権回収", "時効")),  # unbalanced bracket
+        ("[債権 回収]", ("債権", "回収")),  # a tag has no spaces
+        ("(((住民税", ("(((住民税",)),  # parentheses are just characters
+        ("住民税)))", ("住民税)))",)),
+        ("user:abc accepted:maybe answers:many org:", ("user:abc", "accepted:maybe", "answers:many", "org:")),
+        ("deleted:true author_email:*", ("deleted:true", "author_email:*")),
+        ("body:[a TO z]", ("body:", "a", "TO", "z")),
+        ("title^100 ?* * a AND OR NOT", ("title^100", "?*", "*", "a", "AND", "OR", "NOT")),
+        ("'; DROP TABLE users; --", ("';", "DROP", "TABLE", "users;")),
+    ],
+)
+def test_malformed_or_foreign_syntax_degrades_to_plain_words(text, words):
+    parsed = parse_query(text)
+    assert parsed.words == words
+    assert not parsed.has_filters
+
+
+def test_lone_quotes_brackets_and_dashes_vanish():
+    assert parse_query('[ ] - "" [] "') == ParsedQuery()
+
+
+def test_tags_are_normalized_like_the_app_does():
+    assert parse_query("［ＰＹＴＨＯＮ］ [ﾜｸﾁﾝ接種]").tags == ("python", "ワクチン接種")
+
+
+def test_work_per_query_is_bounded():
+    parsed = parse_query(" ".join(f"語{n}" for n in range(100)) + ' "句" -除外')
+    assert parsed.words == tuple(f"語{n}" for n in range(MAX_TEXT_ITEMS))
+    assert parsed.phrases == parsed.excluded == ()
+    assert len(parse_query("あ" * 100_000).words[0]) == 500
+
+
+def test_filters_without_text():
+    parsed = parse_query("[債権回収] answers:0")
+    assert not parsed.has_text and parsed.has_filters
