@@ -6,6 +6,7 @@ import logging
 import math
 import os
 import threading
+import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -241,6 +242,7 @@ class SearchIndex:
             try:
                 self._ix = storage.open_index()
             except Exception as error:
+                _release_files(error)
                 raise SearchUnavailable(f"cannot open {generation}: {error!r}") from error
             self._generation = generation
         return self._ix
@@ -258,6 +260,7 @@ class SearchIndex:
                 # struct.error, EOFError, UnicodeDecodeError, ...): start afresh, once.
                 except Exception as caught:
                     log.warning("search index read failed (attempt %d): %r", attempt + 1, caught)
+                    _release_files(caught)
                     error = caught
                     self._close_reader()
                     self._generation = None
@@ -283,6 +286,12 @@ class SearchIndex:
             except Exception:  # closing a reader of deleted or damaged files
                 log.debug("closing a stale searcher failed", exc_info=True)
         self._searcher = None
+
+
+def _release_files(error: BaseException) -> None:
+    """Whoosh leaves files open when it fails on a damaged index; the failing frames hold
+    them. Clearing those frames closes the files now instead of at some later collection."""
+    traceback.clear_frames(error.__traceback__)
 
 
 # --- one search --------------------------------------------------------------------------
@@ -321,18 +330,22 @@ def _ranked(
     """The first ``wanted`` (score, docnum) pairs in ``sort`` order, and the total count."""
     if sort == "relevance":
         results = searcher.search(q, limit=max(wanted, RERANK_WINDOW), filter=allowed, mask=mask)
-        top = results.top_n
-        reader = searcher.reader()
-        votes, accepted = reader.column_reader("score"), reader.column_reader("accepted")
-        window = [(s * quality_boost(votes[d], accepted[d]), d) for s, d in top[:RERANK_WINDOW]]
-        window.sort(key=lambda item: -item[0])  # stable: BM25F order breaks ties
-        ranked = window + top[RERANK_WINDOW:]
+        ranked = _reranked(searcher, results.top_n) if results.top_n else []
     else:
         facets = ["created"] if sort == "newest" else ["score", "created"]
         order = sorting.MultiFacet([sorting.FieldFacet(f, reverse=True) for f in facets])
         results = searcher.search(q, limit=wanted, sortedby=order, filter=allowed, mask=mask)
         ranked = [(0.0, docnum) for _, docnum in results.top_n]
     return ranked, len(results)
+
+
+def _reranked(searcher: Searcher, top: list[tuple[float, int]]) -> list[tuple[float, int]]:
+    """``top`` with its first RERANK_WINDOW entries reordered by ``quality_boost``."""
+    reader = searcher.reader()
+    votes, accepted = reader.column_reader("score"), reader.column_reader("accepted")
+    window = [(s * quality_boost(votes[d], accepted[d]), d) for s, d in top[:RERANK_WINDOW]]
+    window.sort(key=lambda item: -item[0])  # stable: BM25F order breaks ties
+    return window + top[RERANK_WINDOW:]
 
 
 def _phrase_matches(searcher: Searcher, plan: QueryPlan, filters, mask) -> set[int]:

@@ -1,0 +1,184 @@
+"""The on-disk index: generations, positions, locks, damage, rebuilds."""
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from whoosh import index as whoosh_index
+
+from search import IndexLocked, SearchIndex, SearchUnavailable, rebuild_index
+from search.storage import CURRENT, META_FILE
+from tests.search.test_index import DOCS, question
+
+
+def live_generation(path: Path) -> Path:
+    return path / os.readlink(path / CURRENT)
+
+
+@pytest.fixture
+def index_dir(tmp_path) -> Path:
+    path = tmp_path / "index"
+    with SearchIndex.open(path) as index:
+        index.apply(DOCS, [], position=3)
+    return path
+
+
+def test_a_new_directory_gets_an_empty_index(tmp_path):
+    with SearchIndex.open(tmp_path / "new" / "index") as index:
+        assert (index.doc_count(), index.position) == (0, 0)
+        assert index.search("住民税").total == 0
+
+
+def test_reopen_after_close_keeps_documents_and_position(index_dir):
+    with SearchIndex.open(index_dir) as index:
+        assert index.doc_count() == len(DOCS)
+        assert index.position == 3
+        index.apply([question(99, "公印の管理", "公印規程の改正")], [], position=8)
+    with SearchIndex.open(index_dir) as index:
+        assert index.position == 8
+        assert [hit.question_id for hit in index.search("公印").hits] == [99]
+
+
+def test_index_locked_while_another_writer_holds_the_lock(index_dir):
+    other = whoosh_index.open_dir(str(live_generation(index_dir)))
+    writer = other.writer()  # a real second writer, as another process's would be
+    try:
+        with SearchIndex.open(index_dir) as index:
+            with pytest.raises(IndexLocked):
+                index.apply([question(99, "公印の管理", "公印規程")], [], position=9, timeout=0.2)
+            assert index.position == 3
+            assert index.search("住民税").total == 1  # reading is never blocked
+    finally:
+        writer.cancel()
+    with SearchIndex.open(index_dir) as index:
+        index.apply([question(99, "公印の管理", "公印規程")], [], position=9, timeout=0.2)
+        assert index.position == 9
+
+
+def test_a_writer_in_another_search_index_is_waited_for_then_reported(index_dir):
+    first, second = SearchIndex.open(index_dir), SearchIndex.open(index_dir)
+    try:
+        lock = first._index().storage.lock("ZENNIN_APPLY")
+        assert lock.acquire(False)
+        try:
+            with pytest.raises(IndexLocked):
+                second.apply([], [1], timeout=0.1)
+        finally:
+            lock.release()
+        second.apply([], [1], timeout=0.1)
+        assert first.doc_count() == len(DOCS) - 1
+    finally:
+        first.close()
+        second.close()
+
+
+# Whoosh leaves a file open when it fails on a damaged index (SearchIndex closes it at once by
+# releasing the failing frames); the ResourceWarning that follows is Whoosh's, not a leak of ours.
+whoosh_leaks_on_damage = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+
+
+def corrupt_toc(generation: Path) -> None:
+    (toc,) = generation.glob("_MAIN_*.toc")
+    toc.write_bytes(toc.read_bytes()[:40])
+
+
+def corrupt_segments(generation: Path) -> None:
+    for path in generation.glob("MAIN_*"):
+        if path.stat().st_size > 100:
+            data = bytearray(path.read_bytes())
+            data[8:] = bytes(len(data) - 8)
+            path.write_bytes(bytes(data))
+
+
+def remove_meta(generation: Path) -> None:
+    (generation / META_FILE).unlink()
+
+
+def other_schema_version(generation: Path) -> None:
+    meta = json.loads((generation / META_FILE).read_text())
+    (generation / META_FILE).write_text(json.dumps({**meta, "schema_version": "zennin-questions-0/ja-0"}))
+
+
+def remove_generation(generation: Path) -> None:
+    shutil.rmtree(generation)
+
+
+@whoosh_leaks_on_damage
+@pytest.mark.parametrize(
+    "damage", [corrupt_toc, corrupt_segments, remove_meta, other_schema_version, remove_generation]
+)
+def test_damage_is_reported_as_search_unavailable(index_dir, damage):
+    damage(live_generation(index_dir))
+    with pytest.raises(SearchUnavailable):
+        with SearchIndex.open(index_dir) as index:
+            index.search("住民税")
+
+
+@whoosh_leaks_on_damage
+@pytest.mark.parametrize("damage", [corrupt_segments, remove_generation])
+def test_damage_under_an_open_index_is_reported_too(index_dir, damage):
+    with SearchIndex.open(index_dir) as index:
+        assert index.search("住民税").total == 1
+        index.apply([question(99, "公印の管理", "公印規程")], [])  # a new segment to read next
+        damage(live_generation(index_dir))
+        with pytest.raises(SearchUnavailable):
+            index.search("住民税")
+            index.search("公印")
+
+
+def test_rebuild_swaps_under_an_open_reader(index_dir):
+    reader = SearchIndex.open(index_dir)
+    try:
+        assert reader.search("住民税").total == 1
+        old_generation = live_generation(index_dir)
+        done: list[int] = []
+        fresh = [question(n, f"公印の管理 その{n}", "公印規程の改正について") for n in range(100, 110)]
+        assert rebuild_index(index_dir, fresh, position=77, procs=1, progress=done.append) == 10
+        assert done[-1] == 10
+        assert not old_generation.exists()
+        assert reader.search("住民税").total == 0
+        assert reader.search("公印").total == 10
+        assert (reader.doc_count(), reader.position) == (10, 77)
+    finally:
+        reader.close()
+
+
+def test_parallel_rebuild_finds_what_a_single_process_rebuild_finds(tmp_path):
+    docs = DOCS * 30  # ids repeat: a rebuild takes documents as given
+    progress: list[int] = []
+    assert rebuild_index(tmp_path / "serial", docs, procs=1) == len(docs)
+    assert rebuild_index(tmp_path / "parallel", docs, procs=2, progress=progress.append) == len(docs)
+    assert progress[-1] == len(docs) and progress == sorted(progress)
+    with SearchIndex.open(tmp_path / "serial") as serial, SearchIndex.open(tmp_path / "parallel") as parallel:
+        for query in ("住民税", "ごみ", "[国民健康保険]", '"税額通知"', "user:20 is:answer"):
+            assert parallel.search(query).total == serial.search(query).total > 0
+
+
+def test_a_second_rebuild_at_the_same_time_is_refused(index_dir):
+    def rebuild_again(count: int) -> None:
+        if count == 1:
+            with pytest.raises(IndexLocked):
+                rebuild_index(index_dir, DOCS, procs=1)
+
+    def docs():
+        for n, doc in enumerate(DOCS, 1):
+            rebuild_again(n)
+            yield doc
+
+    assert rebuild_index(index_dir, docs(), procs=1) == len(DOCS)
+
+
+def test_a_failed_rebuild_leaves_the_live_index_alone(index_dir):
+    def broken():
+        yield DOCS[0]
+        raise RuntimeError("database went away")
+
+    before = live_generation(index_dir)
+    with pytest.raises(RuntimeError):
+        rebuild_index(index_dir, broken(), procs=1)
+    assert live_generation(index_dir) == before
+    assert sorted(p.name for p in index_dir.glob("gen-*")) == [before.name]
+    with SearchIndex.open(index_dir) as index:
+        assert index.doc_count() == len(DOCS)
