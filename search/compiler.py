@@ -170,6 +170,30 @@ class QueryPlan:
         return _any([morph, bigram]) if morph else bigram
 
 
+def prune(query: wq.Query | None, reader, frequencies: dict | None = None) -> wq.Query | None:
+    """``query`` without the terms that no document has; None if it cannot match at all.
+
+    Whoosh would find the same documents, but it opens a matcher for every term and sizes
+    every branch at every level of the tree; queries here are wide (each term in several
+    fields, bigrams, synonyms), and a tier whose word has no match is skipped outright.
+    """
+    if frequencies is None:
+        frequencies = {}
+    if isinstance(query, wq.Term) and isinstance(query.text, str):
+        key = (query.fieldname, query.text)
+        if key not in frequencies:
+            frequencies[key] = reader.doc_frequency(*key)
+        return query if frequencies[key] else None
+    if isinstance(query, wq.And):
+        children = [prune(child, reader, frequencies) for child in query.subqueries]
+        return None if None in children else _all(children)
+    if isinstance(query, wq.Or):
+        children = [prune(child, reader, frequencies) for child in query.subqueries]
+        children = [child for child in children if child is not None]
+        return _any(children) if children else None
+    return query
+
+
 def _all(clauses: Sequence[wq.Query]) -> wq.Query:
     return clauses[0] if len(clauses) == 1 else wq.And(clauses)
 

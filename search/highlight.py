@@ -2,6 +2,10 @@
 
 Matches come from the same analyzers as the index (offsets point into the original text):
 Sudachi terms first, character bigrams when the text has no morphological match.
+
+Finding the place for a snippet must stay cheap for long posts with many answers: every
+sentence of every candidate text gets a quick look (folded text containing the query's
+words or terms, C-speed string work), and only the chosen window is analyzed.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from search.ja import CJKBigramTokenizer, SudachiTokenizer, fold
 
 SNIPPET_CHARS = 160
 ELLIPSIS = "…"
+_CONTEXT = 40  # chars shown before the first match when a sentence is longer than a snippet
+_MARGIN = 40  # chars analyzed beyond the window, so words at its edges are segmented right
 
 _SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?\n]*|[。！？!?\n]+")
 _morph = SudachiTokenizer()
@@ -38,7 +44,7 @@ def mark(text: str, spans: Sequence[Span], start: int = 0, end: int | None = Non
     end = len(text) if end is None else end
     pieces, cursor = [], start
     for span_start, span_end in _merged(spans):
-        span_start, span_end = max(span_start, start), min(span_end, end)
+        span_start, span_end = max(span_start, start, cursor), min(span_end, end)
         if span_start >= span_end:
             continue
         pieces.append(_escape(text[cursor:span_start]))
@@ -53,54 +59,55 @@ def title_html(title: str, terms: HighlightTerms) -> str:
 
 
 def best_snippet(body: str, answers: Sequence[tuple[int, str]], terms: HighlightTerms) -> tuple[str, int | None]:
-    """The snippet from the body or the answer that matches best, and that answer's id.
+    """A snippet from the body or from the answer that matches best, and that answer's id.
 
-    A cheap look at folded text (does it contain the query's words or terms?) picks the
-    candidates, so Sudachi runs on one or two texts per hit rather than on every answer.
-    When nothing looks promising (a spelling variant such as 附属 for 付属, or a match in
-    the title or tags only), only the body is analyzed.
+    The text whose sentences contain the most distinct query words wins; the body wins
+    ties, then earlier answers (the app lists the accepted and best-voted first). Without
+    any such sentence (a spelling variant such as 附属 for 付属, or a match in the title or
+    tags only) the snippet is the start of the body.
     """
     candidates: list[tuple[int | None, str]] = [(None, body), *answers]
-    folded = [fold(text) for _, text in candidates]
-    looks = [sum(probe in text for probe in terms.probes) for text in folded]
-    # Best look first; the body wins ties, then earlier answers (the app lists the best first).
-    promising = sorted((i for i in range(len(candidates)) if looks[i]), key=lambda i: -looks[i])
-    for i in promising or [0]:
-        answer_id, text = candidates[i]
-        spans = match_spans(text, terms)
-        if spans:
-            return fragment(text, spans), answer_id
-    return fragment(body or next((text for _, text in answers), ""), []), None
+    best: tuple[int, int | None, str, list[tuple[int, int]], int] | None = None
+    for answer_id, text in candidates:
+        sentences = [m.span() for m in _SENTENCE.finditer(text)]
+        looks = [{p for p in terms.probes if p in folded} for folded in (fold(text[s:e]) for s, e in sentences)]
+        found = len(set().union(*looks))
+        if found and (best is None or found > best[0]):
+            strongest = max(range(len(looks)), key=lambda i: len(looks[i]))
+            best = (found, answer_id, text, sentences, strongest)
+    if best is None:
+        text = body or next((text for _, text in answers), "")
+        return fragment(text, [m.span() for m in _SENTENCE.finditer(text)], 0, terms), None
+    _, answer_id, text, sentences, strongest = best
+    return fragment(text, sentences, strongest, terms), answer_id
 
 
-def fragment(text: str, spans: Sequence[Span]) -> str:
-    """About SNIPPET_CHARS of ``text`` around its best sentence, highlighted and escaped."""
-    text_end = len(text.rstrip())
-    sentences = [m.span() for m in _SENTENCE.finditer(text)] or [(0, len(text))]
-    best = max(range(len(sentences)), key=lambda i: _sentence_score(sentences[i], spans))
-    start, end = sentences[best]
+def fragment(text: str, sentences: Sequence[tuple[int, int]], chosen: int, terms: HighlightTerms) -> str:
+    """About SNIPPET_CHARS of ``text`` around sentence ``chosen``, highlighted and escaped."""
+    if not sentences:
+        return ""
+    start, end = sentences[chosen]
     if end - start > SNIPPET_CHARS:  # a long sentence: a window that starts near the match
-        inside = [s for s in spans if start <= s[0] < end]
-        if inside:
-            start = max(start, min(s[0] for s in inside) - SNIPPET_CHARS // 4)
+        folded = fold(text[start:end])
+        hits = [folded.find(p) for p in terms.probes if p in folded]
+        # Folding rarely changes lengths in Japanese text, so the folded position is close.
+        start = max(start, start + min(hits, default=0) - _CONTEXT)
         end = start + SNIPPET_CHARS
     else:  # short: add the following sentences, then preceding ones, while they fit
-        after, before = best + 1, best - 1
+        after, before = chosen + 1, chosen - 1
         while after < len(sentences) and sentences[after][1] - start <= SNIPPET_CHARS:
             end, after = sentences[after][1], after + 1
         while before >= 0 and end - sentences[before][0] <= SNIPPET_CHARS:
             start, before = sentences[before][0], before - 1
+    text_end = len(text.rstrip())
     while start < end and text[start].isspace():
         start += 1
     end = min(end, text_end)
+    region = max(0, start - _MARGIN)
+    spans = [(s + region, e + region, t) for s, e, t in match_spans(text[region : end + _MARGIN], terms)]
     prefix = ELLIPSIS if start > 0 else ""
     suffix = ELLIPSIS if end < text_end else ""
     return prefix + mark(text, spans, start, end) + suffix
-
-
-def _sentence_score(sentence: tuple[int, int], spans: Sequence[Span]) -> tuple[int, int]:
-    inside = [term for start, _, term in spans if sentence[0] <= start < sentence[1]]
-    return len(set(inside)), len(inside)
 
 
 def _merged(spans: Sequence[Span]) -> list[tuple[int, int]]:

@@ -19,10 +19,10 @@ from whoosh.index import Index, LockError
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
-from search.compiler import HighlightTerms, QueryPlan, Tier
+from search.compiler import HighlightTerms, QueryPlan, Tier, prune
 from search.documents import QuestionDocument
 from search.errors import IndexLocked, SearchUnavailable
-from search.highlight import best_snippet, title_html
+from search.highlight import best_snippet, mark, title_html
 from search.ja import fold, morph_terms
 from search.query import ParsedQuery, parse_query
 from search.rebuild import rebuild_index
@@ -178,18 +178,20 @@ class SearchIndex:
         per_page: int = 20,
         sort: str = "relevance",
         synonyms: Sequence[Sequence[str]] = (),
+        highlight: bool = True,
     ) -> SearchPage:
         """One page of questions matching ``query`` (see search.query for the syntax).
 
         A page past the end has no hits. ``synonyms`` are groups of equivalent terms,
-        applied to free text only.
+        applied to free text only. ``highlight=False`` skips snippets (``snippet_html`` is
+        empty, the title merely escaped) for callers that only need ids.
         """
         if sort not in SORTS:
             raise ValueError(f"sort must be one of {SORTS}, not {sort!r}")
         parsed = query if isinstance(query, ParsedQuery) else parse_query(query)
         plan = QueryPlan(parsed, synonyms)
         page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
-        return self._read(lambda searcher: _search(searcher, plan, page, per_page, sort))
+        return self._read(lambda searcher: _search(searcher, plan, page, per_page, sort, highlight))
 
     def similar(self, text: str, *, limit: int = 5, exclude_id: int | None = None) -> list[Hit]:
         """Questions related to ``text`` (a title being typed, or a question's title): any
@@ -297,7 +299,7 @@ def _release_files(error: BaseException) -> None:
 # --- one search --------------------------------------------------------------------------
 
 
-def _search(searcher: Searcher, plan: QueryPlan, page: int, per_page: int, sort: str) -> SearchPage:
+def _search(searcher: Searcher, plan: QueryPlan, page: int, per_page: int, sort: str, highlight: bool) -> SearchPage:
     filters, mask = plan.filters(), plan.mask()
     if plan.has_text:
         tiers = list(plan.tiers())
@@ -308,18 +310,24 @@ def _search(searcher: Searcher, plan: QueryPlan, page: int, per_page: int, sort:
     else:
         return SearchPage([], 0, page, per_page)
 
+    reader, frequencies = searcher.reader(), {}
+    mask = prune(mask, reader, frequencies)
     allowed = filters
     if plan.phrases:
         allowed = _phrase_matches(searcher, plan, filters, mask)
         if not allowed:  # (Whoosh would take an empty filter set for "no filter")
             return SearchPage([], 0, page, per_page)
     wanted = page * per_page
+    ranked, total, tier = [], 0, tiers[-1]
     for tier in tiers:
-        ranked, total = _ranked(searcher, tier.query, sort, wanted, allowed, mask)
+        query = prune(tier.query, reader, frequencies)
+        if query is None:
+            continue
+        ranked, total = _ranked(searcher, query, sort, wanted, allowed, mask)
         if total >= tier.min_hits:
             break
     start = (page - 1) * per_page
-    terms = plan.highlight_terms()
+    terms = plan.highlight_terms() if highlight else None
     hits = [_hit(searcher, docnum, score, terms) for score, docnum in ranked[start:wanted]]
     return SearchPage(hits, total, page, per_page, partial=tier.name == "relaxed" and total > 0)
 
@@ -375,13 +383,11 @@ def _unspaced(text: str) -> str:
     return "".join(text.split())
 
 
-def _hit(searcher: Searcher, docnum: int, score: float, terms: HighlightTerms) -> Hit:
+def _hit(searcher: Searcher, docnum: int, score: float, terms: HighlightTerms | None) -> Hit:
+    """A hit with its snippet; without ``terms``, just the escaped title."""
     stored = searcher.stored_fields(docnum)
+    title = stored.get("title", "")
+    if terms is None:
+        return Hit(int(stored["id"]), score, mark(title, []), "", None)
     snippet, answer_id = best_snippet(stored.get("body", ""), stored.get("answer_texts", ()), terms)
-    return Hit(
-        question_id=int(stored["id"]),
-        score=score,
-        title_html=title_html(stored.get("title", ""), terms),
-        snippet_html=snippet,
-        answer_id=answer_id,
-    )
+    return Hit(int(stored["id"]), score, title_html(title, terms), snippet, answer_id)

@@ -281,3 +281,28 @@ def test_similar_questions_while_typing_a_title(index):
     assert [h.question_id for h in index.similar("国民健康保険の減免基準", limit=1)] == [7]
     assert 7 not in [h.question_id for h in index.similar("国民健康保険の減免基準", exclude_id=7)]
     assert index.similar("。、！") == []
+
+
+def test_snippets_of_long_posts_are_short_windows_around_the_best_sentence():
+    filler = "本市では各種の行政手続きを順次オンライン化しています。" * 30
+    long_question = question(
+        1,
+        "電子申請の導入",
+        filler + "マイナンバーカードによる本人確認の手順は次のとおりです。" + filler,
+        answers=[
+            answer(11, filler + "窓口の手順を説明します。"),
+            answer(12, "ｶｰﾄﾞの読み取りには対応端末が必要です。マイナンバーカードによる本人確認ができます。"),
+        ],
+    )
+    with SearchIndex.in_memory() as index:
+        index.apply([long_question], [])
+        body_hit = index.search("本人確認 手順").hits[0]
+        answer_hit = index.search("本人確認 端末").hits[0]
+    assert body_hit.answer_id is None
+    assert body_hit.snippet_html.startswith("…") and body_hit.snippet_html.endswith("…")
+    assert "<mark>本人確認</mark>の<mark>手順</mark>" in body_hit.snippet_html
+    assert len(body_hit.snippet_html.replace("<mark>", "").replace("</mark>", "")) <= 162
+    assert answer_hit.answer_id == 12  # both words, where the body has only one
+    assert answer_hit.snippet_html == (
+        "ｶｰﾄﾞの読み取りには対応<mark>端末</mark>が必要です。マイナンバーカードによる<mark>本人確認</mark>ができます。"
+    )

@@ -182,3 +182,13 @@ def test_a_failed_rebuild_leaves_the_live_index_alone(index_dir):
     assert sorted(p.name for p in index_dir.glob("gen-*")) == [before.name]
     with SearchIndex.open(index_dir) as index:
         assert index.doc_count() == len(DOCS)
+
+
+def test_a_failing_worker_fails_the_parallel_rebuild_and_leaves_the_live_index_alone(index_dir):
+    broken = question(98, "壊れた文書", "作成日時が日付ではない")
+    broken = type(broken)(**{**broken.__dict__, "created_at": "昨日"})
+    before = live_generation(index_dir)
+    with pytest.raises(RuntimeError, match="worker failed"):
+        rebuild_index(index_dir, [*DOCS, broken], procs=2)
+    assert live_generation(index_dir) == before
+    assert sorted(p.name for p in index_dir.glob("gen-*")) == [before.name]
