@@ -7,9 +7,10 @@ reach. Matching runs in tiers, each used only when the one before finds too litt
 1. ``morph``: every word must match, through its Sudachi terms (title, tags, body, answers).
 2. ``hybrid``: a word may match through its bigrams instead (unknown words, ゴミ/ごみ,
    新型コロナ inside 新型コロナウイルス). Bigram posting lists are long, so this tier is
-   several times slower and only runs when the first finds fewer than ``MIN_MORPH_HITS``.
-3. ``relaxed``: when no document has every word, any word may match (BM25 still ranks
-   documents with more of them first): long natural-language questions find something.
+   several times slower and only runs when the first finds fewer than ``ENOUGH_HITS``.
+3. ``relaxed``: when that is still fewer, documents matching only some of the words follow
+   (BM25 ranks those with more of them first): long natural-language questions find
+   something, and a page is never empty just because one word is missing.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import NamedTuple
 
 from whoosh import query as wq
 
@@ -25,13 +25,9 @@ from search.ja import bigram_terms, fold, morph_terms
 from search.query import ParsedQuery, normalize_tag
 from search.schema import ANSWER_TEXT, BIGRAM_WEIGHT, BOOSTS, QUESTION_TEXT, bigram_twin
 
-MIN_MORPH_HITS = 10
-
-
-class Tier(NamedTuple):
-    name: str
-    query: wq.Query
-    min_hits: int
+# A strict tier that finds this many documents ends the search; below it, the next tier
+# runs, and after the last, documents matching only some words are appended.
+ENOUGH_HITS = 10
 
 
 @lru_cache(maxsize=4096)
@@ -79,21 +75,20 @@ class QueryPlan:
 
     # --- the tiers -----------------------------------------------------------------------
 
-    def tiers(self) -> Iterator[Tier]:
-        """The matching tiers to try in order; each is used if it finds ``min_hits``."""
+    def strict_tiers(self) -> Iterator[wq.Query]:
+        """Queries where every word must match, cheapest first: Sudachi terms, then terms or
+        bigrams. The caller stops at the first that finds enough."""
         morph = [self._morph_word(w) for w in self._words]
         if all(morph):
-            yield Tier("morph", _all(morph), MIN_MORPH_HITS)
-        yield Tier("hybrid", _all([self._hybrid_word(w) for w in self._words]), 1)
-        relaxed = self._relaxed()
-        if relaxed is not None:
-            yield Tier("relaxed", relaxed, 0)
+            yield _all(morph)
+        yield _all([self._hybrid_word(w) for w in self._words])
 
-    def _relaxed(self) -> wq.Query | None:
-        """Any word (or any term of a long word) may match; phrases stay required."""
+    def relaxed(self) -> wq.Query | None:
+        """Any word (or any term of a long word) may match; phrases stay required.
+        None when that would be no different from the strict tiers."""
         words = [w for w in self.parsed.words if w in self._words]
         if sum(max(1, len(_morph(w))) for w in words) < 2:
-            return None  # a single term: nothing to relax
+            return None
         any_word = _any([self._hybrid_word(w, any_term=True) for w in words])
         phrases = [self._hybrid_word(p) for p in self.phrases]
         return _all([any_word, *phrases]) if phrases else any_word
@@ -192,6 +187,21 @@ def prune(query: wq.Query | None, reader, frequencies: dict | None = None) -> wq
         children = [child for child in children if child is not None]
         return _any(children) if children else None
     return query
+
+
+def matching_docs(query: wq.Query, searcher) -> set[int]:
+    """The documents ``query`` matches, by set algebra over posting lists.
+
+    Counting is what makes large result sets slow: Whoosh steps a matcher tree document by
+    document in Python, while set intersections and unions of decoded posting blocks run in C.
+    """
+    if isinstance(query, wq.Term) and isinstance(query.text, str):
+        return set(searcher.postings(query.fieldname, query.text).all_ids())
+    if isinstance(query, wq.And):
+        return set.intersection(*sorted((matching_docs(q, searcher) for q in query.subqueries), key=len))
+    if isinstance(query, wq.Or):
+        return set().union(*(matching_docs(q, searcher) for q in query.subqueries))
+    return set(searcher.docs_for_query(query))
 
 
 def _all(clauses: Sequence[wq.Query]) -> wq.Query:

@@ -19,7 +19,7 @@ from whoosh.index import Index, LockError
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
-from search.compiler import HighlightTerms, QueryPlan, Tier, prune
+from search.compiler import ENOUGH_HITS, HighlightTerms, QueryPlan, matching_docs, prune
 from search.documents import QuestionDocument
 from search.errors import IndexLocked, SearchUnavailable
 from search.highlight import best_snippet, mark, title_html
@@ -49,6 +49,9 @@ class Hit:
     title_html: str  # escaped title, matches in <mark>
     snippet_html: str  # escaped snippet, matches in <mark>
     answer_id: int | None  # the snippet comes from this answer (link to #answer-ID)
+    # Matches only some of the words: no document had them all, or too few did. Such hits
+    # come after all complete matches (the app can say 「一部の語を含む結果」).
+    partial: bool = False
 
 
 @dataclass
@@ -57,9 +60,6 @@ class SearchPage:
     total: int
     page: int
     per_page: int
-    # True when no document matched every word and the hits match only some of them
-    # (the app can say so: 「すべての語を含む結果はありませんでした」).
-    partial: bool = False
     pages: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -205,7 +205,7 @@ class SearchIndex:
 
         def run(searcher: Searcher) -> list[Hit]:
             results = searcher.search(q, limit=limit, mask=mask)
-            return [_hit(searcher, docnum, score, highlight) for score, docnum in results.top_n]
+            return [_hit(searcher, docnum, score, highlight, partial=False) for score, docnum in results.top_n]
 
         return self._read(run)
 
@@ -302,10 +302,9 @@ def _release_files(error: BaseException) -> None:
 def _search(searcher: Searcher, plan: QueryPlan, page: int, per_page: int, sort: str, highlight: bool) -> SearchPage:
     filters, mask = plan.filters(), plan.mask()
     if plan.has_text:
-        tiers = list(plan.tiers())
+        strict, relaxed = list(plan.strict_tiers()), plan.relaxed()
     elif filters is not None:  # operators only: list what they select, newest first
-        tiers = [Tier("filters", filters, 0)]
-        filters = None
+        strict, relaxed, filters = [filters], None, None
         sort = "newest" if sort == "relevance" else sort
     else:
         return SearchPage([], 0, page, per_page)
@@ -318,18 +317,27 @@ def _search(searcher: Searcher, plan: QueryPlan, page: int, per_page: int, sort:
         if not allowed:  # (Whoosh would take an empty filter set for "no filter")
             return SearchPage([], 0, page, per_page)
     wanted = page * per_page
-    ranked, total, tier = [], 0, tiers[-1]
-    for tier in tiers:
-        query = prune(tier.query, reader, frequencies)
-        if query is None:
-            continue
-        ranked, total = _ranked(searcher, query, sort, wanted, allowed, mask)
-        if total >= tier.min_hits:
-            break
+    ranked: list[tuple[float, int]] = []
+    total = 0
+    for query in strict:
+        query = prune(query, reader, frequencies)
+        if query is not None:
+            ranked, total = _ranked(searcher, query, sort, wanted, allowed, mask)
+            if total >= ENOUGH_HITS:
+                break
+    complete = total  # documents matching every word rank first
+    relaxed = prune(relaxed, reader, frequencies)
+    if total < ENOUGH_HITS and relaxed is not None:
+        partial, total = _ranked(searcher, relaxed, sort, wanted, allowed, mask)
+        matched = {docnum for _, docnum in ranked}  # all of them: fewer than the limit
+        ranked += [item for item in partial if item[1] not in matched]
     start = (page - 1) * per_page
     terms = plan.highlight_terms() if highlight else None
-    hits = [_hit(searcher, docnum, score, terms) for score, docnum in ranked[start:wanted]]
-    return SearchPage(hits, total, page, per_page, partial=tier.name == "relaxed" and total > 0)
+    hits = [
+        _hit(searcher, docnum, score, terms, partial=rank >= complete)
+        for rank, (score, docnum) in enumerate(ranked[start:wanted], start)
+    ]
+    return SearchPage(hits, total, page, per_page)
 
 
 def _ranked(
@@ -337,14 +345,24 @@ def _ranked(
 ) -> tuple[list[tuple[float, int]], int]:
     """The first ``wanted`` (score, docnum) pairs in ``sort`` order, and the total count."""
     if sort == "relevance":
-        results = searcher.search(q, limit=max(wanted, RERANK_WINDOW), filter=allowed, mask=mask)
-        ranked = _reranked(searcher, results.top_n) if results.top_n else []
-    else:
-        facets = ["created"] if sort == "newest" else ["score", "created"]
-        order = sorting.MultiFacet([sorting.FieldFacet(f, reverse=True) for f in facets])
-        results = searcher.search(q, limit=wanted, sortedby=order, filter=allowed, mask=mask)
-        ranked = [(0.0, docnum) for _, docnum in results.top_n]
-    return ranked, len(results)
+        limit = max(wanted, RERANK_WINDOW)
+        top = searcher.search(q, limit=limit, filter=allowed, mask=mask).top_n
+        # A full list may have skipped documents (block-max scoring): count them apart.
+        total = len(top) if len(top) < limit else _count(searcher, q, allowed, mask)
+        return (_reranked(searcher, top) if top else []), total
+    facets = ["created"] if sort == "newest" else ["score", "created"]
+    order = sorting.MultiFacet([sorting.FieldFacet(f, reverse=True) for f in facets])
+    results = searcher.search(q, limit=wanted, sortedby=order, filter=allowed, mask=mask)
+    return [(0.0, docnum) for _, docnum in results.top_n], len(results)
+
+
+def _count(searcher: Searcher, q: wq.Query, allowed, mask) -> int:
+    docs = matching_docs(q, searcher)
+    if allowed is not None:
+        docs &= allowed if isinstance(allowed, set) else matching_docs(allowed, searcher)
+    if mask is not None:
+        docs -= matching_docs(mask, searcher)
+    return len(docs)
 
 
 def _reranked(searcher: Searcher, top: list[tuple[float, int]]) -> list[tuple[float, int]]:
@@ -383,11 +401,11 @@ def _unspaced(text: str) -> str:
     return "".join(text.split())
 
 
-def _hit(searcher: Searcher, docnum: int, score: float, terms: HighlightTerms | None) -> Hit:
+def _hit(searcher: Searcher, docnum: int, score: float, terms: HighlightTerms | None, partial: bool) -> Hit:
     """A hit with its snippet; without ``terms``, just the escaped title."""
     stored = searcher.stored_fields(docnum)
     title = stored.get("title", "")
     if terms is None:
-        return Hit(int(stored["id"]), score, mark(title, []), "", None)
+        return Hit(int(stored["id"]), score, mark(title, []), "", None, partial)
     snippet, answer_id = best_snippet(stored.get("body", ""), stored.get("answer_texts", ()), terms)
-    return Hit(int(stored["id"]), score, title_html(title, terms), snippet, answer_id)
+    return Hit(int(stored["id"]), score, title_html(title, terms), snippet, answer_id, partial)
