@@ -204,7 +204,10 @@ class SearchIndex:
         highlight = HighlightTerms(frozenset(terms), frozenset(), frozenset(map(fold, terms)))
 
         def run(searcher: Searcher) -> list[Hit]:
-            results = searcher.search(q, limit=limit, mask=mask)
+            query = prune(q, searcher.reader())
+            if query is None:
+                return []
+            results = searcher.search(query, limit=limit, mask=mask)
             return [_hit(searcher, docnum, score, highlight, partial=False) for score, docnum in results.top_n]
 
         return self._read(run)
@@ -382,7 +385,10 @@ def _phrase_matches(searcher: Searcher, plan: QueryPlan, filters, mask) -> set[i
     with all of the phrases' terms) are checked against their stored text instead.
     """
     phrases = [_unspaced(fold(p)) for p in plan.phrases]
-    candidates = searcher.search(plan.phrase_candidates(), limit=None, scored=False, filter=filters, mask=mask)
+    query = prune(plan.phrase_candidates(), searcher.reader())
+    if query is None:
+        return set()
+    candidates = searcher.search(query, limit=None, scored=False, filter=filters, mask=mask)
     matches = set()
     for docnum in candidates.docs():
         stored = searcher.stored_fields(docnum)
