@@ -1,0 +1,46 @@
+# Zennin — the two commands that matter: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+FLASK := $(BIN)/flask --app wsgi
+
+.DEFAULT_GOAL := help
+.PHONY: help setup translations db run test test-fast test-browser lint eval-search bench-search
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(BIN)/activate: requirements.txt requirements-dev.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(BIN)/activate
+
+setup: $(BIN)/activate translations ## Create .venv and install the pinned dependencies
+
+translations: $(BIN)/activate ## Compile the message catalogs
+	$(BIN)/pybabel compile --use-fuzzy -d app/translations -f -q
+
+db: setup ## Migrate the database, load organizations, seed the demo if it is empty
+	$(FLASK) db upgrade
+	$(FLASK) orgs load
+	$(FLASK) seed demo
+
+run: db ## Set up, migrate, load demo data, serve on http://127.0.0.1:$(PORT)
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: setup ## Run the whole suite
+	$(BIN)/pytest
+
+test-fast: setup ## The suite without the browser tests
+	$(BIN)/pytest -m "not browser"
+
+lint: setup ## ruff
+	$(BIN)/ruff check .
+
+eval-search: setup ## Search quality (MRR@10, Recall@10) on real Japanese data, ours vs Whoosh's default
+	$(BIN)/python -m bench.eval_search
+
+bench-search: setup ## Search speed at 100k questions / 300k answers
+	$(BIN)/python -m bench.search_bench

@@ -1,0 +1,71 @@
+"""Zennin (前任): a Q&A knowledge base for Japan's public servants.
+
+`create_app()` reads as the table of contents of the application.
+"""
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from config import Config, DevelopmentConfig, ProductionConfig, _development_secret_key
+
+CONFIGS = {"development": DevelopmentConfig, "production": ProductionConfig}
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def create_app(config_class: type[Config] | None = None) -> Flask:
+    if config_class is None:
+        config_class = CONFIGS[os.environ.get("ZENNIN_ENV", "development")]
+    app = Flask(__name__, instance_path=config_class.INSTANCE_DIR, instance_relative_config=False)
+    app.config.from_object(config_class)
+    _configure_secret_key(app)
+
+    from app import database, errors, security, templating
+    from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from app.i18n import select_locale
+
+    db.init_app(app)
+    with app.app_context():
+        database.configure_engine(db.engine)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: app.config["BABEL_DEFAULT_TIMEZONE"])
+    limiter.init_app(app)
+    security.init_app(app, login_manager)
+
+    from app.web import IdConverter
+
+    app.url_map.converters["id"] = IdConverter
+    _register_blueprints(app)
+    errors.register_error_handlers(app)
+    templating.init_app(app)
+
+    from app.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _configure_secret_key(app: Flask) -> None:
+    if app.config.get("SECRET_KEY"):
+        return
+    if app.config.get("SESSION_COOKIE_SECURE"):  # production settings: never invent a key
+        raise RuntimeError("SECRET_KEY must be set in production")
+    app.config["SECRET_KEY"] = _development_secret_key()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.auth import bp as auth_bp
+    from app.main import bp as main_bp
+    from app.questions import bp as questions_bp
+    from app.search_views import bp as search_bp
+    from app.tags import bp as tags_bp
+    from app.users import bp as users_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(questions_bp)
+    app.register_blueprint(tags_bp)
+    app.register_blueprint(users_bp)
+    app.register_blueprint(search_bp)

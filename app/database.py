@@ -1,0 +1,100 @@
+"""Database engine settings and the one way services write: `write_transaction()`.
+
+SQLite (SECURITY.md SQLITE-01..04): WAL so readers never block the writer, a busy timeout so a
+writer waits instead of failing, foreign keys on, and `BEGIN IMMEDIATE` for write transactions.
+A deferred transaction that reads first and writes later fails with SQLITE_BUSY_SNAPSHOT when
+another process committed in between, which loses concurrent votes; IMMEDIATE takes the write
+lock up front, so writers queue instead.
+
+PostgreSQL: services lock the rows they read-modify-write (`with_for_update`) and update
+counters with `SET x = x + 1`, so concurrent requests cannot lose an update (CONC-01..04).
+"""
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from app.extensions import db
+
+_IMMEDIATE = "zennin_immediate"
+_AFTER_COMMIT = "zennin_after_commit"
+_DEPTH = "zennin_write_depth"
+
+
+def configure_engine(engine: sa.Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        return
+
+    @sa.event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection, _record):
+        # Let SQLAlchemy's "begin" event (below) issue BEGIN itself.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA busy_timeout = 10000")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _sqlite_begin(connection):
+        immediate = connection.get_execution_options().get(_IMMEDIATE)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+@contextmanager
+def write_transaction() -> Iterator[Session]:
+    """Run the block in a write transaction and commit it; roll back on any error.
+
+    Re-entrant: a service called from another service joins the outer transaction.
+    """
+    session = db.session()
+    info = session.info
+    if info.get(_DEPTH):
+        info[_DEPTH] += 1
+        try:
+            yield session
+        finally:
+            info[_DEPTH] -= 1
+        return
+
+    if session.in_transaction():
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("unflushed changes outside write_transaction()")
+        # Drop the read snapshot; loaded objects reload under the write lock.
+        session.rollback()
+    session.connection(execution_options={_IMMEDIATE: True})
+    info[_DEPTH] = 1
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        info[_DEPTH] = 0
+
+
+def after_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Run `callback` once the current transaction has committed (never if it rolls back)."""
+    callbacks = session.info.setdefault(_AFTER_COMMIT, [])
+    if callback not in callbacks:
+        callbacks.append(callback)
+
+
+@sa.event.listens_for(db.session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    for callback in session.info.pop(_AFTER_COMMIT, []):
+        try:
+            callback()
+        except Exception:  # the data is committed; a failed side effect must not turn into a 500
+            current_app.logger.exception("after-commit task failed: %r", callback)
+
+
+@sa.event.listens_for(db.session, "after_soft_rollback")
+def _forget_after_commit(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop(_AFTER_COMMIT, None)

@@ -1,0 +1,80 @@
+"""Error pages in the user's language (HTML) or JSON under /api/; service errors map to statuses."""
+
+from flask import Flask, g, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from app.services.errors import Conflict, NotFound, PermissionDenied
+
+
+def _messages() -> dict[int, tuple[str, str]]:
+    return {
+        400: (_("リクエストが正しくありません"), _("入力内容を確認して、もう一度お試しください。")),
+        401: (_("ログインが必要です"), _("この操作にはログインが必要です。")),
+        403: (_("この操作は許可されていません"), _("この操作を行う権限がありません。")),
+        404: (_("ページが見つかりません"), _("お探しのページは削除されたか、URLが間違っている可能性があります。")),
+        405: (_("この方法では利用できません"), _("このページはこの方法（メソッド）では利用できません。")),
+        409: (_("ほかの人が先に更新しました"), _("内容が更新されています。最新の状態を確認してから、もう一度お試しください。")),
+        413: (_("データが大きすぎます"), _("送信された内容が大きすぎます。分量を減らしてお試しください。")),
+        429: (_("操作が多すぎます"), _("短時間に多くの操作が行われました。しばらく待ってからお試しください。")),
+        500: (_("サーバーでエラーが発生しました"), _("申し訳ありません。時間をおいてもう一度お試しください。問題が続く場合は管理者にお知らせください。")),
+    }
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(status: int, message: str | None = None, code: str | None = None):
+    title, text = _messages().get(status, _messages()[500])
+    if _wants_json():
+        body = {"error": {"code": code or _json_code(status), "message": message or title}}
+        return jsonify(body), status
+    return (
+        render_template("errors/error.html", status=status, title=title, text=message or text, request_id=g.get("request_id")),
+        status,
+    )
+
+
+def _json_code(status: int) -> str:
+    return {
+        400: "bad_request",
+        401: "unauthorized",
+        403: "forbidden",
+        404: "not_found",
+        405: "method_not_allowed",
+        409: "conflict",
+        413: "payload_too_large",
+        422: "validation_failed",
+        429: "rate_limited",
+    }.get(status, "server_error")
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        app.logger.warning("security csrf_failure path=%s reason=%s", request.path.encode("unicode_escape").decode(), error.description)
+        return error_response(400, _("フォームの有効期限が切れたか、不正な送信です。ページを再読み込みしてからもう一度送信してください。"), "csrf_failed")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        return error_response(error.code or 500)
+
+    @app.errorhandler(NotFound)
+    def not_found(_error):
+        return error_response(404)
+
+    @app.errorhandler(PermissionDenied)
+    def forbidden(_error):
+        app.logger.info("security denied path=%s", request.path.encode("unicode_escape").decode())
+        return error_response(403)
+
+    @app.errorhandler(Conflict)
+    def conflict(_error):
+        return error_response(409)
+
+    @app.errorhandler(Exception)
+    def server_error(error: Exception):
+        app.logger.exception("unhandled error request_id=%s", g.get("request_id"))
+        return error_response(500)

@@ -1,0 +1,17 @@
+"""Locale choice: Japanese first; English for those who ask for it (profile or cookie)."""
+
+from flask import current_app, has_request_context, request
+from flask_login import current_user
+
+LOCALE_COOKIE = "zennin_lang"
+
+
+def select_locale() -> str:
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
+    if not has_request_context():  # CLI, background work: the site's language
+        return default
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    chosen = request.cookies.get(LOCALE_COOKIE)
+    return chosen if chosen in languages else default

@@ -1,0 +1,201 @@
+"""The bridge between the database and the search index (DESIGN.md §4, SEARCH.md §5).
+
+The database is the source of truth and the index a rebuildable cache:
+
+1. after_flush   — note which questions a flush touched (ids only).
+2. before_commit — write one `search_outbox` row per touched question, in the same transaction.
+3. after commit  — drain the outbox into the index under Whoosh's lock with a short timeout.
+   If the lock is busy or the index is broken, the rows stay; `flask search sync` drains them.
+
+The index remembers the last outbox id it applied (its position), so several processes can
+drain into it and replays are harmless. Services that change a question with a bulk UPDATE
+(votes) call `touch()` themselves, because the ORM does not see those rows change.
+"""
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+from flask import current_app, g
+from sqlalchemy.orm import Session, selectinload
+
+from app.database import after_commit
+from app.extensions import db
+from app.models import Answer, Post, Question, SearchOutbox
+from app.rendering import plain_text
+from search import AnswerDocument, QuestionDocument, SearchIndex, SearchUnavailable, rebuild_index
+
+_TOUCHED = "zennin_touched_questions"
+_EXTENSION = "zennin.search_index"
+_DEFERRED = "zennin_index_deferred"
+
+
+def touch(session: Session, question_id: int) -> None:
+    session.info.setdefault(_TOUCHED, set()).add(question_id)
+
+
+@sa.event.listens_for(db.session, "after_flush")
+def _note_touched(session: Session, _flush_context) -> None:
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Question) and obj.id is not None:
+            touch(session, obj.id)
+        elif isinstance(obj, Answer) and obj.question_id is not None:
+            touch(session, obj.question_id)
+
+
+@sa.event.listens_for(db.session, "before_commit")
+def _write_outbox(session: Session) -> None:
+    session.flush()  # so that after_flush has seen every pending change
+    touched = session.info.pop(_TOUCHED, None)
+    if touched:
+        session.execute(sa.insert(SearchOutbox), [{"question_id": qid} for qid in sorted(touched)])
+        after_commit(session, _sync_after_commit)
+
+
+@sa.event.listens_for(db.session, "after_soft_rollback")
+def _forget_touched(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop(_TOUCHED, None)
+
+
+def _sync_after_commit() -> None:
+    if not g.get(_DEFERRED):
+        try_sync()
+
+
+def try_sync() -> int | None:
+    """Drain the outbox now if the index can be written within a short wait; else leave it."""
+    try:
+        return sync_index(timeout=current_app.config["SEARCH_WRITE_TIMEOUT"])
+    except SearchUnavailable as error:
+        current_app.logger.warning("search index not updated now (%s); `flask search sync` will", error)
+        return None
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """Bulk loads (seed, import): commits still fill the outbox, but the index is updated once,
+    by the caller, after the block."""
+    previous = g.get(_DEFERRED, False)
+    setattr(g, _DEFERRED, True)
+    try:
+        yield
+    finally:
+        setattr(g, _DEFERRED, previous)
+
+
+def get_index() -> SearchIndex:
+    """This process's index (in memory when SEARCH_INDEX_DIR is unset, as in tests).
+
+    Raises SearchUnavailable when it cannot be opened; the next call tries again.
+    """
+    index = current_app.extensions.get(_EXTENSION)
+    if index is None:
+        path = current_app.config["SEARCH_INDEX_DIR"]
+        index = SearchIndex.in_memory() if path is None else SearchIndex.open(path)
+        current_app.extensions[_EXTENSION] = index
+    return index
+
+
+def forget_index() -> None:
+    """Close and drop the cached index (after a rebuild in this process, or on shutdown)."""
+    index = current_app.extensions.pop(_EXTENSION, None)
+    if index is not None:
+        index.close()
+
+
+def sync_index(*, limit: int = 500, timeout: float | None = None) -> int:
+    """Apply outbox rows past the index's position. Returns how many rows were applied."""
+    index = get_index()
+    applied = 0
+    with Session(db.engine) as session:
+        while True:
+            rows = session.execute(
+                sa.select(SearchOutbox.id, SearchOutbox.question_id)
+                .where(SearchOutbox.id > index.position)
+                .order_by(SearchOutbox.id)
+                .limit(limit)
+            ).all()
+            if not rows:
+                return applied
+            upserts, deletes = build_documents(session, {question_id for _, question_id in rows})
+            index.apply(upserts, deletes, position=rows[-1].id, timeout=timeout or 2.0)
+            applied += len(rows)
+            session.rollback()  # the next batch reads fresh data
+
+
+def build_documents(session: Session, question_ids: Iterable[int]) -> tuple[list[QuestionDocument], list[int]]:
+    """Documents for the visible questions among `question_ids`, and the ids to delete."""
+    ids = set(question_ids)
+    questions = session.scalars(_document_query().where(Question.id.in_(ids))).all()
+    upserts = [question_document(question) for question in questions]
+    return upserts, sorted(ids - {doc.id for doc in upserts})
+
+
+def iter_documents(session: Session, batch_size: int = 500) -> Iterator[QuestionDocument]:
+    """Every visible question, in id order (for a rebuild)."""
+    last_id = 0
+    while True:
+        batch = session.scalars(
+            _document_query().where(Question.id > last_id).order_by(Question.id).limit(batch_size)
+        ).all()
+        if not batch:
+            return
+        for question in batch:
+            yield question_document(question)
+        last_id = batch[-1].id
+        session.expunge_all()
+
+
+def count_documents(session: Session) -> int:
+    return session.scalar(sa.select(sa.func.count()).select_from(Question).where(Question.deleted_at.is_(None)))
+
+
+def rebuild(*, procs: int = 2, progress=None) -> int:
+    """Rebuild the on-disk index from the database and swap it in. Returns the document count."""
+    path = current_app.config["SEARCH_INDEX_DIR"]
+    with Session(db.engine) as session:
+        # Rows up to this id are reflected in what we read next; later ones are replayed by sync.
+        position = session.scalar(sa.select(sa.func.coalesce(sa.func.max(SearchOutbox.id), 0)))
+        count = rebuild_index(path, iter_documents(session), position=position, procs=procs, progress=progress)
+    forget_index()
+    return count
+
+
+def _document_query():
+    return (
+        sa.select(Question)
+        .where(Question.deleted_at.is_(None))
+        .options(
+            selectinload(Question.tags),
+            selectinload(Question.author),
+            selectinload(Question.answers.and_(Post.deleted_at.is_(None))),
+        )
+    )
+
+
+def question_document(question: Question) -> QuestionDocument:
+    answers = tuple(
+        AnswerDocument(
+            id=answer.id,
+            body=plain_text(answer.body_html),
+            author_id=answer.author_id,
+            score=answer.score,
+            accepted=answer.id == question.accepted_answer_id,
+        )
+        for answer in question.answers
+        if answer.deleted_at is None
+    )
+    return QuestionDocument(
+        id=question.id,
+        title=question.title,
+        body=plain_text(question.body_html),
+        tags=tuple(tag.name for tag in question.tags),
+        author_id=question.author_id,
+        org_code=question.author.organization_code,
+        created_at=question.created_at,
+        score=question.score,
+        answer_count=question.answer_count or 0,
+        has_accepted=question.accepted_answer_id is not None,
+        answers=answers,
+    )

@@ -1,0 +1,50 @@
+"""Home page, Markdown preview, language switch."""
+
+from flask import current_app, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app.extensions import limiter
+from app.i18n import LOCALE_COOKIE
+from app.main import bp
+from app.security import safe_next
+from app.services import accounts, questions, tags
+from app.services.errors import ValidationFailed
+from app.services.pagination import parse_page
+from app.services.posting import render_body
+
+
+@bp.get("/")
+def index():
+    page = questions.list_questions(request.args.get("tab", "active"), parse_page(request.args.get("page")), current_app.config["QUESTIONS_PER_PAGE"])
+    return render_template(
+        "main/index.html", page=page, tab=request.args.get("tab", "active"), popular_tags=tags.popular_tags(20)
+    )
+
+
+@bp.post("/preview")
+@login_required
+@limiter.limit(lambda: current_app.config["PREVIEW_RATE_LIMIT"])
+def preview():
+    """Server-side preview: the same pipeline and limits as saving (SECURITY.md XSS-10)."""
+    try:
+        html = render_body(request.form.get("body", ""))
+    except ValidationFailed as failure:
+        return jsonify(error=next(iter(failure.errors.values()))), 422
+    return jsonify(html=html)
+
+
+@bp.post("/language")
+def set_language():
+    language = request.form.get("language", "")
+    target = safe_next(request.form.get("next")) or url_for("main.index")
+    response = redirect(target)
+    if language in current_app.config["LANGUAGES"]:
+        response.set_cookie(LOCALE_COOKIE, language, max_age=365 * 86400, samesite="Lax", httponly=True)
+        if current_user.is_authenticated:
+            accounts.set_locale(current_user, language)
+    return response
+
+
+@bp.get("/about")
+def about():
+    return render_template("main/about.html")

@@ -1,0 +1,91 @@
+"""Operational tables: the search outbox, the mail queue, the audit log, notifications, API tokens."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import utcnow
+from app.models.user import User
+
+
+class SearchOutbox(db.Model):
+    """One row per question whose search document must be refreshed.
+
+    Written in the same transaction as the change, so the index can never miss an update;
+    each index remembers the last id it applied (its position), so replays are harmless.
+    """
+
+    __tablename__ = "search_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class MailMessage(db.Model):
+    """Outgoing e-mail, queued in the transaction that caused it and sent after commit."""
+
+    __tablename__ = "mail_messages"
+    __table_args__ = (sa.Index("ix_mail_messages_pending", "sent_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient: Mapped[str] = mapped_column(sa.String(254))
+    subject: Mapped[str] = mapped_column(sa.String(200))
+    body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(sa.String(500))
+    sent_at: Mapped[datetime | None]
+
+
+class AuditLog(db.Model):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    action: Mapped[str] = mapped_column(sa.String(50))
+    target_type: Mapped[str] = mapped_column(sa.String(30), default="")
+    target_id: Mapped[int | None]
+    detail: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    actor: Mapped[User | None] = relationship()
+
+
+class Notification(db.Model):
+    __tablename__ = "notifications"
+    __table_args__ = (sa.Index("ix_notifications_inbox", "user_id", "read_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(sa.String(30))
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    question_id: Mapped[int | None] = mapped_column(sa.ForeignKey("posts.id"))
+    post_id: Mapped[int | None] = mapped_column(sa.ForeignKey("posts.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None]
+
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    question = relationship("Question", foreign_keys=[question_id], viewonly=True)
+
+
+class ApiToken(db.Model):
+    """A personal API token. Only its SHA-256 is stored; the secret is shown once."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (sa.CheckConstraint("scope IN ('read', 'write')", name="scope"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(60))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(sa.String(12))  # shown in lists to tell tokens apart
+    scope: Mapped[str] = mapped_column(sa.String(8), default="write")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()

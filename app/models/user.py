@@ -1,0 +1,74 @@
+"""People: accounts, roles and the settings that govern what others see."""
+
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import utcnow
+from app.models.organization import Organization
+
+ROLES = ("member", "moderator", "admin")
+CAREER_VISIBILITY = ("public", "organization", "private")
+
+
+def new_session_token() -> str:
+    return secrets.token_hex(16)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        sa.CheckConstraint("role IN ('member', 'moderator', 'admin')", name="role"),
+        sa.CheckConstraint(
+            "career_visibility IN ('public', 'organization', 'private')", name="career_visibility"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-cased, so the unique constraint is case-insensitive.
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    display_name: Mapped[str] = mapped_column(sa.String(50))
+    organization_code: Mapped[str | None] = mapped_column(sa.ForeignKey("organizations.code"), index=True)
+    department: Mapped[str] = mapped_column(sa.String(100), default="")
+    bio: Mapped[str] = mapped_column(sa.Text, default="")
+    reputation: Mapped[int] = mapped_column(default=0)
+    role: Mapped[str] = mapped_column(sa.String(16), default="member")
+    email_verified_at: Mapped[datetime | None]
+    # Part of the login cookie's identity: rotating it ends every session and remember-me cookie.
+    session_token: Mapped[str] = mapped_column(sa.String(32), default=new_session_token)
+    career_visibility: Mapped[str] = mapped_column(sa.String(16), default="public")
+    notify_by_email: Mapped[bool] = mapped_column(default=True)
+    locale: Mapped[str | None] = mapped_column(sa.String(5))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime | None]
+    disabled_at: Mapped[datetime | None]
+
+    organization: Mapped[Organization | None] = relationship(lazy="joined")
+    career = relationship("CareerEntry", back_populates="user", order_by="CareerEntry.start_on")
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.disabled_at is None
+
+    @property
+    def is_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.role in ("moderator", "admin")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"

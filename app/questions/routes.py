@@ -1,0 +1,293 @@
+"""Questions, answers, comments, votes and revisions: parse, call one service, render or redirect."""
+
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.extensions import db, limiter
+from app.models import Answer, Comment, Post
+from app.questions import bp
+from app.questions.forms import ActionForm, AnswerForm, CommentForm, QuestionForm
+from app.services import answers, comments, permissions, questions, revisions, votes
+from app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.services.pagination import parse_page
+from app.templating import question_url
+from app.text import slugify
+from app.web import show_errors
+
+_VIEWED = "viewed_questions"
+
+
+def _post_rate():
+    return current_app.config["POST_RATE_LIMIT"]
+
+
+def _get_or_404(model, object_id: int):
+    obj = db.session.get(model, object_id)
+    if obj is None:
+        raise NotFound(object_id)
+    return obj
+
+
+def _visible_answer(answer_id: int) -> Answer:
+    answer = _get_or_404(Answer, answer_id)
+    questions.get_question(current_user, answer.question_id)  # 404 when the question is gone
+    if answer.is_deleted and not current_user.is_authenticated:
+        raise NotFound(answer_id)
+    return answer
+
+
+@bp.get("/questions")
+def index():
+    tab = request.args.get("tab", "newest")
+    page = questions.list_questions(tab, parse_page(request.args.get("page")), current_app.config["QUESTIONS_PER_PAGE"])
+    return render_template("questions/index.html", page=page, tab=tab if tab in questions.TABS else "newest")
+
+
+@bp.route("/questions/ask", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_post_rate, methods=["POST"])
+def ask():
+    form = QuestionForm()
+    if form.validate_on_submit():
+        try:
+            question = questions.ask_question(
+                current_user, questions.QuestionInput(form.title.data, form.body.data, form.tags.data)
+            )
+        except ValidationFailed as failure:
+            show_errors(form, failure)
+        else:
+            flash(_("質問を投稿しました。"), "success")
+            return redirect(question_url(question))
+    elif request.method == "GET" and request.args.get("tags"):
+        form.tags.data = request.args["tags"]
+    return render_template("questions/ask.html", form=form)
+
+
+@bp.get("/questions/<id:question_id>")
+@bp.get("/questions/<id:question_id>/<path:slug>")
+def show(question_id: int, slug: str | None = None):
+    question = questions.get_question(current_user, question_id)
+    if slug != slugify(question.title):
+        return redirect(question_url(question), code=301)
+    viewed = session.get(_VIEWED, [])
+    if question_id not in viewed:
+        questions.record_view(question)
+        session[_VIEWED] = [*viewed[-49:], question_id]
+    answer_list = questions.answers_for_display(current_user, question)
+    return render_template(
+        "questions/show.html",
+        question=question,
+        answers=answer_list,
+        my_votes=votes.vote_of(current_user, [question.id, *(a.id for a in answer_list)]),
+        answer_form=AnswerForm(),
+        comment_form=CommentForm(),
+        action_form=ActionForm(),
+    )
+
+
+@bp.route("/questions/<id:question_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(question_id: int):
+    question = questions.get_question(current_user, question_id)
+    if not permissions.can_edit(current_user, question):
+        raise PermissionDenied()
+    form = QuestionForm(obj=question)
+    status = 200
+    if request.method == "GET":
+        form.tags.data = " ".join(tag.name for tag in question.tags)
+        form.base_revision.data = question.revision_count
+    elif form.validate_on_submit():
+        data = questions.QuestionInput(form.title.data, form.body.data, form.tags.data)
+        try:
+            questions.edit_question(
+                current_user, question, data, base_revision=_base_revision(form), summary=form.summary.data or ""
+            )
+        except ValidationFailed as failure:
+            show_errors(form, failure)
+        except Conflict:
+            status = 409
+            form.form_errors.append(_conflict_message())
+            form.base_revision.data = question.revision_count
+        else:
+            flash(_("質問を更新しました。"), "success")
+            return redirect(question_url(question))
+    return render_template("questions/edit.html", form=form, question=question, conflict=status == 409), status
+
+
+def _base_revision(form) -> int:
+    value = form.base_revision.data or ""
+    return int(value) if str(value).isdigit() else -1
+
+
+def _conflict_message() -> str:
+    return _(
+        "編集中にほかの人がこの投稿を更新しました。あなたの入力はそのまま残してあります。"
+        "最新の内容（下に表示）を確認し、必要なら反映してから保存し直してください。"
+    )
+
+
+@bp.post("/questions/<id:question_id>/delete")
+@login_required
+def delete(question_id: int):
+    question = questions.get_question(current_user, question_id)
+    questions.delete_question(current_user, question)
+    flash(_("質問を削除しました。"), "info")
+    return redirect(url_for("questions.index"))
+
+
+@bp.post("/questions/<id:question_id>/undelete")
+@login_required
+def undelete(question_id: int):
+    question = questions.get_question(current_user, question_id)
+    questions.undelete_question(current_user, question)
+    return redirect(question_url(question))
+
+
+@bp.post("/questions/<id:question_id>/answers")
+@login_required
+@limiter.limit(_post_rate)
+def answer(question_id: int):
+    question = questions.get_question(current_user, question_id)
+    form = AnswerForm()
+    if form.validate_on_submit():
+        try:
+            new_answer = answers.post_answer(current_user, question, form.body.data)
+        except ValidationFailed as failure:
+            show_errors(form, failure)
+        else:
+            flash(_("回答を投稿しました。"), "success")
+            return redirect(question_url(question, _anchor=f"answer-{new_answer.id}"))
+    # Re-show the question with the typed answer and its errors: nothing is lost.
+    answer_list = questions.answers_for_display(current_user, question)
+    return render_template(
+        "questions/show.html",
+        question=question,
+        answers=answer_list,
+        my_votes=votes.vote_of(current_user, [question.id, *(a.id for a in answer_list)]),
+        answer_form=form,
+        comment_form=CommentForm(formdata=None),
+        action_form=ActionForm(),
+    ), 422
+
+
+@bp.route("/answers/<id:answer_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_answer(answer_id: int):
+    answer_ = _visible_answer(answer_id)
+    if not permissions.can_edit(current_user, answer_):
+        raise PermissionDenied()
+    form = AnswerForm(obj=answer_)
+    status = 200
+    if request.method == "GET":
+        form.base_revision.data = answer_.revision_count
+    elif form.validate_on_submit():
+        try:
+            answers.edit_answer(
+                current_user, answer_, form.body.data, base_revision=_base_revision(form), summary=form.summary.data or ""
+            )
+        except ValidationFailed as failure:
+            show_errors(form, failure)
+        except Conflict:
+            status = 409
+            form.form_errors.append(_conflict_message())
+            form.base_revision.data = answer_.revision_count
+        else:
+            flash(_("回答を更新しました。"), "success")
+            return redirect(question_url(answer_.question, _anchor=f"answer-{answer_.id}"))
+    return render_template("questions/edit_answer.html", form=form, answer=answer_, conflict=status == 409), status
+
+
+@bp.post("/answers/<id:answer_id>/delete")
+@login_required
+def delete_answer(answer_id: int):
+    answer_ = _visible_answer(answer_id)
+    answers.delete_answer(current_user, answer_)
+    flash(_("回答を削除しました。"), "info")
+    return redirect(question_url(answer_.question))
+
+
+@bp.post("/answers/<id:answer_id>/undelete")
+@login_required
+def undelete_answer(answer_id: int):
+    answer_ = _visible_answer(answer_id)
+    answers.undelete_answer(current_user, answer_)
+    return redirect(question_url(answer_.question, _anchor=f"answer-{answer_.id}"))
+
+
+@bp.post("/answers/<id:answer_id>/accept")
+@login_required
+def accept(answer_id: int):
+    answer_ = _visible_answer(answer_id)
+    answers.accept_answer(current_user, answer_)
+    flash(_("回答を採用しました。"), "success")
+    return redirect(question_url(answer_.question, _anchor=f"answer-{answer_.id}"))
+
+
+@bp.post("/questions/<id:question_id>/unaccept")
+@login_required
+def unaccept(question_id: int):
+    question = questions.get_question(current_user, question_id)
+    answers.unaccept_answer(current_user, question)
+    flash(_("採用を取り消しました。"), "info")
+    return redirect(question_url(question))
+
+
+def _question_of(post: Post):
+    return post if post.question_id is None else post.question
+
+
+@bp.post("/posts/<id:post_id>/vote")
+@login_required
+def vote(post_id: int):
+    post = _get_or_404(Post, post_id)
+    question = _question_of(post)
+    questions.get_question(current_user, question.id)
+    raw = request.form.get("value", "")
+    if raw not in ("1", "-1", "0"):
+        abort(400)
+    value = int(raw)
+    score = votes.cast_vote(current_user, post, value)
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(score=score, vote=value)
+    anchor = f"answer-{post.id}" if post.question_id else None
+    return redirect(question_url(question, _anchor=anchor))
+
+
+@bp.post("/posts/<id:post_id>/comments")
+@login_required
+@limiter.limit(_post_rate)
+def comment(post_id: int):
+    post = _get_or_404(Post, post_id)
+    question = _question_of(post)
+    questions.get_question(current_user, question.id)
+    form = CommentForm()
+    anchor = f"answer-{post.id}" if post.question_id else "question"
+    if form.validate_on_submit():
+        try:
+            comments.add_comment(current_user, post, form.body.data)
+        except ValidationFailed as failure:
+            flash(next(iter(failure.errors.values())), "danger")
+    else:
+        flash(_("コメントを入力してください（600文字以内）。"), "danger")
+    return redirect(question_url(question, _anchor=anchor))
+
+
+@bp.post("/comments/<id:comment_id>/delete")
+@login_required
+def delete_comment(comment_id: int):
+    comment_ = _get_or_404(Comment, comment_id)
+    question = _question_of(comment_.post)
+    comments.delete_comment(current_user, comment_)
+    return redirect(question_url(question))
+
+
+@bp.get("/posts/<id:post_id>/revisions")
+def post_revisions(post_id: int):
+    post = _get_or_404(Post, post_id)
+    question = questions.get_question(current_user, _question_of(post).id)
+    if post.is_deleted and not permissions.can_view_deleted(current_user):
+        raise NotFound(post_id)
+    return render_template(
+        "questions/revisions.html", post=post, question=question, history=revisions.history(post)
+    )

@@ -1,0 +1,224 @@
+"""Markdown → sanitized HTML, the only place that decides which HTML a user may write.
+
+Python-Markdown is super-linear on some hostile inputs ("[" × 4000 takes seconds; deep nesting
+raises RecursionError; SECURITY.md MDDOS-01..05), so rendering runs in a helper process that is
+killed when it exceeds the time budget. Sanitizing is bleach with an explicit allowlist; links
+get rel="nofollow noopener". The result is stored on the row at write time (`body_html`).
+"""
+
+import html
+import os
+import re
+import select
+import struct
+import subprocess
+import sys
+import threading
+from html.parser import HTMLParser
+from pathlib import Path
+
+import bleach
+import markdown
+from bleach.linkifier import Linker
+from markdown.extensions import Extension
+from markdown.preprocessors import Preprocessor
+
+MARKDOWN_EXTENSIONS = ("fenced_code", "tables", "nl2br", "sane_lists")
+ALLOWED_TAGS = frozenset(
+    {"p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "code", "pre",
+     "blockquote", "ul", "ol", "li", "a", "img", "table", "thead", "tbody", "tr", "th", "td",
+     "del", "sup", "sub"}
+)  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": ["href", "title", "rel"], "img": ["src", "alt", "title"]}
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+
+# Only ASCII URL characters: Japanese text usually follows a URL without a space
+# (「https://example.jp/の資料」), and bleach's default pattern would swallow it.
+_URL_RE = re.compile(
+    r"\bhttps?://[A-Za-z0-9.-]+(?::\d{1,5})?(?:[/?#][A-Za-z0-9\-._~:/?#@!$&'*+,;=%]*)?",
+    re.IGNORECASE,
+)
+
+
+class RenderError(Exception):
+    """The text could not be rendered within the limits; the message is shown to the writer."""
+
+
+_FENCE = re.compile(r"^ {0,3}(```|~~~)")
+_LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|1[.)])[ \t]+\S")
+
+
+class _ListsInterruptParagraphs(Preprocessor):
+    """Let a list start right under a paragraph line, as in GitHub-flavoured Markdown.
+
+    People writing Japanese rarely leave a blank line before 「- 窓口」; Python-Markdown would
+    otherwise fold the items into the paragraph text.
+    """
+
+    def run(self, lines: list[str]) -> list[str]:
+        result: list[str] = []
+        in_fence = False
+        previous = ""
+        for line in lines:
+            if _FENCE.match(line):
+                in_fence = not in_fence
+            elif (
+                not in_fence
+                and _LIST_ITEM.match(line)
+                and previous.strip()
+                and not _LIST_ITEM.match(previous)
+                and not previous.startswith((" ", "\t"))
+            ):
+                result.append("")
+            result.append(line)
+            previous = line
+        return result
+
+
+class _JapaneseWriting(Extension):
+    def extendMarkdown(self, md):
+        md.preprocessors.register(_ListsInterruptParagraphs(md), "lists_interrupt_paragraphs", 27)
+
+
+def _set_rel(attrs, new=False):
+    attrs[(None, "rel")] = "nofollow noopener"
+    return attrs
+
+
+_linker = Linker(url_re=_URL_RE, callbacks=[_set_rel], skip_tags={"pre", "code"}, parse_email=False)
+
+
+def render_unbounded(text: str) -> str:
+    """Render and sanitize in this process. Only for trusted text or inside the helper process."""
+    raw = markdown.markdown(text, extensions=[*MARKDOWN_EXTENSIONS, _JapaneseWriting()], output_format="html")
+    clean = bleach.clean(
+        raw,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        protocols=ALLOWED_PROTOCOLS,
+        strip=True,
+        strip_comments=True,
+    )
+    return _linker.linkify(clean)
+
+
+def _read_exact(stream, size: int) -> bytes:
+    data = stream.read(size)
+    if data is None or len(data) != size:
+        raise EOFError
+    return data
+
+
+def _send(stream, status: bytes, payload: str) -> None:
+    data = payload.encode("utf-8", "surrogatepass")
+    stream.write(status + struct.pack(">I", len(data)) + data)
+    stream.flush()
+
+
+def serve_renders(stdin, stdout) -> None:
+    """The helper process's loop: length-prefixed Markdown in, status + HTML out."""
+    while True:
+        try:
+            (size,) = struct.unpack(">I", _read_exact(stdin, 4))
+            text = _read_exact(stdin, size).decode("utf-8", "surrogatepass")
+        except EOFError:
+            return
+        try:
+            _send(stdout, b"K", render_unbounded(text))
+        except RecursionError:
+            _send(stdout, b"E", "nesting")
+        except Exception as error:  # report it and keep serving
+            _send(stdout, b"E", type(error).__name__)
+
+
+class _RenderWorker:
+    """A long-lived helper process (python -m app.render_worker), killed and restarted when a
+    render exceeds its time budget. A plain subprocess, not multiprocessing: it inherits no
+    sockets or locks from a threaded web worker."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen | None = None
+
+    def _start(self) -> subprocess.Popen:
+        root = str(Path(__file__).resolve().parent.parent)
+        return subprocess.Popen(
+            [sys.executable, "-m", "app.render_worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            cwd=root,
+            env={**os.environ, "PYTHONPATH": root},
+        )
+
+    def _stop(self) -> None:
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait(timeout=5)
+            for stream in (self._process.stdin, self._process.stdout):
+                stream.close()
+        self._process = None
+
+    def render(self, text: str, timeout: float) -> str:
+        with self._lock:
+            if self._process is None or self._process.poll() is not None:
+                self._stop()
+                self._process = self._start()
+            process = self._process
+            data = text.encode("utf-8", "surrogatepass")
+            try:
+                process.stdin.write(struct.pack(">I", len(data)) + data)
+                process.stdin.flush()
+                ready, _, _ = select.select([process.stdout], [], [], timeout)
+                if not ready:
+                    raise RenderError("timeout")
+                status = _read_exact(process.stdout, 1)
+                (size,) = struct.unpack(">I", _read_exact(process.stdout, 4))
+                payload = _read_exact(process.stdout, size).decode("utf-8", "surrogatepass")
+            except RenderError:
+                self._stop()
+                raise
+            except (BrokenPipeError, EOFError, OSError) as error:
+                self._stop()
+                raise RenderError("crash") from error
+        if status != b"K":
+            raise RenderError(payload)
+        return payload
+
+
+_worker = _RenderWorker()
+
+
+def render_markdown(text: str, *, max_chars: int, timeout: float) -> str:
+    """Render user Markdown to safe HTML, or raise RenderError("too_long" | "timeout" | …)."""
+    if len(text) > max_chars:
+        raise RenderError("too_long")
+    return _worker.render(text, timeout)
+
+
+class _TextExtractor(HTMLParser):
+    _BLOCKS = frozenset({"p", "br", "li", "pre", "blockquote", "tr", "h1", "h2", "h3", "h4", "h5", "h6"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self._BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+
+def plain_text(sanitized_html: str) -> str:
+    """Visible text of sanitized HTML (for the search index and summaries)."""
+    extractor = _TextExtractor()
+    extractor.feed(sanitized_html)
+    extractor.close()
+    text = "".join(extractor.parts)
+    return re.sub(r"\n{2,}", "\n", html.unescape(text)).strip()
+
+
+def excerpt(sanitized_html: str, length: int = 140) -> str:
+    text = " ".join(plain_text(sanitized_html).split())
+    return text if len(text) <= length else text[: length - 1] + "…"

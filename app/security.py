@@ -1,0 +1,78 @@
+"""Login sessions, security headers, safe redirects, request ids (SECURITY.md HDR-*, REDIR-*)."""
+
+import secrets
+import uuid
+from urllib.parse import urlsplit
+
+from flask import Flask, g, request
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager
+
+
+def init_app(app: Flask, login_manager: LoginManager) -> None:
+    from app.services.accounts import load_user_from_session
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("このページを見るにはログインしてください。")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_user_from_session)
+
+    app.before_request(_assign_request_id)
+    app.after_request(_security_headers)
+
+
+def _assign_request_id() -> None:
+    g.request_id = uuid.uuid4().hex[:12]
+
+
+def csp_nonce() -> str:
+    """Per-response nonce for our own <script> tags; inline scripts without it are refused."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
+
+
+def _security_headers(response):
+    nonce = csp_nonce()
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; "
+        f"script-src 'self' 'nonce-{nonce}'; "
+        "style-src 'self'; "
+        "img-src 'self' data: https:; "
+        "font-src 'self'; "
+        "connect-src 'self'; "
+        "object-src 'none'; "
+        "base-uri 'none'; "
+        "form-action 'self'; "
+        "frame-ancestors 'none'",
+    )
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    # Not no-referrer: Flask-WTF's strict HTTPS check needs a same-origin Referer (CSRF-05).
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if "X-Request-Id" not in response.headers and "request_id" in g:
+        response.headers["X-Request-Id"] = g.request_id
+    return response
+
+
+def safe_next(target: str | None) -> str | None:
+    """`target` if it is a path on this site, else None (SECURITY.md REDIR-01).
+
+    Refuses absolute URLs, scheme-relative //evil, backslash tricks (/\\evil), `https:/evil`
+    (no netloc but a scheme) and control characters.
+    """
+    if not target or len(target) > 2000:
+        return None
+    if any(ch in target for ch in "\\\r\n\t\x00") or not target.startswith("/") or target.startswith("//"):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target

@@ -1,0 +1,125 @@
+"""Answers: post, edit, delete, accept. The question row alone records which answer is accepted."""
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from app.database import write_transaction
+from app.extensions import db
+from app.models import Answer, Post, Question, Revision, User, utcnow
+from app.services import audit, notifications, permissions, reputation
+from app.services.errors import Conflict, PermissionDenied, ValidationFailed
+from app.services.posting import add_revision, check_body, render_body
+
+
+def _adjust_answer_count(question_id: int, delta: int) -> None:
+    db.session.execute(
+        sa.update(Post).where(Post.id == question_id).values(answer_count=Post.answer_count + delta)
+    )
+
+
+def post_answer(author: User, question: Question, body: str) -> Answer:
+    body = check_body(body)
+    body_html = render_body(body)
+    with write_transaction():
+        db.session.refresh(question, with_for_update=True)
+        if question.is_deleted:
+            raise PermissionDenied()
+        if question.is_closed:
+            raise ValidationFailed({"body": _("この質問は締め切られているため回答できません。")})
+        now = utcnow()
+        answer = Answer(question_id=question.id, author_id=author.id, body=body, body_html=body_html, created_at=now)
+        db.session.add(answer)
+        db.session.flush()
+        db.session.add(Revision(post_id=answer.id, number=1, author_id=author.id, body=body, created_at=now))
+        _adjust_answer_count(question.id, +1)
+        question.last_activity_at = now
+        notifications.notify(question.author, "answer", author, question, answer.id)
+    return answer
+
+
+def edit_answer(actor: User, answer: Answer, body: str, *, base_revision: int, summary: str = "") -> Answer:
+    if not permissions.can_edit(actor, answer):
+        raise PermissionDenied()
+    body = check_body(body)
+    body_html = render_body(body)
+    with write_transaction():
+        db.session.refresh(answer, with_for_update=True)
+        if answer.revision_count != base_revision:
+            raise Conflict(answer.revision_count)
+        if answer.body == body:
+            return answer
+        now = utcnow()
+        answer.body = body
+        answer.body_html = body_html
+        add_revision(actor, answer, summary, now)
+        answer.question.last_activity_at = now
+    return answer
+
+
+def delete_answer(actor: User, answer: Answer) -> None:
+    if not permissions.can_delete(actor, answer):
+        raise PermissionDenied()
+    with write_transaction():
+        question = answer.question
+        db.session.refresh(question, with_for_update=True)
+        db.session.refresh(answer)
+        if answer.is_deleted:
+            return
+        if question.accepted_answer_id == answer.id:
+            reputation.apply_acceptance(question, answer, -1)
+            question.accepted_answer_id = None
+        answer.deleted_at = utcnow()
+        answer.deleted_by_id = actor.id
+        _adjust_answer_count(question.id, -1)
+        if actor.id != answer.author_id:
+            audit.record(actor, "answer_delete", "post", answer.id)
+
+
+def undelete_answer(actor: User, answer: Answer) -> None:
+    if not actor.is_moderator:
+        raise PermissionDenied()
+    with write_transaction():
+        db.session.refresh(answer.question, with_for_update=True)
+        db.session.refresh(answer)
+        if not answer.is_deleted:
+            return
+        answer.deleted_at = None
+        answer.deleted_by_id = None
+        _adjust_answer_count(answer.question_id, +1)
+        audit.record(actor, "answer_undelete", "post", answer.id)
+
+
+def accept_answer(actor: User, answer: Answer) -> None:
+    """Make `answer` the accepted one (replacing any other). Only the asker or a moderator."""
+    question = answer.question
+    with write_transaction():
+        # Lock the question: concurrent accepts on PostgreSQL queue here instead of racing.
+        db.session.refresh(question, with_for_update=True)
+        db.session.refresh(answer)
+        if not permissions.can_accept(actor, answer):
+            raise PermissionDenied()
+        if question.accepted_answer_id == answer.id:
+            return
+        if question.accepted_answer_id is not None:
+            previous = db.session.get(Answer, question.accepted_answer_id)
+            reputation.apply_acceptance(question, previous, -1)
+        question.accepted_answer_id = answer.id
+        question.last_activity_at = utcnow()
+        reputation.apply_acceptance(question, answer, +1)
+        notifications.notify(answer.author, "accepted", actor, question, answer.id)
+        if actor.id != question.author_id:
+            audit.record(actor, "answer_accept", "post", answer.id)
+
+
+def unaccept_answer(actor: User, question: Question) -> None:
+    with write_transaction():
+        db.session.refresh(question, with_for_update=True)
+        if question.accepted_answer_id is None:
+            return
+        answer = db.session.get(Answer, question.accepted_answer_id)
+        if not permissions.can_accept(actor, answer):
+            raise PermissionDenied()
+        reputation.apply_acceptance(question, answer, -1)
+        question.accepted_answer_id = None
+        if actor.id != question.author_id:
+            audit.record(actor, "answer_unaccept", "post", answer.id)

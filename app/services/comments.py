@@ -1,0 +1,32 @@
+"""Comments: short plain-text remarks on a question or an answer."""
+
+from app.database import write_transaction
+from app.extensions import db
+from app.models import Answer, Comment, Post, Question, User, utcnow
+from app.services import audit, notifications, permissions
+from app.services.errors import PermissionDenied
+from app.services.posting import check_comment
+
+
+def add_comment(author: User, post: Post, body: str) -> Comment:
+    body = check_comment(body)
+    with write_transaction():
+        db.session.refresh(post)
+        question = post if isinstance(post, Question) else post.question
+        if post.is_deleted or question.is_deleted:
+            raise PermissionDenied()
+        comment = Comment(post_id=post.id, author_id=author.id, body=body)
+        db.session.add(comment)
+        db.session.flush()
+        question.last_activity_at = utcnow()
+        notifications.notify(post.author, "comment", author, question, post.id if isinstance(post, Answer) else None)
+    return comment
+
+
+def delete_comment(actor: User, comment: Comment) -> None:
+    if not permissions.can_delete_comment(actor, comment):
+        raise PermissionDenied()
+    with write_transaction():
+        comment.deleted_at = utcnow()
+        if actor.id != comment.author_id:
+            audit.record(actor, "comment_delete", "comment", comment.id)

@@ -1,0 +1,42 @@
+"""Exceptions services raise; views turn them into 403/404/409 pages or form errors."""
+
+from collections.abc import Callable
+from typing import Any
+
+
+class ServiceError(Exception):
+    pass
+
+
+class NotFound(ServiceError):
+    pass
+
+
+class PermissionDenied(ServiceError):
+    pass
+
+
+class Conflict(ServiceError):
+    """The change was based on an outdated version (two editors), or breaks a uniqueness rule."""
+
+
+class ValidationFailed(ServiceError):
+    """Input the user can fix. `errors` maps a field name to a message in the user's language."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+def validate_all(**checks: Callable[[], Any]) -> dict[str, Any]:
+    """Run every check and report all failures at once, so a form shows every error together."""
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name, check in checks.items():
+        try:
+            values[name] = check()
+        except ValidationFailed as failure:
+            errors.update(failure.errors)
+    if errors:
+        raise ValidationFailed(errors)
+    return values

@@ -1,0 +1,72 @@
+"""The in-app inbox and the e-mail that goes with it."""
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from app.database import write_transaction
+from app.extensions import db
+from app.mail import queue_mail
+from app.models import Notification, Question, User, utcnow
+from app.services.pagination import Page, paginate
+from app.urls import external_url
+
+
+def _describe(kind: str, actor_name: str, title: str) -> str:
+    texts = {
+        "answer": _("%(actor)s さんがあなたの質問「%(title)s」に回答しました。"),
+        "comment": _("%(actor)s さんが「%(title)s」のあなたの投稿にコメントしました。"),
+        "accepted": _("%(actor)s さんが「%(title)s」であなたの回答を採用しました。"),
+        "directed": _("%(actor)s さんがあなたに質問しました:「%(title)s」"),
+        "routed": _("あなたの経験が役立ちそうな質問があります:「%(title)s」"),
+    }
+    return texts.get(kind, _("「%(title)s」に新しい動きがあります。")) % {"actor": actor_name, "title": title}
+
+
+def describe(notification: Notification) -> str:
+    actor = notification.actor.display_name if notification.actor else ""
+    title = notification.question.title if notification.question else ""
+    return _describe(notification.kind, actor, title)
+
+
+def notify(recipient: User, kind: str, actor: User | None, question: Question, post_id: int | None = None) -> None:
+    """Add to the recipient's inbox (inside the caller's transaction) and queue an e-mail if wanted."""
+    if actor is not None and recipient.id == actor.id:
+        return
+    db.session.add(
+        Notification(
+            user_id=recipient.id,
+            kind=kind,
+            actor_id=actor.id if actor else None,
+            question_id=question.id,
+            post_id=post_id,
+        )
+    )
+    if recipient.notify_by_email and recipient.is_verified:
+        anchor = f"answer-{post_id}" if post_id and post_id != question.id else None
+        link = external_url("questions.show", question_id=question.id, anchor=anchor)
+        text = _describe(kind, actor.display_name if actor else "", question.title)
+        queue_mail(
+            recipient.email,
+            _("【Zennin】%(text)s", text=text[:150]),
+            _("%(text)s\n\n%(link)s\n\n通知メールは設定ページで止められます。", text=text, link=link),
+        )
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    )
+
+
+def list_notifications(user: User, page: int, per_page: int = 30) -> Page[Notification]:
+    query = sa.select(Notification).where(Notification.user_id == user.id).order_by(Notification.id.desc())
+    return paginate(query, page, per_page)
+
+
+def mark_all_read(user: User) -> None:
+    with write_transaction():
+        db.session.execute(
+            sa.update(Notification)
+            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+            .values(read_at=utcnow())
+        )

@@ -1,0 +1,75 @@
+"""The organization list: loading it, finding one by code, name or kana."""
+
+import csv
+import re
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from app.database import write_transaction
+from app.extensions import db
+from app.models import Organization
+from app.services.errors import ValidationFailed
+from app.text import clean_line, normalize_key, to_hiragana
+
+DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "organizations.csv"
+_CODE_IN_TEXT = re.compile(r"(?:^|[(（\s])(\d{6})[)）]?\s*$")
+# Larger bodies first when several match: a search for 「府中」 shows both 府中市 before wards.
+_KIND_ORDER = {"prefecture": 0, "designated_city": 1, "ministry": 1, "city": 2, "special_ward": 2,
+               "agency": 3, "commission": 3, "town": 4, "village": 5, "ward": 6, "regional_office": 7}  # fmt: skip
+
+
+def load_organizations(path: Path = DATA_FILE) -> int:
+    """Insert or update every organization from the CSV. Idempotent; returns the row count."""
+    with path.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    existing = {org.code: org for org in db.session.scalars(sa.select(Organization))}
+    with write_transaction():
+        # Two passes so that references between rows never point at a row not yet inserted.
+        for row in rows:
+            org = existing.get(row["code"])
+            if org is None:
+                org = existing[row["code"]] = Organization(code=row["code"])
+                db.session.add(org)
+            org.name, org.kana, org.kind = row["name"], row["kana"], row["kind"]
+        db.session.flush()
+        for row in rows:
+            org = existing[row["code"]]
+            org.prefecture_code = row["prefecture_code"] or None
+            org.parent_code = row["parent_code"] or None
+    return len(rows)
+
+
+def get_organization(code: str | None) -> Organization:
+    """The organization for a code, or for text such as 「神奈川県横浜市 (141003)」; else a form error."""
+    match = _CODE_IN_TEXT.search(normalize_key(code or ""))
+    org = db.session.get(Organization, match.group(1)) if match else None
+    if org is None:
+        candidates = search_organizations(code or "", limit=1) if code else []
+        if len(candidates) == 1 and normalize_key(code) in (normalize_key(candidates[0].name), normalize_key(candidates[0].full_name)):
+            return candidates[0]
+        raise ValidationFailed({"organization": _("所属団体を一覧から選んでください（名前・よみ・団体コードで検索できます）。")})
+    return org
+
+
+def search_organizations(query: str, limit: int = 20) -> list[Organization]:
+    """Match by code, name (横浜), or reading in any kana width (よこはま, ヨコハマ, ﾖｺﾊﾏ)."""
+    text = normalize_key(clean_line(query))
+    if not text:
+        return []
+    if text.isdigit():
+        condition = Organization.code.startswith(text)
+    else:
+        kana = to_hiragana(text).replace(" ", "")
+        condition = sa.or_(
+            Organization.name.contains(text, autoescape=True),
+            Organization.kana.startswith(kana, autoescape=True),
+        )
+    candidates = db.session.scalars(sa.select(Organization).where(condition).limit(400)).all()
+
+    def rank(org: Organization) -> tuple:
+        exact = text in (org.name, org.full_name) or to_hiragana(text) == org.kana
+        return (not exact, not org.name.startswith(text), _KIND_ORDER.get(org.kind, 9), org.kana, org.code)
+
+    return sorted(candidates, key=rank)[:limit]

@@ -1,0 +1,44 @@
+"""Who may do what. Services enforce these; templates use them to show or hide buttons."""
+
+from app.models import Answer, Comment, Post, Question, User
+
+
+def _is_member(user: User | None) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False)
+
+
+def can_edit(user: User | None, post: Post) -> bool:
+    return _is_member(user) and (post.author_id == user.id or user.is_moderator)
+
+
+def can_delete(user: User | None, post: Post) -> bool:
+    if not _is_member(user) or post.is_deleted:
+        return False
+    if user.is_moderator:
+        return True
+    if post.author_id != user.id:
+        return False
+    # An asker may not take away a question others have already answered.
+    return not (isinstance(post, Question) and (post.answer_count or 0) > 0)
+
+
+def can_accept(user: User | None, answer: Answer) -> bool:
+    question = answer.question
+    return (
+        _is_member(user)
+        and not answer.is_deleted
+        and not question.is_deleted
+        and (question.author_id == user.id or user.is_moderator)
+    )
+
+
+def can_vote(user: User | None, post: Post) -> bool:
+    return _is_member(user) and post.author_id != user.id and not post.is_deleted
+
+
+def can_delete_comment(user: User | None, comment: Comment) -> bool:
+    return _is_member(user) and comment.deleted_at is None and (comment.author_id == user.id or user.is_moderator)
+
+
+def can_view_deleted(user: User | None) -> bool:
+    return _is_member(user) and user.is_moderator

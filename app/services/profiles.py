@@ -1,0 +1,114 @@
+"""What a profile page shows, respecting the person's privacy choice for their career."""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased, selectinload
+
+from app.extensions import db
+from app.models import Answer, CareerEntry, Question, Tag, User, question_tags
+from app.services.pagination import Page, paginate
+from app.text import normalize_key
+
+
+def can_see_career(viewer: User | None, person: User) -> bool:
+    if viewer is not None and viewer.is_authenticated and (viewer.id == person.id or viewer.is_admin):
+        return True
+    if person.career_visibility == "public":
+        return True
+    if person.career_visibility == "organization":
+        return (
+            viewer is not None
+            and viewer.is_authenticated
+            and viewer.organization_code is not None
+            and viewer.organization_code == person.organization_code
+        )
+    return False
+
+
+@dataclass
+class TagActivity:
+    tag: Tag
+    answers: int
+    score: int
+
+
+@dataclass
+class Profile:
+    user: User
+    career: list[CareerEntry] | None  # None: hidden from this viewer
+    questions: list[Question]
+    answers: list[Answer]
+    question_count: int
+    answer_count: int
+    accepted_count: int
+    top_tags: list[TagActivity]
+
+
+def profile(viewer: User | None, person: User) -> Profile:
+    questions = list(
+        db.session.scalars(
+            sa.select(Question)
+            .where(Question.author_id == person.id, Question.deleted_at.is_(None))
+            .order_by(Question.created_at.desc())
+            .limit(10)
+            .options(selectinload(Question.tags))
+        )
+    )
+    visible_answer = sa.and_(Answer.author_id == person.id, Answer.deleted_at.is_(None))
+    answers = list(
+        db.session.scalars(
+            sa.select(Answer)
+            .where(visible_answer)
+            .order_by(Answer.score.desc(), Answer.created_at.desc())
+            .limit(10)
+            .options(selectinload(Answer.question))
+        )
+    )
+    counts = db.session.execute(
+        sa.select(
+            sa.select(sa.func.count()).where(Question.author_id == person.id, Question.deleted_at.is_(None)).scalar_subquery(),
+            sa.select(sa.func.count()).where(visible_answer).scalar_subquery(),
+        )
+    ).one()
+    accepted_answer = aliased(Answer)
+    accepted = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Question)
+        .join(accepted_answer, accepted_answer.id == Question.accepted_answer_id)
+        .where(accepted_answer.author_id == person.id, accepted_answer.deleted_at.is_(None), Question.deleted_at.is_(None))
+    )
+    return Profile(
+        user=person,
+        career=list(person.career) if can_see_career(viewer, person) else None,
+        questions=questions,
+        answers=answers,
+        question_count=counts[0],
+        answer_count=counts[1],
+        accepted_count=accepted or 0,
+        top_tags=top_answer_tags(person),
+    )
+
+
+def top_answer_tags(person: User, limit: int = 8) -> list[TagActivity]:
+    """Tags of the questions a person answered, by the answers' total score."""
+    question = aliased(Question)
+    rows = db.session.execute(
+        sa.select(Tag, sa.func.count(Answer.id), sa.func.coalesce(sa.func.sum(Answer.score), 0))
+        .join(question_tags, question_tags.c.tag_id == Tag.id)
+        .join(question, question.id == question_tags.c.question_id)
+        .join(Answer, Answer.question_id == question.id)
+        .where(Answer.author_id == person.id, Answer.deleted_at.is_(None), question.deleted_at.is_(None))
+        .group_by(Tag.id)
+        .order_by(sa.func.sum(Answer.score).desc(), sa.func.count(Answer.id).desc(), Tag.name)
+        .limit(limit)
+    ).all()
+    return [TagActivity(tag, count, score) for tag, count, score in rows]
+
+
+def list_users(filter_text: str, page: int, per_page: int = 36) -> Page[User]:
+    query = sa.select(User).where(User.disabled_at.is_(None), User.email_verified_at.is_not(None))
+    key = normalize_key(filter_text)
+    if key:
+        query = query.where(sa.or_(User.display_name.contains(key, autoescape=True), User.department.contains(key, autoescape=True)))
+    return paginate(query.order_by(User.reputation.desc(), User.id), page, per_page)

@@ -1,0 +1,192 @@
+"""Questions: ask, edit (with revisions and conflict detection), delete, list, view."""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from app.database import write_transaction
+from app.extensions import db
+from app.models import Answer, Post, Question, Revision, Tag, User, question_tags, utcnow
+from app.services import audit, permissions
+from app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, validate_all
+from app.services.pagination import Page, paginate
+from app.services.posting import add_revision, check_body, check_title, render_body
+from app.services.tags import MAX_TAGS, adjust_question_counts, check_tag_name, parse_tag_input, resolve_tags
+
+TABS = ("newest", "active", "unanswered", "votes")
+
+
+def check_tag_names(text: str) -> list[str]:
+    names = [check_tag_name(name) for name in parse_tag_input(text)]
+    if not names:
+        raise ValidationFailed({"tags": _("タグを1つ以上入力してください。")})
+    if len(names) > MAX_TAGS:
+        raise ValidationFailed({"tags": _("タグは%(n)d個までです。", n=MAX_TAGS)})
+    return names
+
+
+@dataclass(frozen=True)
+class QuestionInput:
+    title: str
+    body: str
+    tags: str  # as typed: separated by commas, 「、」 or spaces
+
+
+def _validate(data: QuestionInput) -> dict:
+    valid = validate_all(
+        title=lambda: check_title(data.title),
+        body=lambda: check_body(data.body),
+        tags=lambda: check_tag_names(data.tags),
+    )
+    valid["body_html"] = render_body(valid["body"])
+    return valid
+
+
+def ask_question(author: User, data: QuestionInput) -> Question:
+    valid = _validate(data)
+    with write_transaction():
+        tags = resolve_tags(" ".join(valid["tags"]))
+        now = utcnow()
+        question = Question(
+            author_id=author.id,
+            title=valid["title"],
+            body=valid["body"],
+            body_html=valid["body_html"],
+            tags=tags,
+            view_count=0,
+            answer_count=0,
+            created_at=now,
+            last_activity_at=now,
+        )
+        db.session.add(question)
+        db.session.flush()
+        db.session.add(
+            Revision(
+                post_id=question.id,
+                number=1,
+                author_id=author.id,
+                title=question.title,
+                body=question.body,
+                tags=" ".join(sorted(tag.name for tag in tags)),
+                created_at=now,
+            )
+        )
+        adjust_question_counts([tag.id for tag in tags], +1)
+    return question
+
+
+def edit_question(actor: User, question: Question, data: QuestionInput, *, base_revision: int, summary: str = "") -> Question:
+    """Save an edit. Raises Conflict when someone else saved since `base_revision` was loaded."""
+    if not permissions.can_edit(actor, question):
+        raise PermissionDenied()
+    valid = _validate(data)
+    with write_transaction():
+        db.session.refresh(question, with_for_update=True)
+        if question.revision_count != base_revision:
+            raise Conflict(question.revision_count)
+        tags = resolve_tags(" ".join(valid["tags"]))
+        old_tags = {tag.id for tag in question.tags}
+        unchanged = (
+            question.title == valid["title"] and question.body == valid["body"] and old_tags == {t.id for t in tags}
+        )
+        if unchanged:
+            return question
+        db.session.flush()  # new tags get ids
+        new_tags = {tag.id for tag in tags}
+        if not question.is_deleted:
+            adjust_question_counts(sorted(new_tags - old_tags), +1)
+            adjust_question_counts(sorted(old_tags - new_tags), -1)
+        now = utcnow()
+        question.title = valid["title"]
+        question.body = valid["body"]
+        question.body_html = valid["body_html"]
+        question.tags = tags
+        add_revision(actor, question, summary, now, tags=" ".join(sorted(tag.name for tag in tags)))
+        question.last_activity_at = now
+    return question
+
+
+def delete_question(actor: User, question: Question) -> None:
+    if not permissions.can_delete(actor, question):
+        raise PermissionDenied()
+    with write_transaction():
+        db.session.refresh(question, with_for_update=True)
+        if not permissions.can_delete(actor, question):  # an answer may have arrived meanwhile
+            raise PermissionDenied()
+        question.deleted_at = utcnow()
+        question.deleted_by_id = actor.id
+        adjust_question_counts([tag.id for tag in question.tags], -1)
+        if actor.id != question.author_id:
+            audit.record(actor, "question_delete", "post", question.id)
+
+
+def undelete_question(actor: User, question: Question) -> None:
+    if not actor.is_moderator:
+        raise PermissionDenied()
+    with write_transaction():
+        db.session.refresh(question, with_for_update=True)
+        if not question.is_deleted:
+            return
+        question.deleted_at = None
+        question.deleted_by_id = None
+        adjust_question_counts([tag.id for tag in question.tags], +1)
+        audit.record(actor, "question_undelete", "post", question.id)
+
+
+def get_question(viewer: User | None, question_id: int) -> Question:
+    question = db.session.get(Question, question_id)
+    if question is None or (question.is_deleted and not permissions.can_view_deleted(viewer)):
+        raise NotFound(question_id)
+    return question
+
+
+def answers_for_display(viewer: User | None, question: Question) -> list[Answer]:
+    """Accepted first, then by score, then oldest; deleted ones only for moderators."""
+    query = (
+        sa.select(Answer)
+        .where(Answer.question_id == question.id)
+        .options(selectinload(Answer.author), selectinload(Answer.comments))
+        .order_by((Answer.id == sa.literal(question.accepted_answer_id or 0)).desc(), Answer.score.desc(), Answer.created_at, Answer.id)
+    )
+    if not permissions.can_view_deleted(viewer):
+        query = query.where(Answer.deleted_at.is_(None))
+    return list(db.session.scalars(query))
+
+
+def record_view(question: Question) -> None:
+    with write_transaction():
+        db.session.execute(
+            sa.update(Post).where(Post.id == question.id).values(view_count=Post.view_count + 1)
+        )
+
+
+def list_questions(tab: str, page: int, per_page: int, *, tag: Tag | None = None) -> Page[Question]:
+    query = sa.select(Question).where(Question.deleted_at.is_(None))
+    if tag is not None:
+        query = query.where(
+            Question.id.in_(sa.select(question_tags.c.question_id).where(question_tags.c.tag_id == tag.id))
+        )
+    if tab == "unanswered":
+        query = query.where(Question.answer_count == 0)
+    order = {
+        "newest": (Question.created_at.desc(),),
+        "active": (Question.last_activity_at.desc(),),
+        "unanswered": (Question.created_at.desc(),),
+        "votes": (Question.score.desc(), Question.created_at.desc()),
+    }[tab if tab in TABS else "newest"]
+    query = query.order_by(*order, Question.id.desc()).options(
+        selectinload(Question.tags), selectinload(Question.author)
+    )
+    return paginate(query, page, per_page)
+
+
+def questions_by_user(user: User, page: int, per_page: int = 10) -> Page[Question]:
+    query = (
+        sa.select(Question)
+        .where(Question.author_id == user.id, Question.deleted_at.is_(None))
+        .order_by(Question.created_at.desc(), Question.id.desc())
+        .options(selectinload(Question.tags))
+    )
+    return paginate(query, page, per_page)

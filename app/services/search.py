@@ -1,0 +1,171 @@
+"""Search as the app sees it: the Whoosh index when it works, a database query when it does not.
+
+Every hit is re-checked against the database (deleted questions never show), and the ranking
+order of the index is kept. When the index is missing, locked or corrupt the site keeps
+working: results come from a simpler LIKE query and the page says so.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from markupsafe import Markup, escape
+from sqlalchemy.orm import selectinload
+
+from app import indexing
+from app.extensions import db
+from app.models import Answer, Question, SearchSynonym, Tag, User, question_tags
+from app.rendering import plain_text
+from search import ParsedQuery, SearchUnavailable, parse_query
+
+SORTS = ("relevance", "newest", "votes")
+PER_PAGE = 20
+
+
+@dataclass
+class Result:
+    question: Question
+    title_html: Markup
+    snippet_html: Markup
+    answer_id: int | None = None
+
+
+@dataclass
+class Results:
+    query: str
+    sort: str
+    page: int
+    per_page: int
+    total: int
+    hits: list[Result] = field(default_factory=list)
+    notice: str | None = None  # shown when the fallback answered
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def synonym_groups() -> list[list[str]]:
+    return [row.term_list for row in db.session.scalars(sa.select(SearchSynonym))]
+
+
+def search_questions(query: str, *, page: int = 1, sort: str = "relevance", per_page: int = PER_PAGE) -> Results:
+    sort = sort if sort in SORTS else "relevance"
+    try:
+        found = indexing.get_index().search(query, page=page, per_page=per_page, sort=sort, synonyms=synonym_groups())
+    except SearchUnavailable as error:
+        current_app.logger.warning("search falling back to the database: %s", error)
+        return _database_search(query, page=page, sort=sort, per_page=per_page)
+    questions = _visible_questions([hit.question_id for hit in found.hits])
+    hits = [
+        Result(questions[hit.question_id], Markup(hit.title_html), Markup(hit.snippet_html), hit.answer_id)
+        for hit in found.hits
+        if hit.question_id in questions
+    ]
+    return Results(query, sort, page, per_page, found.total, hits)
+
+
+def similar_questions(text: str, *, limit: int = 5, exclude_id: int | None = None) -> list[Question]:
+    """Questions like this title (ask page) or this question (sidebar). Empty when search is down."""
+    if len(text.strip()) < 2:
+        return []
+    try:
+        hits = indexing.get_index().similar(text, limit=limit, exclude_id=exclude_id)
+    except SearchUnavailable:
+        return []
+    questions = _visible_questions([hit.question_id for hit in hits])
+    return [questions[hit.question_id] for hit in hits if hit.question_id in questions]
+
+
+def _visible_questions(ids: list[int]) -> dict[int, Question]:
+    if not ids:
+        return {}
+    rows = db.session.scalars(
+        sa.select(Question)
+        .where(Question.id.in_(ids), Question.deleted_at.is_(None))
+        .options(selectinload(Question.tags), selectinload(Question.author))
+    )
+    return {question.id: question for question in rows}
+
+
+# ---------------------------------------------------------------- database fallback
+
+
+def _database_search(query: str, *, page: int, sort: str, per_page: int) -> Results:
+    parsed: ParsedQuery = parse_query(query)
+    statement = sa.select(Question).where(Question.deleted_at.is_(None))
+    terms = [term for term in (*parsed.words, *parsed.phrases) if term]
+    for term in terms:
+        answer_match = sa.select(Answer.id).where(
+            Answer.question_id == Question.id, Answer.deleted_at.is_(None), Answer.body.contains(term, autoescape=True)
+        )
+        statement = statement.where(
+            sa.or_(Question.title.contains(term, autoescape=True), Question.body.contains(term, autoescape=True), sa.exists(answer_match))
+        )
+    for term in parsed.excluded:
+        statement = statement.where(~Question.title.contains(term, autoescape=True), ~Question.body.contains(term, autoescape=True))
+    for tag_name in parsed.tags:
+        statement = statement.where(Question.id.in_(_tagged(tag_name)))
+    for tag_name in parsed.excluded_tags:
+        statement = statement.where(Question.id.not_in(_tagged(tag_name)))
+    if parsed.user_id is not None:
+        statement = statement.where(Question.author_id == parsed.user_id)
+    if parsed.org is not None:
+        statement = statement.where(Question.author_id.in_(sa.select(User.id).where(User.organization_code == parsed.org)))
+    if parsed.accepted is not None:
+        statement = statement.where(Question.accepted_answer_id.is_not(None) if parsed.accepted else Question.accepted_answer_id.is_(None))
+    if parsed.answer_count is not None:
+        statement = statement.where(Question.answer_count == parsed.answer_count)
+    if parsed.min_score is not None:
+        statement = statement.where(Question.score >= parsed.min_score)
+    order = (Question.score.desc(), Question.id.desc()) if sort == "votes" else (Question.created_at.desc(), Question.id.desc())
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(statement.subquery())) or 0
+    rows = db.session.scalars(
+        statement.order_by(*order).limit(per_page).offset((page - 1) * per_page).options(selectinload(Question.tags), selectinload(Question.author))
+    )
+    hits = [Result(q, _mark(q.title, terms), _mark(_snippet(plain_text(q.body_html), terms), terms)) for q in rows]
+    notice = _("検索索引が利用できないため、簡易検索で表示しています（並び順や表記ゆれの扱いが通常と異なります）。")
+    return Results(query, sort, page, per_page, total, hits, notice)
+
+
+def _tagged(tag_name: str) -> sa.Select:
+    return sa.select(question_tags.c.question_id).join(Tag).where(Tag.name == tag_name)
+
+
+def _snippet(text: str, terms: list[str], width: int = 160) -> str:
+    text = " ".join(text.split())
+    positions = [text.find(term) for term in terms if term and text.find(term) >= 0]
+    start = max(0, min(positions) - 40) if positions else 0
+    piece = text[start : start + width]
+    return ("…" if start else "") + piece + ("…" if start + width < len(text) else "")
+
+
+def _mark(text: str, terms: list[str]) -> Markup:
+    """Escape plain text and wrap the terms in <mark>; built from text, never from HTML."""
+    spans = sorted(
+        (match.start(), match.end())
+        for term in {t for t in terms if t}
+        for match in re.finditer(re.escape(term), text, re.IGNORECASE)
+    )
+    pieces: list[Markup] = []
+    position = 0
+    for start, end in spans:
+        if start < position:  # overlaps the previous mark
+            start = position
+        if start >= end:
+            continue
+        pieces.append(escape(text[position:start]))
+        pieces.append(Markup("<mark>%s</mark>") % text[start:end])
+        position = end
+    pieces.append(escape(text[position:]))
+    return Markup("").join(pieces)

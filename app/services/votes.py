@@ -1,0 +1,46 @@
+"""Votes: one per person and post, changeable, never on one's own post; scores move atomically."""
+
+import sqlalchemy as sa
+
+from app import indexing
+from app.database import write_transaction
+from app.extensions import db
+from app.models import Post, User, Vote
+from app.services import permissions, reputation
+from app.services.errors import PermissionDenied, ValidationFailed
+
+
+def cast_vote(voter: User, post: Post, value: int) -> int:
+    """Set the voter's vote on `post` to +1, -1 or 0 (withdraw). Returns the post's new score."""
+    if value not in (-1, 0, 1):
+        raise ValidationFailed({"value": "value must be 1, -1 or 0"})
+    with write_transaction():
+        # The row lock serializes votes on one post on PostgreSQL (SQLite: BEGIN IMMEDIATE).
+        db.session.refresh(post, with_for_update=True)
+        if not permissions.can_vote(voter, post):
+            raise PermissionDenied()
+        vote = db.session.scalar(sa.select(Vote).where(Vote.post_id == post.id, Vote.user_id == voter.id))
+        old = vote.value if vote else 0
+        if value == old:
+            return post.score
+        if value == 0:
+            db.session.delete(vote)  # a vote is a setting, not content: withdrawing removes it
+        elif vote is None:
+            db.session.add(Vote(post_id=post.id, user_id=voter.id, value=value))
+        else:
+            vote.value = value
+        db.session.execute(sa.update(Post).where(Post.id == post.id).values(score=Post.score + (value - old)))
+        reputation.add(post.author_id, reputation.for_vote_change(old, value))
+        indexing.touch(db.session, post.question_id or post.id)
+    db.session.refresh(post)
+    return post.score
+
+
+def vote_of(user: User | None, post_ids: list[int]) -> dict[int, int]:
+    """The user's votes on these posts, for showing pressed buttons."""
+    if user is None or not user.is_authenticated or not post_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Vote.post_id, Vote.value).where(Vote.user_id == user.id, Vote.post_id.in_(post_ids))
+    )
+    return dict(rows.all())

@@ -1,0 +1,123 @@
+// Progressive enhancement only: every feature here has a plain-HTML path that works without it.
+"use strict";
+
+(function () {
+  const csrfToken = () => document.querySelector('meta[name="csrf-token"]')?.content || "";
+
+  function debounce(fn, ms) {
+    let timer;
+    return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
+  }
+
+  async function getJSON(url) {
+    const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+    if (!response.ok) throw new Error(String(response.status));
+    return response.json();
+  }
+
+  // Markdown preview: rendered by the server with the same sanitizer as saving.
+  document.querySelectorAll(".md-editor").forEach((editor) => {
+    const input = editor.querySelector("textarea");
+    const panel = editor.querySelector(".md-preview");
+    const body = editor.querySelector(".md-preview-body");
+    if (!input || !panel || !body) return;
+    const render = debounce(async () => {
+      if (!input.value.trim()) { panel.hidden = true; return; }
+      const form = new FormData();
+      form.append("body", input.value);
+      try {
+        const response = await fetch(editor.dataset.previewUrl, {
+          method: "POST", body: form, credentials: "same-origin",
+          headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
+        });
+        const data = await response.json();
+        panel.hidden = false;
+        if (data.html !== undefined) {
+          body.innerHTML = data.html; // sanitized server-side (bleach allowlist)
+        } else {
+          body.textContent = data.error || "";
+        }
+      } catch (_error) { /* preview is optional */ }
+    }, 400);
+    input.addEventListener("input", render);
+    if (input.value.trim()) render();
+  });
+
+  // Tag autocomplete on the last tag being typed.
+  document.querySelectorAll("input[data-suggest-url]").forEach((input) => {
+    const list = document.getElementById(input.getAttribute("list"));
+    const update = debounce(async () => {
+      const parts = input.value.split(/[,、，\s　]+/);
+      const last = parts[parts.length - 1];
+      if (!last || !list) return;
+      try {
+        const data = await getJSON(`${input.dataset.suggestUrl}?q=${encodeURIComponent(last)}`);
+        const prefix = parts.slice(0, -1).join(" ");
+        list.replaceChildren(...data.items.map((item) => {
+          const option = document.createElement("option");
+          option.value = (prefix ? prefix + " " : "") + item.name;
+          option.label = `${item.name} ×${item.count}`;
+          return option;
+        }));
+      } catch (_error) { /* ignore */ }
+    }, 200);
+    input.addEventListener("input", update);
+  });
+
+  // Organization picker: search by name, kana or code; remember the chosen code.
+  document.querySelectorAll(".org-picker").forEach((picker) => {
+    const input = picker.querySelector("input[type=text], input:not([type])");
+    const list = picker.querySelector("datalist");
+    const hidden = picker.querySelector('input[name="organization_code"]');
+    if (!input || !list || !hidden) return;
+    let options = [];
+    const update = debounce(async () => {
+      const match = options.find((item) => `${item.name} (${item.code})` === input.value);
+      hidden.value = match ? match.code : "";
+      if (match || input.value.trim().length < 1) return;
+      try {
+        const data = await getJSON(`${picker.dataset.searchUrl}?q=${encodeURIComponent(input.value)}`);
+        options = data.items;
+        list.replaceChildren(...options.map((item) => {
+          const option = document.createElement("option");
+          option.value = `${item.name} (${item.code})`;
+          option.label = item.kana;
+          return option;
+        }));
+      } catch (_error) { /* the server also accepts a typed name or code */ }
+    }, 200);
+    input.addEventListener("input", update);
+  });
+
+  // Similar questions while typing a title.
+  document.querySelectorAll("input[data-similar-url]").forEach((input) => {
+    const box = document.querySelector(".similar-questions");
+    if (!box) return;
+    const list = box.querySelector("ul");
+    const update = debounce(async () => {
+      if (input.value.trim().length < 4) { box.hidden = true; return; }
+      try {
+        const data = await getJSON(`${input.dataset.similarUrl}?title=${encodeURIComponent(input.value)}`);
+        list.replaceChildren(...data.items.map((item) => {
+          const li = document.createElement("li");
+          const link = document.createElement("a");
+          link.href = item.url;
+          link.textContent = item.title;
+          link.target = "_blank";
+          link.rel = "noopener";
+          li.append(link, ` (${item.answers})${item.accepted ? " ✔" : ""}`);
+          return li;
+        }));
+        box.hidden = data.items.length === 0;
+      } catch (_error) { box.hidden = true; }
+    }, 350);
+    input.addEventListener("input", update);
+  });
+
+  // Ask before deleting.
+  document.querySelectorAll("form.confirm").forEach((form) => {
+    form.addEventListener("submit", (event) => {
+      if (!window.confirm(form.dataset.confirm || "OK?")) event.preventDefault();
+    });
+  });
+})();

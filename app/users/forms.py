@@ -1,0 +1,24 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, RadioField, SelectChoice, StringField, TextAreaField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+VISIBILITY_CHOICES = [
+    SelectChoice("public", _l("全員に公開")),
+    SelectChoice("organization", _l("同じ団体の人にだけ公開")),
+    SelectChoice("private", _l("公開しない（専門家の推薦にだけ使う）")),
+]
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField(_l("表示名"), validators=[DataRequired(_l("表示名を入力してください。")), Length(max=50)])
+    department = StringField(_l("所属部署"), validators=[Length(max=100)])
+    bio = TextAreaField(_l("自己紹介"), validators=[Length(max=2000)])
+    career_visibility = RadioField(_l("過去の職歴の公開範囲"), choices=VISIBILITY_CHOICES, default="public")
+    notify_by_email = BooleanField(_l("通知をメールでも受け取る"))
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(_l("現在のパスワード"), validators=[DataRequired(_l("現在のパスワードを入力してください。"))])
+    password = PasswordField(_l("新しいパスワード（10文字以上）"), validators=[DataRequired(_l("パスワードを入力してください。")), Length(max=128)])
+    password_confirm = PasswordField(_l("新しいパスワード（確認）"), validators=[EqualTo("password", _l("パスワードが一致しません。"))])

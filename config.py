@@ -1,0 +1,103 @@
+"""Configuration classes. Only this module reads the environment.
+
+DESIGN.md §5 names the variables outside tools rely on: DATABASE_URL, SEARCH_INDEX_DIR,
+SECRET_KEY, ALLOWED_EMAIL_DOMAINS, MAIL_BACKEND, MAIL_OUTBOX_DIR (and PORT, read by the Makefile).
+"""
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_PATH = Path(os.environ.get("ZENNIN_INSTANCE_DIR") or BASE_DIR / "instance")
+
+
+def _development_secret_key() -> str:
+    """A random key generated once into instance/ so sessions survive restarts in development."""
+    key_file = INSTANCE_PATH / "secret_key"
+    if not key_file.exists():
+        INSTANCE_PATH.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def _csv(value: str) -> tuple[str, ...]:
+    return tuple(part.strip().lower() for part in value.split(",") if part.strip())
+
+
+class Config:
+    INSTANCE_DIR = str(INSTANCE_PATH)
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None  # filled in by create_app when unset
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_PATH / 'zennin.sqlite'}")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(INSTANCE_PATH / "search-index"))
+    # How long a request waits for Whoosh's write lock before leaving the work to `flask search sync`.
+    SEARCH_WRITE_TIMEOUT = float(os.environ.get("SEARCH_WRITE_TIMEOUT", "1.0"))
+
+    ALLOWED_EMAIL_DOMAINS = _csv(os.environ.get("ALLOWED_EMAIL_DOMAINS", "lg.jp,go.jp"))
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "file")
+    MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", str(INSTANCE_PATH / "outbox"))
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Zennin <no-reply@zennin.invalid>")
+    SMTP_HOST = os.environ.get("SMTP_HOST", "localhost")
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD")
+    SMTP_STARTTLS = os.environ.get("SMTP_STARTTLS", "0") == "1"
+    # Absolute links in e-mail (verification, reset). Requests fill it from the Host otherwise.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+
+    PASSWORD_HASH_METHOD = "scrypt"
+    EMAIL_TOKEN_MAX_AGE = timedelta(hours=48)
+    PASSWORD_RESET_MAX_AGE = timedelta(hours=2)
+
+    # Sessions and cookies (SECURITY.md HDR-*). Secure flags are switched on in ProductionConfig.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    PERMANENT_SESSION_LIFETIME = timedelta(days=14)
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = False
+    MAX_CONTENT_LENGTH = 1 * 1024 * 1024
+
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session; long answers take time to write
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_ENABLED = True
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = "10 per minute;60 per hour"
+    REGISTER_RATE_LIMIT = "5 per minute;30 per hour"
+    POST_RATE_LIMIT = "20 per minute;300 per hour"
+    PREVIEW_RATE_LIMIT = "60 per minute"
+
+    BABEL_DEFAULT_LOCALE = "ja"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Tokyo"
+    LANGUAGES = ("ja", "en")
+
+    QUESTIONS_PER_PAGE = 20
+    MARKDOWN_MAX_CHARS = 30000
+    MARKDOWN_RENDER_TIMEOUT = 2.0
+
+
+class DevelopmentConfig(Config):
+    pass
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = False
+    MAIL_BACKEND = "file"
+    # Fast hashes: the suite creates hundreds of users; production keeps scrypt.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    SEARCH_INDEX_DIR = None  # in-memory Whoosh index

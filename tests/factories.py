@@ -1,0 +1,35 @@
+"""Test data through the real services (CTFd-style helpers with sensible defaults)."""
+
+from itertools import count
+
+from flask.testing import FlaskClient
+
+from app.models import Answer, Question, User
+from app.services import accounts, answers, questions
+
+PASSWORD = "correct-horse-battery"
+_sequence = count(1)
+
+
+def make_user(email: str | None = None, name: str | None = None, org: str | None = "141003", role: str = "member") -> User:
+    n = next(_sequence)
+    return accounts.create_verified_user(
+        email or f"user{n}@city.yokohama.lg.jp", name or f"職員{n}", PASSWORD, org, role
+    )
+
+
+def make_question(
+    author: User,
+    title: str = "住民税の特別徴収の切替手続きについて",
+    body: str = "年度途中で退職した職員の特別徴収から普通徴収への切替はどう処理していますか？",
+    tags: str = "住民税",
+) -> Question:
+    return questions.ask_question(author, questions.QuestionInput(title, body, tags))
+
+
+def make_answer(author: User, question: Question, body: str = "給与支払報告書の異動届出書で処理します。") -> Answer:
+    return answers.post_answer(author, question, body)
+
+
+def login(client: FlaskClient, user: User, password: str = PASSWORD):
+    return client.post("/login", data={"email": user.email, "password": password}, follow_redirects=False)

@@ -1,0 +1,40 @@
+"""The demo seed: loads on an empty database only, and every invariant holds afterwards."""
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Answer, CareerEntry, Post, Question, Tag, User, Vote, question_tags
+from app.services import reputation, seed
+
+
+def test_demo_loads_once_and_keeps_every_invariant(app):
+    assert seed.load_demo(progress=lambda _message: None) is True
+    assert seed.load_demo(progress=lambda _message: None) is False  # not empty any more: no-op
+
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Question)) >= 150
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) >= 30
+    holders = db.session.scalars(
+        sa.select(User.display_name)
+        .join(CareerEntry, CareerEntry.user_id == User.id)
+        .where(CareerEntry.organization_code == "141003", CareerEntry.department_key.contains("債権回収課"))
+    ).all()
+    assert len(holders) >= 3  # a chain of 前任者 for the transfer demo
+
+    vote_sums = dict(db.session.execute(sa.select(Vote.post_id, sa.func.sum(Vote.value)).group_by(Vote.post_id)).all())
+    for post_id, score in db.session.execute(sa.select(Post.id, Post.score)):
+        assert score == vote_sums.get(post_id, 0)
+    for user in db.session.scalars(sa.select(User)):
+        assert user.reputation == reputation.recompute(user.id), user.email
+    visible_answers = dict(
+        db.session.execute(
+            sa.select(Answer.question_id, sa.func.count()).where(Answer.deleted_at.is_(None)).group_by(Answer.question_id)
+        ).all()
+    )
+    for question in db.session.scalars(sa.select(Question)):
+        assert question.answer_count == visible_answers.get(question.id, 0)
+        assert question.created_at <= question.last_activity_at
+    tag_counts = dict(
+        db.session.execute(sa.select(question_tags.c.tag_id, sa.func.count()).group_by(question_tags.c.tag_id)).all()
+    )
+    for tag in db.session.scalars(sa.select(Tag)):
+        assert tag.question_count == tag_counts.get(tag.id, 0), tag.name
