@@ -1,7 +1,24 @@
 """Full-text search for Zennin: a small library on Whoosh + Sudachi, with no web dependencies.
 
-The app hands documents in (``SearchIndex.apply``, ``rebuild_index``) and gets question ids
-with highlighted snippets out (``SearchIndex.search``, ``SearchIndex.similar``).
+Plain values in (``QuestionDocument``), question ids with highlighted snippets out::
+
+    index = SearchIndex.open(SEARCH_INDEX_DIR)       # once per process; thread-safe
+    page = index.search("[債権回収] 時効 answers:0", page=2, synonyms=[["国保", "国民健康保険"]])
+    hits = index.similar(title_being_typed, limit=5)
+
+Keeping it in step with the database (the database stays the source of truth)::
+
+    # after a commit, and from `flask search sync`: rows of the outbox after index.position
+    index.apply(upserts, deleted_ids, position=last_outbox_id)   # IndexLocked: retry later
+
+    # `flask search rebuild`: read the outbox position FIRST, then the documents;
+    # progress gets the running total (click: lambda done: bar.update(done - bar.pos))
+    rebuild_index(SEARCH_INDEX_DIR, documents, position=outbox_id, procs=2, progress=report)
+
+Both raise SearchUnavailable (IndexLocked is one) when the index cannot be used; the app
+then falls back to its database search. Modules: ``ja`` analysis, ``schema`` fields,
+``query`` the search-box language, ``compiler`` Whoosh queries, ``highlight`` snippets,
+``index`` SearchIndex, ``storage`` generations on disk, ``rebuild`` parallel full builds.
 """
 
 from search.documents import AnswerDocument, QuestionDocument
