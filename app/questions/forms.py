@@ -41,7 +41,3 @@ class CommentForm(FlaskForm):
     body = TextAreaField(
         _l("コメント"), validators=[DataRequired(_l("コメントを入力してください。")), Length(max=COMMENT_MAX)]
     )
-
-
-class ActionForm(FlaskForm):
-    """A bare POST (delete, accept, vote…): only the CSRF token."""

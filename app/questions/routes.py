@@ -7,8 +7,8 @@ from flask_login import current_user, login_required
 from app.extensions import db, limiter
 from app.models import Answer, Comment, Post
 from app.questions import bp
-from app.questions.forms import ActionForm, AnswerForm, CommentForm, QuestionForm
-from app.services import answers, comments, permissions, questions, revisions, votes
+from app.questions.forms import AnswerForm, CommentForm, QuestionForm
+from app.services import answers, comments, permissions, questions, revisions, search, votes
 from app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.services.pagination import parse_page
 from app.templating import question_url
@@ -74,16 +74,7 @@ def show(question_id: int, slug: str | None = None):
     if question_id not in viewed:
         questions.record_view(question)
         session[_VIEWED] = [*viewed[-49:], question_id]
-    answer_list = questions.answers_for_display(current_user, question)
-    return render_template(
-        "questions/show.html",
-        question=question,
-        answers=answer_list,
-        my_votes=votes.vote_of(current_user, [question.id, *(a.id for a in answer_list)]),
-        answer_form=AnswerForm(),
-        comment_form=CommentForm(),
-        action_form=ActionForm(),
-    )
+    return _render_question(question, AnswerForm())
 
 
 @bp.route("/questions/<id:question_id>/edit", methods=["GET", "POST"])
@@ -159,16 +150,19 @@ def answer(question_id: int):
             flash(_("回答を投稿しました。"), "success")
             return redirect(question_url(question, _anchor=f"answer-{new_answer.id}"))
     # Re-show the question with the typed answer and its errors: nothing is lost.
+    return _render_question(question, form), 422
+
+
+def _render_question(question, answer_form: AnswerForm) -> str:
     answer_list = questions.answers_for_display(current_user, question)
     return render_template(
         "questions/show.html",
         question=question,
         answers=answer_list,
         my_votes=votes.vote_of(current_user, [question.id, *(a.id for a in answer_list)]),
-        answer_form=form,
-        comment_form=CommentForm(formdata=None),
-        action_form=ActionForm(),
-    ), 422
+        related=search.similar_questions(question.title, limit=6, exclude_id=question.id),
+        answer_form=answer_form,
+    )
 
 
 @bp.route("/answers/<id:answer_id>/edit", methods=["GET", "POST"])

@@ -1,9 +1,14 @@
-from flask import jsonify, render_template, request
+from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
 
 from app.search_views import bp
+from app.search_views.forms import SynonymsForm
 from app.services import search
+from app.services.errors import PermissionDenied, ValidationFailed
 from app.services.pagination import parse_page
 from app.templating import question_url
+from app.web import show_errors
 
 QUERY_MAX = 200
 
@@ -28,3 +33,23 @@ def similar():
             for q in questions
         ]
     )
+
+
+@bp.route("/search/synonyms", methods=["GET", "POST"])
+@login_required
+def synonyms():
+    """Moderators keep the administrative-jargon dictionary search expands queries with."""
+    if not current_user.is_moderator:
+        raise PermissionDenied()
+    form = SynonymsForm()
+    if request.method == "GET":
+        form.synonyms.data = search.synonyms_as_text()
+    elif form.validate_on_submit():
+        try:
+            count = search.replace_synonyms(current_user, form.synonyms.data or "")
+        except ValidationFailed as failure:
+            show_errors(form, failure)
+        else:
+            flash(_("同義語辞書を保存しました（%(n)d件）。次の検索から使われます。", n=count), "success")
+            return redirect(url_for("search.synonyms"))
+    return render_template("search/synonyms.html", form=form)

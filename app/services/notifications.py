@@ -1,6 +1,8 @@
 """The in-app inbox and the e-mail that goes with it."""
 
 import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from app.database import write_transaction
@@ -44,12 +46,12 @@ def notify(recipient: User, kind: str, actor: User | None, question: Question, p
     if recipient.notify_by_email and recipient.is_verified:
         anchor = f"answer-{post_id}" if post_id and post_id != question.id else None
         link = external_url("questions.show", question_id=question.id, anchor=anchor)
-        text = _describe(kind, actor.display_name if actor else "", question.title)
-        queue_mail(
-            recipient.email,
-            _("【Zennin】%(text)s", text=text[:150]),
-            _("%(text)s\n\n%(link)s\n\n通知メールは設定ページで止められます。", text=text, link=link),
-        )
+        # In the recipient's language, not the language of whoever caused the notification.
+        with force_locale(recipient.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+            text = _describe(kind, actor.display_name if actor else "", question.title)
+            subject = _("【Zennin】%(text)s", text=text[:150])
+            body = _("%(text)s\n\n%(link)s\n\n通知メールは設定ページで止められます。", text=text, link=link)
+        queue_mail(recipient.email, subject, body)
 
 
 def unread_count(user: User) -> int:

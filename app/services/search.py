@@ -15,9 +15,13 @@ from markupsafe import Markup, escape
 from sqlalchemy.orm import selectinload
 
 from app import indexing
+from app.database import write_transaction
 from app.extensions import db
 from app.models import Answer, Question, SearchSynonym, Tag, User, question_tags
 from app.rendering import plain_text
+from app.services import audit
+from app.services.errors import PermissionDenied, ValidationFailed
+from app.text import clean_text, normalize_key
 from search import ParsedQuery, SearchUnavailable, parse_query
 
 SORTS = ("relevance", "newest", "votes")
@@ -30,6 +34,7 @@ class Result:
     title_html: Markup
     snippet_html: Markup
     answer_id: int | None = None
+    partial: bool = False  # matches only some of the words
 
 
 @dataclass
@@ -56,7 +61,40 @@ class Results:
 
 
 def synonym_groups() -> list[list[str]]:
-    return [row.term_list for row in db.session.scalars(sa.select(SearchSynonym))]
+    return [row.term_list for row in db.session.scalars(sa.select(SearchSynonym).order_by(SearchSynonym.id))]
+
+
+MAX_SYNONYM_GROUPS = 500
+_TERM_SEPARATORS = re.compile(r"[,、\s]+")
+
+
+def synonyms_as_text() -> str:
+    """The jargon dictionary as moderators edit it: one group per line."""
+    return "\n".join("、".join(group) for group in synonym_groups())
+
+
+def replace_synonyms(actor: User, text: str) -> int:
+    """Replace the administrative-jargon dictionary (滞納整理、債権回収 …). Moderators only.
+
+    Applied at query time, so a change takes effect on the next search without a reindex.
+    """
+    if not actor.is_moderator:
+        raise PermissionDenied()
+    groups: list[list[str]] = []
+    for number, line in enumerate(clean_text(text).splitlines(), start=1):
+        terms = list(dict.fromkeys(t for t in _TERM_SEPARATORS.split(normalize_key(line)) if t))
+        if not terms:
+            continue
+        if len(terms) < 2 or any(len(term) > 50 for term in terms):
+            raise ValidationFailed({"synonyms": _("%(n)d行目: 同じ意味の語を2つ以上、読点やカンマで区切って書いてください（1語50文字まで）。", n=number)})
+        groups.append(terms)
+    if len(groups) > MAX_SYNONYM_GROUPS:
+        raise ValidationFailed({"synonyms": _("同義語のグループは%(n)d件までです。", n=MAX_SYNONYM_GROUPS)})
+    with write_transaction():
+        db.session.execute(sa.delete(SearchSynonym))
+        db.session.add_all(SearchSynonym(terms=",".join(group)) for group in groups)
+        audit.record(actor, "search_synonyms_replace", "search_synonyms", None, groups=len(groups))
+    return len(groups)
 
 
 def search_questions(query: str, *, page: int = 1, sort: str = "relevance", per_page: int = PER_PAGE) -> Results:
@@ -68,7 +106,7 @@ def search_questions(query: str, *, page: int = 1, sort: str = "relevance", per_
         return _database_search(query, page=page, sort=sort, per_page=per_page)
     questions = _visible_questions([hit.question_id for hit in found.hits])
     hits = [
-        Result(questions[hit.question_id], Markup(hit.title_html), Markup(hit.snippet_html), hit.answer_id)
+        Result(questions[hit.question_id], Markup(hit.title_html), Markup(hit.snippet_html), hit.answer_id, hit.partial)
         for hit in found.hits
         if hit.question_id in questions
     ]

@@ -6,7 +6,6 @@ from flask_login import current_user, login_required, login_user
 
 from app.extensions import db
 from app.models import User
-from app.questions.forms import ActionForm
 from app.services import accounts, notifications, organizations, profiles
 from app.services.errors import NotFound, ValidationFailed
 from app.services.pagination import parse_page
@@ -75,7 +74,7 @@ def change_password():
 def notifications_inbox():
     page = notifications.list_notifications(current_user, parse_page(request.args.get("page")))
     return render_template(
-        "users/notifications.html", page=page, describe=notifications.describe, action_form=ActionForm()
+        "users/notifications.html", page=page, describe=notifications.describe
     )
 
 
