@@ -28,6 +28,8 @@ from search.schema import ANSWER_TEXT, BIGRAM_WEIGHT, BOOSTS, QUESTION_TEXT, big
 # A strict tier that finds this many documents ends the search; below it, the next tier
 # runs, and after the last, documents matching only some words are appended.
 ENOUGH_HITS = 10
+# Bigrams back up words of at most this many Sudachi terms (評価替え: 2, 新型コロナ: 1).
+MAX_TERMS_FOR_BIGRAMS = 3
 
 
 @lru_cache(maxsize=4096)
@@ -154,9 +156,12 @@ class QueryPlan:
         return joined
 
     def _hybrid_word(self, word: str, fields: Sequence[str] | None = None, any_term: bool = False) -> wq.Query:
+        """The word's terms, or else its bigrams: all of them, so the bigrams stand for the
+        word as written. Only for short words: dictionaries disagree on how to split a
+        compound, while a longer stretch of text has its terms to match on."""
         fields = fields or self._fields
         morph = self._morph_word(word, fields, any_term)
-        grams = _bigrams(word)
+        grams = _bigrams(word) if len(_morph(word)) <= MAX_TERMS_FOR_BIGRAMS else ()
         if not grams:
             return morph
         bigram = _all(

@@ -3,6 +3,7 @@
 import json
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -192,3 +193,47 @@ def test_a_failing_worker_fails_the_parallel_rebuild_and_leaves_the_live_index_a
         rebuild_index(index_dir, [*DOCS, broken], procs=2)
     assert live_generation(index_dir) == before
     assert sorted(p.name for p in index_dir.glob("gen-*")) == [before.name]
+
+
+def test_searches_keep_working_while_another_writer_commits_and_merges(index_dir):
+    """IDX-05: commits (and their segment merges) delete files under open readers."""
+    stop = threading.Event()
+    failures: list[BaseException] = []
+
+    def write() -> None:
+        with SearchIndex.open(index_dir) as writer:
+            for n in range(15):
+                writer.apply([question(200 + n, f"公印の管理 その{n}", "公印規程の改正について")], [], timeout=5)
+        stop.set()
+
+    thread = threading.Thread(target=write)
+    thread.start()
+    searches = 0
+    with SearchIndex.open(index_dir) as reader:
+        while not stop.is_set() or searches < 20:
+            try:
+                assert reader.search("住民税").total == 1
+                reader.search("公印")
+            except BaseException as error:  # anything at all is a failure here
+                failures.append(error)
+            searches += 1
+        thread.join()
+        assert reader.search("公印").total == 15
+    assert failures == []
+
+
+def test_threads_share_one_index(index_dir):
+    queries = ["住民税", "ｶﾞｲﾄﾞﾗｲﾝ", "ごみ", "[国民健康保険]", '"税額通知"', "予防接種 ワクチン"]
+    with SearchIndex.open(index_dir) as index:
+        expected = [[hit.question_id for hit in index.search(q).hits] for q in queries]
+        results: list[list[list[int]]] = []
+
+        def work() -> None:
+            results.append([[hit.question_id for hit in index.search(q).hits] for q in queries * 5])
+
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert results == [expected * 5] * 4
