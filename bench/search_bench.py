@@ -15,6 +15,7 @@ These are measurements, not tests: on a shared 2-core machine expect ±30–50 %
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import shutil
 import statistics
@@ -23,8 +24,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from whoosh import index as whoosh_index
+from whoosh.scoring import BM25F
+
 from bench.corpus import CACHE, cached_questions
-from search import QuestionDocument, SearchIndex, SearchUnavailable, rebuild_index
+from search import QuestionDocument, SearchIndex, SearchUnavailable, parse_query, rebuild_index
+from search.compiler import ENOUGH_HITS, QueryPlan, matching_docs, prune
 from search.ja import morph_terms
 from search.storage import IndexHome
 
@@ -73,6 +78,41 @@ def sample_queries(docs: list[QuestionDocument], count: int) -> list[tuple[str, 
     return queries
 
 
+def sample_phrases(docs: list[QuestionDocument], count: int) -> list[tuple[str, str]]:
+    """Quoted 4–8 character stretches of real titles."""
+    rng = random.Random(13)
+    phrases: list[tuple[str, str]] = []
+    while len(phrases) < count:
+        title = rng.choice(docs).title
+        length = rng.randint(4, 8)
+        if len(title) > length:
+            start = rng.randrange(len(title) - length)
+            phrases.append((f'"{title[start : start + length]}"', ""))
+    return phrases
+
+
+def tier_costs(folder: Path, queries: list[tuple[str, str]]) -> None:
+    """Each strict tier on its own (top 20 + exact count): why bigrams are a second pass."""
+    ix = whoosh_index.open_dir(str(IndexHome(folder).current()))
+    with ix.searcher(weighting=BM25F()) as searcher:
+        timings: dict[str, list[float]] = {"morph": [], "hybrid": []}
+        fallbacks = 0
+        for words, _ in queries:
+            tiers = list(QueryPlan(parse_query(words)).strict_tiers())
+            for name, query in zip(("morph", "hybrid"), (tiers[0], tiers[-1]), strict=True):
+                started = time.perf_counter()
+                query = prune(query, searcher.reader())
+                count = len(matching_docs(query, searcher)) if query is not None else 0
+                if query is not None:
+                    searcher.search(query, limit=20)
+                timings[name].append((time.perf_counter() - started) * 1000)
+                if name == "morph" and count < ENOUGH_HITS:
+                    fallbacks += 1
+        report("morph tier only", timings["morph"])
+        report("bigram tier on every query", timings["hybrid"])
+        print(f"  the bigram tier was needed for {fallbacks} of {len(queries)} queries")
+
+
 def latencies(run: Callable[[str, str], object], queries: list[tuple[str, str]]) -> list[float]:
     timings = []
     for words, tag in queries:
@@ -96,6 +136,7 @@ def main() -> None:
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached full index")
     args = parser.parse_args()
 
+    print(f"load average at the start: {' '.join(f'{x:.1f}' for x in os.getloadavg())} (2 cores)")
     started = time.perf_counter()
     docs = cached_questions(args.questions)
     answers = sum(len(d.answers) for d in docs)
@@ -123,8 +164,12 @@ def main() -> None:
         report("with highlighted snippets", latencies(lambda w, t: index.search(w), queries))
         report("with a tag filter and snippets", latencies(lambda w, t: index.search(f"{w} [{t}]"), queries))
         report("sorted by newest, snippets", latencies(lambda w, t: index.search(w, sort="newest"), queries))
+        report('"exact phrase", snippets', latencies(lambda w, t: index.search(w), sample_phrases(docs, len(queries))))
         titles = [(doc.title, "") for doc in random.Random(5).sample(docs, len(queries))]
         report("similar(title), 5 hits", latencies(lambda w, t: index.similar(w), titles))
+    print("tiers alone (no snippets):")
+    tier_costs(folder, queries)
+    print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())} (2 cores)")
 
 
 if __name__ == "__main__":

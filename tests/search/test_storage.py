@@ -134,10 +134,14 @@ def test_rebuild_swaps_under_an_open_reader(index_dir):
     try:
         assert reader.search("住民税").total == 1
         old_generation = live_generation(index_dir)
-        done: list[int] = []
+        seen_during_rebuild: list[int] = []
+
+        def progress(done: int) -> None:  # mid-rebuild, the old generation still answers
+            seen_during_rebuild.append(reader.search("住民税").total + reader.search("公印").total)
+
         fresh = [question(n, f"公印の管理 その{n}", "公印規程の改正について") for n in range(100, 110)]
-        assert rebuild_index(index_dir, fresh, position=77, procs=1, progress=done.append) == 10
-        assert done[-1] == 10
+        assert rebuild_index(index_dir, fresh, position=77, procs=1, progress=progress) == 10
+        assert seen_during_rebuild and set(seen_during_rebuild) == {1}
         assert not old_generation.exists()
         assert reader.search("住民税").total == 0
         assert reader.search("公印").total == 10
