@@ -6,7 +6,9 @@ PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
 .DEFAULT_GOAL := help
-.PHONY: help setup translations db run test test-fast test-browser lint eval-search bench-search
+PG_URL ?= postgresql+psycopg://zennin:zennin@127.0.0.1:5432/zennin
+
+.PHONY: help setup translations db run serve test test-pg test-fast lint eval-search bench-search
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -30,8 +32,16 @@ db: setup ## Migrate the database, load organizations, seed the demo if it is em
 run: db ## Set up, migrate, load demo data, serve on http://127.0.0.1:$(PORT)
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
+serve: db ## Serve with gunicorn (3 workers) on 127.0.0.1:$(PORT); see README "Production"
+	$(BIN)/gunicorn -c gunicorn.conf.py --bind 127.0.0.1:$(PORT) wsgi:app
+
 test: setup ## Run the whole suite
 	$(BIN)/pytest
+
+test-pg: setup ## The suite against PostgreSQL at PG_URL (.ci/run starts one)
+	@$(BIN)/python -c "import sqlalchemy as sa; sa.create_engine('$(PG_URL)').connect().close()" 2>/dev/null \
+		|| { echo "No PostgreSQL server reachable at $(PG_URL) (see .ci/run for how CI starts one)"; exit 1; }
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest
 
 test-fast: setup ## The suite without the browser tests
 	$(BIN)/pytest -m "not browser"

@@ -62,6 +62,10 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = False
     MAX_CONTENT_LENGTH = 1 * 1024 * 1024
+    # Host names this site answers to (Host header check); empty = any, for development.
+    TRUSTED_HOSTS = _csv(os.environ.get("TRUSTED_HOSTS", "")) or None
+    # Behind nginx: trust one proxy's X-Forwarded-For/-Proto/-Host.
+    BEHIND_PROXY = os.environ.get("BEHIND_PROXY", "0") == "1"
 
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session; long answers take time to write
 

@@ -20,6 +20,10 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app = Flask(__name__, instance_path=config_class.INSTANCE_DIR, instance_relative_config=False)
     app.config.from_object(config_class)
     _configure_secret_key(app)
+    if app.config["BEHIND_PROXY"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     from app import database, errors, security, templating
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate

@@ -6,6 +6,7 @@ killed when it exceeds the time budget. Sanitizing is bleach with an explicit al
 get rel="nofollow noopener". The result is stored on the row at write time (`body_html`).
 """
 
+import atexit
 import html
 import os
 import re
@@ -116,7 +117,11 @@ def _send(stream, status: bytes, payload: str) -> None:
 
 
 def serve_renders(stdin, stdout) -> None:
-    """The helper process's loop: length-prefixed Markdown in, status + HTML out."""
+    """The helper process's loop: length-prefixed Markdown in, status + HTML out.
+
+    It first says it is ready, so start-up time never counts against a render's budget.
+    """
+    _send(stdout, b"R", "")
     while True:
         try:
             (size,) = struct.unpack(">I", _read_exact(stdin, 4))
@@ -131,6 +136,16 @@ def serve_renders(stdin, stdout) -> None:
             _send(stdout, b"E", type(error).__name__)
 
 
+_START_TIMEOUT = 60.0
+
+
+def _terminate(process: subprocess.Popen) -> None:
+    process.kill()
+    process.wait(timeout=5)
+    for stream in (process.stdin, process.stdout):
+        stream.close()
+
+
 class _RenderWorker:
     """A long-lived helper process (python -m app.render_worker), killed and restarted when a
     render exceeds its time budget. A plain subprocess, not multiprocessing: it inherits no
@@ -142,21 +157,28 @@ class _RenderWorker:
 
     def _start(self) -> subprocess.Popen:
         root = str(Path(__file__).resolve().parent.parent)
-        return subprocess.Popen(
+        process = subprocess.Popen(
             [sys.executable, "-m", "app.render_worker"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             cwd=root,
             env={**os.environ, "PYTHONPATH": root},
         )
+        # Wait for "ready" (imports take a while on a busy machine) outside the render budget.
+        ready, _, _ = select.select([process.stdout], [], [], _START_TIMEOUT)
+        if not ready or _read_exact(process.stdout, 1) != b"R" or _read_exact(process.stdout, 4) != b"\0\0\0\0":
+            _terminate(process)
+            raise RenderError("crash")
+        return process
 
     def _stop(self) -> None:
         if self._process is not None:
-            self._process.kill()
-            self._process.wait(timeout=5)
-            for stream in (self._process.stdin, self._process.stdout):
-                stream.close()
+            _terminate(self._process)
         self._process = None
+
+    def close(self) -> None:
+        with self._lock:
+            self._stop()
 
     def render(self, text: str, timeout: float) -> str:
         with self._lock:
@@ -186,6 +208,7 @@ class _RenderWorker:
 
 
 _worker = _RenderWorker()
+atexit.register(_worker.close)
 
 
 def render_markdown(text: str, *, max_chars: int, timeout: float) -> str:

@@ -1,7 +1,7 @@
-"""Fixtures: a fresh app per test on a real SQLite file (migrated once per session, then copied),
-its own on-disk search index, the file mail backend in a temporary folder."""
+"""Fixtures: a fresh app per test on its own copy of a migrated database (SQLite file, or a
+PostgreSQL database cloned from a template: see tests/databases.py), its own on-disk search
+index, the file mail backend in a temporary folder."""
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -10,7 +10,7 @@ from flask import Flask, g
 from app import create_app
 from app.extensions import db
 from config import TestingConfig
-from tests import factories
+from tests import databases, factories
 
 
 def _test_config(database_uri: str, tmp_path: Path, **overrides) -> type[TestingConfig]:
@@ -29,39 +29,41 @@ def _test_config(database_uri: str, tmp_path: Path, **overrides) -> type[Testing
 
 
 @pytest.fixture(scope="session")
-def migrated_database(tmp_path_factory) -> Path:
-    """The schema built by the real migrations, plus the organization list, once per session."""
+def database_lane(tmp_path_factory, worker_id):
+    """The schema built by the real migrations, plus the organization list, once per worker."""
     import flask_migrate
 
     from app.services.organizations import load_organizations
 
-    path = tmp_path_factory.mktemp("template") / "zennin.sqlite"
-    app = create_app(_test_config(f"sqlite:///{path}", path.parent))
+    folder = tmp_path_factory.mktemp("template")
+    lane = databases.open_lane(folder, worker_id)
+    app = create_app(_test_config(lane.template_url, folder))
     with app.app_context():
         flask_migrate.upgrade()
         load_organizations()
         db.session.remove()
         db.engine.dispose()
-    return path
+    yield lane
+    lane.close()
 
 
 @pytest.fixture
-def app_factory(migrated_database, tmp_path):
-    """Build an app on a copy of the migrated database, with config overrides."""
-    created: list[Flask] = []
+def app_factory(database_lane, tmp_path):
+    """Build an app on a fresh copy of the migrated database, with config overrides."""
+    created: list[tuple[Flask, str]] = []
 
     def build(**overrides) -> Flask:
-        path = tmp_path / f"zennin-{len(created)}.sqlite"
-        shutil.copyfile(migrated_database, path)
-        app = create_app(_test_config(f"sqlite:///{path}", tmp_path, **overrides))
-        created.append(app)
+        url = database_lane.clone(tmp_path)
+        app = create_app(_test_config(url, tmp_path, **overrides))
+        created.append((app, url))
         return app
 
     yield build
-    for app in created:
+    for app, url in created:
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+        database_lane.drop(url)
 
 
 def _fresh_request_globals() -> None:

@@ -7,7 +7,7 @@ from app.extensions import limiter
 from app.i18n import LOCALE_COOKIE
 from app.main import bp
 from app.security import safe_next
-from app.services import accounts, questions, tags
+from app.services import accounts, health, questions, tags
 from app.services.errors import ValidationFailed
 from app.services.pagination import parse_page
 from app.services.posting import render_body
@@ -48,3 +48,12 @@ def set_language():
 @bp.get("/about")
 def about():
     return render_template("main/about.html")
+
+
+@bp.get("/healthz")
+@limiter.exempt
+def healthz():
+    """For load balancers and monitoring: 200 when the database answers; the index state is
+    reported but never makes the site unhealthy (search falls back to the database)."""
+    report = health.check()
+    return jsonify(report), 200 if report["database"] == "ok" else 503

@@ -230,7 +230,9 @@ def verify_email(token: str) -> User | None:
     if data is None:
         return None
     with write_transaction():
-        user = db.session.get(User, data["uid"], with_for_update=True)
+        # Lock only the users row: its organization is joined in, and PostgreSQL refuses to
+        # lock the nullable side of an outer join.
+        user = db.session.get(User, data["uid"], with_for_update={"of": User})
         if user is None or user.is_verified or _fingerprint(user.email) != data.get("e"):
             return None
         user.email_verified_at = utcnow()
