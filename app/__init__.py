@@ -73,3 +73,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(tags_bp)
     app.register_blueprint(users_bp)
     app.register_blueprint(search_bp)
+
+    from app import api, feeds
+
+    api.init_app(app)  # /api/v1 (JSON, token auth, no CSRF), /api and /settings/tokens
+    feeds.init_app(app)  # /feeds/… (Atom)

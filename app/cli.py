@@ -15,6 +15,7 @@ seed_cli = AppGroup("seed", help="Demo content.")
 users_cli = AppGroup("users", help="Accounts.")
 search_cli = AppGroup("search", help="The full-text search index.")
 mail_cli = AppGroup("mail", help="The outgoing mail queue.")
+import_cli = AppGroup("import", help="Import content: a Stack Exchange dump, a municipal FAQ CSV, a Zennin export.")
 
 
 @orgs_cli.command("load")
@@ -45,6 +46,135 @@ def users_create(email, name, password, organization, role):
     except ValidationFailed as failure:
         raise click.ClickException("; ".join(failure.errors.values())) from None
     click.echo(f"created user {user.id} <{user.email}> ({role})")
+
+
+@users_cli.command("token")
+@click.argument("email")
+@click.option("--name", default="コマンドラインで発行", show_default=True, help="Name shown in the person's token list")
+@click.option("--scope", type=click.Choice(["write", "read"]), default="write", show_default=True)
+def users_token(email, name, scope):
+    """Print a new personal API token for EMAIL (shown once; stored only as a hash)."""
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.models import User
+    from app.services import tokens
+
+    user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    if user is None or user.is_placeholder or not user.is_active or not user.is_verified:
+        raise click.ClickException(f"no verified, active account for {email}")
+    created = tokens.create_token(user, name, scope)
+    click.echo(created.secret)
+
+
+@users_cli.command("claim")
+@click.argument("placeholder_id", type=int)
+@click.argument("email")
+def users_claim(placeholder_id, email):
+    """Give an imported placeholder's posts to the verified account EMAIL (check who they are first)."""
+    from app.services.errors import NotFound
+    from app.services.importers.placeholders import claim_placeholder
+
+    try:
+        person = claim_placeholder(placeholder_id, email)
+    except NotFound:
+        raise click.ClickException(f"{placeholder_id} is not an unclaimed placeholder") from None
+    except ValidationFailed as failure:
+        raise click.ClickException("; ".join(failure.errors.values())) from None
+    click.echo(f"placeholder {placeholder_id} claimed by user {person.id} <{person.email}>; reputation {person.reputation}")
+
+
+def _progress_bars():
+    """A progress callback drawing one click progress bar per stage (users, tags, posts…)."""
+    state: dict = {}
+
+    def progress(label: str, done: int, total: int) -> None:
+        if state.get("label") != label:
+            if state.get("bar") is not None:
+                state["bar"].render_finish()
+            state.update(label=label, done=0, bar=click.progressbar(length=max(total, 1), label=label.ljust(9)))
+            state["bar"].__enter__()
+        bar = state["bar"]
+        bar.update(max(done - state["done"], 0))
+        state["done"] = max(done, state["done"])
+
+    def finish() -> None:
+        if state.get("bar") is not None:
+            state["bar"].render_finish()
+
+    return progress, finish
+
+
+def _print_report(report, seconds: float, posts: int) -> None:
+    for line in report.lines():
+        click.echo(line)
+    rate = f" ({posts / seconds:.0f} posts/s)" if seconds > 0 and posts else ""
+    click.echo(f"done in {seconds:.1f}s{rate}")
+
+
+@import_cli.command("stackexchange")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Import at most N new questions (with their answers)")
+@click.option("--site", default=None, help="Name of the source site (default: the folder name); re-runs must use the same")
+def import_stackexchange(directory, limit, site):
+    """Import a Stack Exchange dump folder (Posts.xml, Users.xml, Tags.xml, PostLinks.xml, Votes.xml)."""
+    import time
+
+    from app.services.importers import stackexchange
+
+    progress, finish = _progress_bars()
+    started = time.perf_counter()
+    report = stackexchange.import_dump(directory, limit=limit, source=site, progress=progress)
+    finish()
+    _print_report(report, time.perf_counter() - started, report.created["questions"] + report.created["answers"])
+
+
+@import_cli.command("faq-csv")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--org", required=True, help="Organization code of the publisher, e.g. 141003")
+@click.option("--tag", default=None, help="A tag added to every question, e.g. よくある質問")
+def import_faq_csv(file, org, tag):
+    """Import a municipal FAQ CSV (UTF-8 or Shift_JIS): each row a question with an accepted answer."""
+    import time
+
+    from app.services.importers import faq_csv
+
+    progress, finish = _progress_bars()
+    started = time.perf_counter()
+    try:
+        report = faq_csv.import_faq_csv(file, org=org, tag=tag, progress=progress)
+    except ValidationFailed as failure:
+        raise click.ClickException("; ".join(map(str, failure.errors.values()))) from None
+    except faq_csv.FaqFormatError as error:
+        raise click.ClickException(str(error)) from None
+    finish()
+    _print_report(report, time.perf_counter() - started, report.created["questions"] * 2)
+
+
+@import_cli.command("zennin")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+def import_zennin(directory):
+    """Restore a `flask export` folder into an empty database (ids kept; people become placeholders)."""
+    from app.services.importers import zennin
+
+    progress, finish = _progress_bars()
+    try:
+        report = zennin.restore(directory, progress=progress)
+    except (zennin.NotEmpty, ValueError) as error:
+        raise click.ClickException(str(error)) from None
+    finish()
+    for line in report.lines():
+        click.echo(line)
+
+
+@click.command("export")
+@click.argument("directory", type=click.Path(file_okay=False))
+def export_command(directory):
+    """Write all visible content as JSON Lines into DIRECTORY (no e-mail addresses or passwords)."""
+    from app.services.export import export_all
+
+    counts = export_all(directory)
+    click.echo(", ".join(f"{name}: {count}" for name, count in counts.items()))
 
 
 @search_cli.command("rebuild")
@@ -88,5 +218,5 @@ def mail_send():
 
 
 def register_commands(app: Flask) -> None:
-    for group in (orgs_cli, seed_cli, users_cli, search_cli, mail_cli):
+    for group in (orgs_cli, seed_cli, users_cli, search_cli, mail_cli, import_cli, export_command):
         app.cli.add_command(group)

@@ -2,6 +2,7 @@
 
 from app.models.base import utcnow
 from app.models.career import CareerEntry, career_entry_tags
+from app.models.imports import ImportRecord
 from app.models.ops import ApiToken, AuditLog, MailMessage, Notification, SearchOutbox
 from app.models.organization import Organization
 from app.models.post import Answer, Comment, Post, Question, Revision, Vote
@@ -14,6 +15,7 @@ __all__ = [
     "AuditLog",
     "CareerEntry",
     "Comment",
+    "ImportRecord",
     "MailMessage",
     "Notification",
     "Organization",

@@ -53,7 +53,10 @@ class Post(db.Model):
     author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     body: Mapped[str] = mapped_column(sa.Text)  # Markdown source, the truth
     body_html: Mapped[str] = mapped_column(sa.Text)  # sanitized HTML, rendered once at write time
-    score: Mapped[int] = mapped_column(default=0)  # sum of votes, kept by atomic updates
+    score: Mapped[int] = mapped_column(default=0)  # imported_score + sum of votes, kept by atomic updates
+    # Votes cast elsewhere (a Stack Exchange dump's score, a restored export's score): they have no
+    # voters here, so they earn no reputation; local votes move `score` on top of this offset.
+    imported_score: Mapped[int] = mapped_column(default=0, server_default="0")
     revision_count: Mapped[int] = mapped_column(default=1)  # optimistic lock for edits
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     edited_at: Mapped[datetime | None]

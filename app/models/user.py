@@ -47,6 +47,9 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime | None]
     disabled_at: Mapped[datetime | None]
+    # Imported authors (Stack Exchange, FAQ CSV, a restored export): no password, no verified
+    # address, cannot log in. `flask users claim` hands their posts to a real account.
+    is_placeholder: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     organization: Mapped[Organization | None] = relationship(lazy="joined")
     career = relationship("CareerEntry", back_populates="user", order_by="CareerEntry.start_on")

@@ -1,0 +1,208 @@
+"""JSON endpoints under /api/v1 (DESIGN.md §5). Each parses, calls one service, serializes.
+
+Statuses: 200/201 (+Location), 400 malformed request, 401 no/invalid token, 403 not allowed
+(or a read-only token writing), 404 missing or hidden, 409 a concurrent change, 413 body too
+large, 422 the service refused the values (with the field messages), 429 rate limit.
+"""
+
+import sqlalchemy as sa
+from flask import jsonify, request, url_for
+from flask_babel import gettext as _
+
+from app.api import auth, bp, serializers
+from app.api.auth import ApiError, api_user
+from app.api.openapi import BODY_MAX, TAGS_TEXT_MAX, openapi_document
+from app.errors import error_response
+from app.extensions import db, limiter
+from app.models import Answer, Post, Question
+from app.models.post import TITLE_MAX
+from app.models.tag import TAG_NAME_MAX
+from app.services import answers, permissions, questions, search, tags, votes
+from app.services.errors import NotFound, ValidationFailed
+from app.services.pagination import MAX_PAGE
+from app.services.tags import MAX_TAGS
+
+PER_PAGE = 20
+QUERY_MAX = 200
+PUBLIC_ENDPOINTS = frozenset({"api.openapi"})
+
+# Per token: every request counts against the read limit, POSTs also against the write limit.
+limiter.shared_limit(auth.read_limit, scope="api", key_func=auth.rate_limit_key)(bp)
+limiter.shared_limit(auth.write_limit, scope="api-write", key_func=auth.rate_limit_key, methods=["POST"])(bp)
+
+
+@bp.before_request
+def _authenticate():
+    if request.endpoint not in PUBLIC_ENDPOINTS:
+        auth.require_token()
+
+
+@bp.errorhandler(ApiError)
+def _api_error(error: ApiError):
+    body = {"error": {"code": error.code, "message": error.message}}
+    if error.fields:
+        body["error"]["fields"] = error.fields
+    return jsonify(body), error.status, error.headers
+
+
+@bp.errorhandler(ValidationFailed)
+def _validation_failed(failure: ValidationFailed):
+    fields = {name: str(message) for name, message in failure.errors.items()}
+    return _api_error(ApiError(422, "validation_failed", " ".join(fields.values()), fields))
+
+
+@bp.errorhandler(sa.exc.IntegrityError)
+def _integrity_error(_error):
+    # Two requests raced for the same unique row (e.g. both created the same new tag).
+    db.session.rollback()
+    return error_response(409, _("同時に行われた別の変更と競合しました。もう一度お試しください。"), "conflict")
+
+
+# ---------------------------------------------------------------- input helpers
+
+
+def _query_page() -> int:
+    """`page` must be a whole number 1..MAX_PAGE; a page past the last one is a 404 from the service."""
+    raw = request.args.get("page")
+    if raw is None:
+        return 1
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 6 and 1 <= int(raw) <= MAX_PAGE):
+        raise ApiError(400, "bad_request", _("page は1から%(n)dまでの整数で指定してください。", n=MAX_PAGE))
+    return int(raw)
+
+
+def _json_object() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError(400, "bad_request", _("本文は JSON オブジェクトで送ってください（Content-Type: application/json）。"))
+    return data
+
+
+def _text(data: dict, name: str, max_length: int) -> str:
+    """A string field as sent. The services clean and check it; the documented maximum length
+    applies to what was sent, so a request the OpenAPI document calls invalid is never accepted."""
+    value = data.get(name, "")
+    if not isinstance(value, str):
+        raise ValidationFailed({name: _("%(field)s は文字列で指定してください。", field=name)})
+    if len(value) > max_length:
+        raise ValidationFailed({name: _("%(field)s は%(n)s文字以内にしてください。", field=name, n=f"{max_length:,}")})
+    return value
+
+
+def _tags(data: dict) -> str:
+    """`tags` as a list of names or as typed text (「債権回収、住民税」)."""
+    value = data.get("tags", "")
+    if isinstance(value, str):
+        return _text(data, "tags", TAGS_TEXT_MAX)
+    if not isinstance(value, list) or not all(isinstance(item, str) and len(item) <= TAG_NAME_MAX for item in value):
+        raise ValidationFailed(
+            {"tags": _("tags はタグ名（各%(length)d文字以内）の配列か、区切った文字列で指定してください。", length=TAG_NAME_MAX)}
+        )
+    if len(value) > MAX_TAGS:  # counted as sent: ["a", "a", …] must not slip under the limit
+        raise ValidationFailed({"tags": _("タグは%(n)d個までです。", n=MAX_TAGS)})
+    return ",".join(value)
+
+
+def _visible_answer(answer_id: int) -> Answer:
+    answer = db.session.get(Answer, answer_id)
+    if answer is None:
+        raise NotFound(answer_id)
+    questions.get_question(api_user(), answer.question_id)  # 404 when the question is hidden
+    if answer.is_deleted and not permissions.can_view_deleted(api_user()):
+        raise NotFound(answer_id)
+    return answer
+
+
+def _visible_post(post_id: int) -> Post:
+    post = db.session.get(Post, post_id)
+    if post is None:
+        raise NotFound(post_id)
+    if isinstance(post, Answer):
+        return _visible_answer(post_id)
+    return questions.get_question(api_user(), post_id)
+
+
+def _question_body(question: Question) -> dict:
+    return serializers.question(question, questions.answers_for_display(api_user(), question))
+
+
+# ---------------------------------------------------------------- endpoints
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())
+
+
+@bp.get("/questions")
+def list_questions():
+    sort = request.args.get("sort", "newest")
+    if sort not in questions.TABS:
+        raise ApiError(400, "bad_request", _("sort は %(values)s のいずれかです。", values=", ".join(questions.TABS)))
+    tag_name = request.args.get("tag", "").strip()
+    tag = tags.get_tag(tag_name[:100]) if tag_name else None
+    result = questions.list_questions(sort, _query_page(), PER_PAGE, tag=tag)
+    return jsonify(serializers.question_page(result))
+
+
+@bp.get("/questions/<id:question_id>")
+def get_question(question_id: int):
+    return jsonify(_question_body(questions.get_question(api_user(), question_id)))
+
+
+@bp.post("/questions")
+def create_question():
+    data = _json_object()
+    question = questions.ask_question(
+        api_user(), questions.QuestionInput(_text(data, "title", TITLE_MAX), _text(data, "body", BODY_MAX), _tags(data))
+    )
+    location = url_for("api.get_question", question_id=question.id)
+    return jsonify(_question_body(question)), 201, {"Location": location}
+
+
+@bp.post("/questions/<id:question_id>/answers")
+def create_answer(question_id: int):
+    question = questions.get_question(api_user(), question_id)
+    data = _json_object()
+    answer = answers.post_answer(api_user(), question, _text(data, "body", BODY_MAX))
+    location = url_for("api.get_question", question_id=question.id, _anchor=f"answer-{answer.id}")
+    return jsonify(serializers.answer(answer, question.accepted_answer_id)), 201, {"Location": location}
+
+
+@bp.post("/answers/<id:answer_id>/accept")
+def accept_answer(answer_id: int):
+    answer = _visible_answer(answer_id)
+    answers.accept_answer(api_user(), answer)
+    return jsonify(_question_body(answer.question))
+
+
+@bp.post("/posts/<id:post_id>/vote")
+def vote(post_id: int):
+    post = _visible_post(post_id)
+    data = _json_object()
+    value = data.get("value")
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationFailed({"value": _("value は 1、-1、0 のいずれかの整数です。")})
+    score = votes.cast_vote(api_user(), post, value)
+    return jsonify({"post_id": post.id, "score": score, "vote": value})
+
+
+@bp.get("/search")
+def search_questions():
+    query = request.args.get("q", "")
+    if not query.strip() or len(query) > QUERY_MAX:
+        raise ValidationFailed({"q": _("q に1〜%(n)d文字の検索語を指定してください。", n=QUERY_MAX)})
+    page = _query_page()
+    found = search.search_questions(query, page=page, per_page=PER_PAGE)
+    if page > found.pages:
+        raise NotFound("page")
+    body = serializers.page([serializers.search_hit(hit) for hit in found.hits], found.total, found.page)
+    if found.notice:
+        body["notice"] = found.notice
+    return jsonify(body)
+
+
+# Issue 4 (people, careers, experts) adds here, with their OpenAPI entries in app/api/openapi.py:
+#   GET /tags/<name>/experts, GET /users/<id:user_id>, GET|POST /users/me/career,
+#   DELETE /users/me/career/<id:entry_id>
+

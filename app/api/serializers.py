@@ -1,0 +1,100 @@
+"""One function per resource: what the API (and the export) says about a question, an answer, a person.
+
+Shapes follow DESIGN.md §5: a question is {"id", "title", "body", "tags", "score",
+"accepted_answer_id", "answers": [...]} plus a few helpful extras; lists are
+{"items": [...], "total": N, "page": P}. The OpenAPI document (app/api/openapi.py) describes
+exactly these functions; change both together.
+"""
+
+from datetime import datetime
+
+from markupsafe import Markup
+
+from app.models import Answer, Question, User
+from app.services.pagination import Page
+from app.services.search import Result
+from app.text import slugify
+from app.urls import external_url
+
+
+def timestamp(value: datetime | None) -> str | None:
+    """Naive UTC from the database → ISO 8601 with a Z."""
+    return None if value is None else value.isoformat(timespec="seconds") + "Z"
+
+
+def question_url(question: Question) -> str:
+    return external_url("questions.show", question_id=question.id, slug=slugify(question.title))
+
+
+def user_summary(user: User) -> dict:
+    organization = user.organization
+    return {
+        "id": user.id,
+        "display_name": user.display_name,
+        "organization": {"code": organization.code, "name": organization.full_name} if organization else None,
+        "placeholder": bool(user.is_placeholder),
+    }
+
+
+def answer(item: Answer, accepted_answer_id: int | None) -> dict:
+    return {
+        "id": item.id,
+        "question_id": item.question_id,
+        "body": item.body,
+        "body_html": item.body_html,
+        "score": item.score,
+        "accepted": item.id == accepted_answer_id,
+        "author": user_summary(item.author),
+        "created": timestamp(item.created_at),
+        "edited": timestamp(item.edited_at),
+    }
+
+
+def question_summary(item: Question) -> dict:
+    """A question without its answers (list items)."""
+    return {
+        "id": item.id,
+        "title": item.title,
+        "body": item.body,
+        "body_html": item.body_html,
+        "tags": [tag.name for tag in item.tags],
+        "score": item.score,
+        "accepted_answer_id": item.accepted_answer_id,
+        "answer_count": item.answer_count or 0,
+        "view_count": item.view_count or 0,
+        "author": user_summary(item.author),
+        "created": timestamp(item.created_at),
+        "last_activity": timestamp(item.last_activity_at),
+        "closed": item.closed_at is not None,
+        "duplicate_of_id": item.duplicate_of_id,
+        "url": question_url(item),
+    }
+
+
+def question(item: Question, answers: list[Answer]) -> dict:
+    return {**question_summary(item), "answers": [answer(a, item.accepted_answer_id) for a in answers]}
+
+
+def search_hit(hit: Result) -> dict:
+    item = hit.question
+    return {
+        "id": item.id,
+        "title": item.title,
+        "snippet": Markup(hit.snippet_html).striptags(),
+        "title_html": str(hit.title_html),
+        "snippet_html": str(hit.snippet_html),
+        "score": item.score,
+        "tags": [tag.name for tag in item.tags],
+        "answer_count": item.answer_count or 0,
+        "accepted_answer_id": item.accepted_answer_id,
+        "answer_id": hit.answer_id,
+        "url": question_url(item),
+    }
+
+
+def page(items: list[dict], total: int, number: int) -> dict:
+    return {"items": items, "total": total, "page": number}
+
+
+def question_page(result: Page[Question]) -> dict:
+    return page([question_summary(q) for q in result.items], result.total, result.page)
