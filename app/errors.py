@@ -2,9 +2,11 @@
 
 from flask import Flask, g, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from app.security import security_event
 from app.services.errors import Conflict, NotFound, PermissionDenied
 
 
@@ -54,11 +56,15 @@ def _json_code(status: int) -> str:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        app.logger.warning("security csrf_failure path=%s reason=%s", request.path.encode("unicode_escape").decode(), error.description)
+        security_event("csrf_failure", path=request.path, reason=error.description)
         return error_response(400, _("フォームの有効期限が切れたか、不正な送信です。ページを再読み込みしてからもう一度送信してください。"), "csrf_failed")
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if error.code == 429:
+            security_event("rate_limited", path=request.path, limit=error.description)
+        elif error.code == 403:
+            security_event("denied", path=request.path)
         return error_response(error.code or 500)
 
     @app.errorhandler(NotFound)
@@ -67,7 +73,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(PermissionDenied)
     def forbidden(_error):
-        app.logger.info("security denied path=%s", request.path.encode("unicode_escape").decode())
+        security_event("denied", path=request.path, user=getattr(current_user, "id", None))
         return error_response(403)
 
     @app.errorhandler(Conflict)

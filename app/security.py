@@ -4,7 +4,7 @@ import secrets
 import uuid
 from urllib.parse import urlsplit
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager
 
@@ -21,6 +21,22 @@ def init_app(app: Flask, login_manager: LoginManager) -> None:
 
     app.before_request(_assign_request_id)
     app.after_request(_security_headers)
+
+
+def security_event(event: str, **fields) -> None:
+    """One structured log line per security event (login, denial, CSRF, rate limit).
+
+    Values are escaped so a crafted e-mail or path cannot forge extra log lines (CR/LF),
+    and no secret (password, token, cookie) is ever passed in.
+    """
+    parts = [f"event={event}", f"ip={request.remote_addr}", f"request_id={g.get('request_id', '-')}"]
+    parts += [f"{key}={_escape(value)}" for key, value in fields.items()]
+    current_app.logger.warning("security %s", " ".join(parts))
+
+
+def _escape(value) -> str:
+    text = str(value).encode("unicode_escape").decode("ascii")
+    return text.replace(" ", "\\x20")[:300]
 
 
 def _assign_request_id() -> None:

@@ -204,3 +204,13 @@ def test_cli_creates_a_verified_user(app):
     assert result.exit_code == 0, result.output
     user = db.session.scalar(sa.select(User).where(User.email == "admin@soumu.go.jp"))
     assert user.is_verified and user.is_admin and user.organization_code == "141003"
+
+
+def test_security_events_are_logged_as_single_escaped_lines(client, alice, caplog):
+    client.post("/login", data={"email": "x@lg.jp\r\nevent=login_success user=1", "password": "wrong-password"})
+    client.post("/login", data={"email": alice.email, "password": PASSWORD})
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("security ")]
+    failure, success = lines
+    assert failure.startswith("security event=login_failure ") and "\n" not in failure and "\\r\\n" in failure
+    assert success.startswith("security event=login_success ") and f"user={alice.id}" in success
+    assert PASSWORD not in " ".join(lines)

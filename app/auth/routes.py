@@ -7,7 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from app.auth import bp
 from app.auth.forms import EmailForm, LoginForm, RegisterForm, ResetPasswordForm
 from app.extensions import limiter
-from app.security import safe_next
+from app.security import safe_next, security_event
 from app.services import accounts
 from app.services.errors import ValidationFailed
 from app.text import normalize_key
@@ -38,16 +38,16 @@ def login():
         try:
             user = accounts.authenticate(form.email.data, form.password.data)
         except accounts.NotVerified:
-            current_app.logger.info("security login_unverified")
+            security_event("login_unverified", email=form.email.data)
             flash(_("メールアドレスの確認が済んでいません。届いたメールのリンクを開いてください。"), "warning")
             return redirect(url_for("auth.resend_verification"))
         if user is None:
-            current_app.logger.info("security login_failure")
+            security_event("login_failure", email=form.email.data)
             form.form_errors.append(_("メールアドレスまたはパスワードが正しくありません。"))
         else:
             login_user(user, remember=form.remember.data)
             accounts.record_login(user)
-            current_app.logger.info("security login_success user=%s", user.id)
+            security_event("login_success", user=user.id)
             flash(_("ログインしました。"), "success")
             return redirect(safe_next(form.next.data) or url_for("main.index"))
     return render_template("auth/login.html", form=form)
