@@ -1,11 +1,13 @@
 """Command-line tools, as `flask --app wsgi …` (DESIGN.md §5). They call the same services."""
 
+from pathlib import Path
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
 
 from app import indexing, mail
-from app.services import accounts, seed
+from app.services import accounts, backup, seed
 from app.services.errors import ValidationFailed
 from app.services.organizations import load_organizations
 from search import SearchUnavailable
@@ -217,6 +219,27 @@ def mail_send():
     click.echo(f"sent {sent}, failed {failed}")
 
 
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(path: Path):
+    """Write a consistent copy of the database to PATH (safe while the site is running)."""
+    try:
+        click.echo(f"backup written to {backup.backup(path)}")
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def restore_command(path: Path):
+    """Load backup PATH into the configured (empty) database; then run `search rebuild`."""
+    try:
+        backup.restore(path)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo("restored; now run `flask --app wsgi search rebuild`")
+
+
 def register_commands(app: Flask) -> None:
-    for group in (orgs_cli, seed_cli, users_cli, search_cli, mail_cli, import_cli, export_command):
-        app.cli.add_command(group)
+    for command in (orgs_cli, seed_cli, users_cli, search_cli, mail_cli, import_cli, export_command, backup_command, restore_command):
+        app.cli.add_command(command)

@@ -29,16 +29,19 @@ def test_backup_during_writes_then_restore_and_rebuild(app, app_factory, tmp_pat
 
     thread = threading.Thread(target=keep_writing)
     thread.start()
+    path = tmp_path / "zennin.backup"
     try:
-        path = backup.backup(tmp_path / "zennin.backup")
+        result = app.test_cli_runner().invoke(args=["backup", str(path)])
     finally:
         stop.set()
         thread.join()
-    assert path.exists() and path.stat().st_size > 0
+    assert result.exit_code == 0, result.output
+    assert path.stat().st_size > 0
 
     fresh = app_factory()
     with fresh.app_context():
-        backup.restore(path)
+        result = fresh.test_cli_runner().invoke(args=["restore", str(path)])
+        assert result.exit_code == 0, result.output
         answers = db.session.scalar(sa.select(sa.func.count()).select_from(Answer))
         restored = db.session.get(Question, question.id)
         assert restored.title == "予防接種台帳の保存年限について"
