@@ -32,6 +32,8 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY") or None  # filled in by create_app when unset
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_PATH / 'zennin.sqlite'}")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # How long a SQLite writer waits for another's lock before the request gives up (503).
+    SQLITE_BUSY_TIMEOUT_MS = 10000
     SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(INSTANCE_PATH / "search-index"))
     # How long a request waits for Whoosh's write lock before leaving the work to `flask search sync`.
     SEARCH_WRITE_TIMEOUT = float(os.environ.get("SEARCH_WRITE_TIMEOUT", "1.0"))

@@ -4,7 +4,10 @@ from flask import Flask, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
+
+from app.extensions import db
 
 from app.security import security_event
 from app.services.errors import Conflict, NotFound, PermissionDenied
@@ -20,6 +23,7 @@ def _messages() -> dict[int, tuple[str, str]]:
         409: (_("ほかの人が先に更新しました"), _("内容が更新されています。最新の状態を確認してから、もう一度お試しください。")),
         413: (_("データが大きすぎます"), _("送信された内容が大きすぎます。分量を減らしてお試しください。")),
         429: (_("操作が多すぎます"), _("短時間に多くの操作が行われました。しばらく待ってからお試しください。")),
+        503: (_("ただいま混み合っています"), _("データベースが混み合っていたため、処理を完了できませんでした。内容は保存されていません。少し待ってから、もう一度送信してください。")),
         500: (_("サーバーでエラーが発生しました"), _("申し訳ありません。時間をおいてもう一度お試しください。問題が続く場合は管理者にお知らせください。")),
     }
 
@@ -50,6 +54,7 @@ def _json_code(status: int) -> str:
         413: "payload_too_large",
         422: "validation_failed",
         429: "rate_limited",
+        503: "unavailable",
     }.get(status, "server_error")
 
 
@@ -79,6 +84,13 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Conflict)
     def conflict(_error):
         return error_response(409)
+
+    @app.errorhandler(OperationalError)
+    def database_busy(error: OperationalError):
+        # The transaction was rolled back whole: nothing is half-written, so retrying is safe.
+        app.logger.warning("database unavailable request_id=%s: %s", g.get("request_id"), error.orig)
+        db.session.rollback()
+        return error_response(503)
 
     @app.errorhandler(Exception)
     def server_error(error: Exception):
