@@ -93,8 +93,12 @@ class DevelopmentConfig(Config):
 
 
 class ProductionConfig(Config):
+    # __Host- cookies: HTTPS only, this host only, path / (SECURITY.md HDR-01/02).
     SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-session"
     REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_NAME = "__Host-remember_token"
+    REMEMBER_COOKIE_DURATION = timedelta(days=7)
     PREFERRED_URL_SCHEME = "https"
 
 

@@ -57,7 +57,11 @@ def email_domain_allowed(domain: str, allowed: tuple[str, ...]) -> bool:
 def normalize_email(raw: str) -> str:
     """Parse with email-validator (not string tricks) and lower-case the whole address."""
     try:
-        parsed = validate_email(clean_line(raw), check_deliverability=False, allow_quoted_local=False)
+        # Validated as typed (only outer spaces trimmed): invisible or control characters make
+        # the address invalid rather than silently becoming someone else's (SECURITY.md REG-04).
+        parsed = validate_email(
+            raw.strip(), check_deliverability=False, allow_quoted_local=False, allow_smtputf8=False
+        )
     except EmailNotValidError:
         raise ValidationFailed({"email": _("メールアドレスの形式が正しくありません。")}) from None
     return f"{parsed.local_part}@{parsed.ascii_domain}".lower()
