@@ -62,6 +62,7 @@ def _configure_secret_key(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from app.auth import bp as auth_bp
     from app.main import bp as main_bp
+    from app.people import bp as people_bp
     from app.questions import bp as questions_bp
     from app.search_views import bp as search_bp
     from app.tags import bp as tags_bp
@@ -73,6 +74,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(tags_bp)
     app.register_blueprint(users_bp)
     app.register_blueprint(search_bp)
+    app.register_blueprint(people_bp)
 
     from app import api, feeds
 

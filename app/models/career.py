@@ -31,7 +31,7 @@ class CareerEntry(db.Model):
     department: Mapped[str] = mapped_column(sa.String(100))  # as typed
     department_key: Mapped[str] = mapped_column(sa.String(100))  # normalized for matching posts
     start_on: Mapped[date]  # first day of the month
-    end_on: Mapped[date | None]  # None: the current post
+    end_on: Mapped[date | None]  # last day of the month; None: the current post
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user = relationship("User", back_populates="career")
@@ -41,3 +41,12 @@ class CareerEntry(db.Model):
     @property
     def is_current(self) -> bool:
         return self.end_on is None
+
+    @property
+    def start_month(self) -> str:
+        """「2019-04」: how months are typed, shown in forms and exchanged with the API."""
+        return self.start_on.strftime("%Y-%m")
+
+    @property
+    def end_month(self) -> str | None:
+        return self.end_on.strftime("%Y-%m") if self.end_on else None

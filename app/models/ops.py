@@ -1,4 +1,5 @@
-"""Operational tables: the search outbox, the mail queue, the audit log, notifications, API tokens."""
+"""Operational tables: the search outbox, the mail queue, the audit log, notifications, question
+routes, API tokens."""
 
 from datetime import datetime
 
@@ -70,6 +71,27 @@ class Notification(db.Model):
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
     question = relationship("Question", foreign_keys=[question_id], viewonly=True)
+
+
+class QuestionRoute(db.Model):
+    """A question sent to one person: `directed` (the asker chose them: この人に聞く) or
+    `routed` (expert routing chose them). The routed rows are the fairness ledger that the
+    weekly cap and the rotation read."""
+
+    __tablename__ = "question_routes"
+    __table_args__ = (
+        sa.UniqueConstraint("question_id", "user_id"),
+        sa.CheckConstraint("kind IN ('directed', 'routed')", name="kind"),
+        sa.Index("ix_question_routes_load", "user_id", "kind", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(sa.ForeignKey("posts.id"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(sa.String(10))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship()
 
 
 class ApiToken(db.Model):

@@ -43,6 +43,9 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str] = mapped_column(sa.String(32), default=new_session_token)
     career_visibility: Mapped[str] = mapped_column(sa.String(16), default="public")
     notify_by_email: Mapped[bool] = mapped_column(default=True)
+    # Expert routing: new questions in the person's areas may be sent to them (capped per week).
+    # On by default, so a new expert is found without a settings visit; one click turns it off.
+    routing_opt_in: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     locale: Mapped[str | None] = mapped_column(sa.String(5))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime | None]

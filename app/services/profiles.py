@@ -5,25 +5,12 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, selectinload
 
+from app.database import write_transaction
 from app.extensions import db
 from app.models import Answer, CareerEntry, Question, Tag, User, question_tags
+from app.services import accounts, careers
 from app.services.pagination import Page, paginate
 from app.text import normalize_key
-
-
-def can_see_career(viewer: User | None, person: User) -> bool:
-    if viewer is not None and viewer.is_authenticated and (viewer.id == person.id or viewer.is_admin):
-        return True
-    if person.career_visibility == "public":
-        return True
-    if person.career_visibility == "organization":
-        return (
-            viewer is not None
-            and viewer.is_authenticated
-            and viewer.organization_code is not None
-            and viewer.organization_code == person.organization_code
-        )
-    return False
 
 
 @dataclass
@@ -36,7 +23,9 @@ class TagActivity:
 @dataclass
 class Profile:
     user: User
-    career: list[CareerEntry] | None  # None: hidden from this viewer
+    career: list[CareerEntry] | None  # newest first; None: hidden from this viewer
+    current_post: CareerEntry | None  # the latest current post, when the career is visible
+    predecessors: list[CareerEntry]  # who held the current post before this person
     questions: list[Question]
     answers: list[Answer]
     question_count: int
@@ -78,9 +67,18 @@ def profile(viewer: User | None, person: User) -> Profile:
         .join(accepted_answer, accepted_answer.id == Question.accepted_answer_id)
         .where(accepted_answer.author_id == person.id, accepted_answer.deleted_at.is_(None), Question.deleted_at.is_(None))
     )
+    career = careers.list_entries(viewer, person)
+    current_post = next((entry for entry in career or [] if entry.is_current), None)
+    predecessors = (
+        careers.post_holders(viewer, current_post.organization_code, current_post.department, before=current_post.start_on, exclude_user=person)
+        if current_post is not None
+        else []
+    )
     return Profile(
         user=person,
-        career=list(person.career) if can_see_career(viewer, person) else None,
+        career=career,
+        current_post=current_post,
+        predecessors=predecessors,
         questions=questions,
         answers=answers,
         question_count=counts[0],
@@ -104,6 +102,13 @@ def top_answer_tags(person: User, limit: int = 8) -> list[TagActivity]:
         .limit(limit)
     ).all()
     return [TagActivity(tag, count, score) for tag, count, score in rows]
+
+
+def update_settings(user: User, update: accounts.ProfileUpdate, *, routing_opt_in: bool) -> None:
+    """The settings page: the profile and the expert-routing opt-in, saved together."""
+    with write_transaction():
+        accounts.update_profile(user, update)
+        user.routing_opt_in = routing_opt_in
 
 
 def list_users(filter_text: str, page: int, per_page: int = 36) -> Page[User]:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from app.database import write_transaction
 from app.extensions import db
 from app.models import Answer, Post, Question, Revision, Tag, User, question_tags, utcnow
-from app.services import audit, permissions
+from app.services import audit, permissions, routing
 from app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, validate_all
 from app.services.pagination import Page, paginate
 from app.services.posting import add_revision, check_body, check_title, render_body
@@ -32,6 +32,7 @@ class QuestionInput:
     title: str
     body: str
     tags: str  # as typed: separated by commas, 「、」 or spaces
+    directed_to_id: int | None = None  # この人に聞く: the person the question is addressed to
 
 
 def _validate(data: QuestionInput) -> dict:
@@ -74,6 +75,7 @@ def ask_question(author: User, data: QuestionInput) -> Question:
             )
         )
         adjust_question_counts([tag.id for tag in tags], +1)
+        routing.after_question_asked(question, author, directed_to_id=data.directed_to_id)
     return question
 
 

@@ -25,6 +25,7 @@ from app.models import (
     TagSynonym,
     User,
 )
+from app.models.ops import QuestionRoute
 from app.services import accounts, answers, comments, questions, votes
 from app.services.careers import department_key
 from app.services.organizations import load_organizations
@@ -157,3 +158,5 @@ def _backdate(question: Question, stamps: list[tuple[object, datetime]], views: 
                 db.session.execute(sa.update(Revision).where(Revision.post_id == row.id).values(created_at=when))
         question.last_activity_at = max(when for _, when in stamps)
         question.view_count = views
+        # Routed when asked, not when seeded: otherwise the weekly routing cap starts out full.
+        db.session.execute(sa.update(QuestionRoute).where(QuestionRoute.question_id == question.id).values(created_at=question.created_at))

@@ -16,6 +16,7 @@ class ProfileForm(FlaskForm):
     bio = TextAreaField(_l("自己紹介"), validators=[Length(max=2000)])
     career_visibility = RadioField(_l("過去の職歴の公開範囲"), choices=VISIBILITY_CHOICES, default="public")
     notify_by_email = BooleanField(_l("通知をメールでも受け取る"))
+    routing_opt_in = BooleanField(_l("経験のある分野の新しい質問を受け取る（専門家への振り分け）"))
 
 
 class PasswordChangeForm(FlaskForm):

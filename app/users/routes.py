@@ -6,7 +6,7 @@ from flask_login import current_user, login_required, login_user
 
 from app.extensions import db
 from app.models import User
-from app.services import accounts, notifications, organizations, profiles
+from app.services import accounts, notifications, organizations, profiles, routing
 from app.services.errors import NotFound, ValidationFailed
 from app.services.pagination import parse_page
 from app.users import bp
@@ -35,7 +35,7 @@ def settings():
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
         try:
-            accounts.update_profile(
+            profiles.update_settings(
                 current_user,
                 accounts.ProfileUpdate(
                     display_name=form.display_name.data,
@@ -44,13 +44,16 @@ def settings():
                     career_visibility=form.career_visibility.data,
                     notify_by_email=form.notify_by_email.data,
                 ),
+                routing_opt_in=form.routing_opt_in.data,
             )
         except ValidationFailed as failure:
             show_errors(form, failure)
         else:
             flash(_("プロフィールを更新しました。"), "success")
             return redirect(url_for("users.show", user_id=current_user.id))
-    return render_template("users/settings.html", form=form)
+    return render_template(
+        "users/settings.html", form=form, routed_this_week=routing.weekly_load(current_user), routing_cap=routing.setting("ROUTING_WEEKLY_CAP")
+    )
 
 
 @bp.route("/settings/password", methods=["GET", "POST"])

@@ -1,0 +1,104 @@
+"""Who hears about a new question: the person it is addressed to, and a few experts of its tags.
+
+Directed (この人に聞く): the asker picked the person; they always get a `directed` notification.
+
+Routed (expert routing), spreading the load fairly:
+1. candidates are the people `experts.score_people` finds for the question's tags with at least
+   ROUTING_MIN_SCORE points, who opted in (`User.routing_opt_in`, on by default), other than
+   the asker and the person the question is addressed to;
+2. nobody gets more than ROUTING_WEEKLY_CAP routed questions in 7 days;
+3. the strongest ROUTING_POOL candidates left count as equals, and among them the least
+   recently routed go first (never routed before comes first, then the higher score);
+4. ROUTING_PER_QUESTION of them get a `routed` notification.
+Every directed and routed question is recorded in `question_routes`: the cap and the rotation
+read it, and it shows who was sent what.
+"""
+
+from collections.abc import Collection
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from app.extensions import db
+from app.models import Question, User, utcnow
+from app.models.ops import QuestionRoute
+from app.services import experts, notifications
+from app.services.errors import ValidationFailed
+
+DEFAULTS = {"ROUTING_WEEKLY_CAP": 3, "ROUTING_PER_QUESTION": 2, "ROUTING_POOL": 6, "ROUTING_MIN_SCORE": 5}
+WEEK = timedelta(days=7)
+
+
+def setting(name: str) -> int:
+    return current_app.config.get(name, DEFAULTS[name])
+
+
+def after_question_asked(question: Question, asker: User, *, directed_to_id: int | None = None) -> None:
+    """Notify the addressee and the chosen experts. Runs inside `ask_question`'s transaction."""
+    addressed: set[int] = set()
+    if directed_to_id is not None:
+        person = _addressee(asker, directed_to_id)
+        _record(question, person, "directed")
+        notifications.notify(person, "directed", asker, question)
+        addressed.add(person.id)
+    for person in choose_experts(question, asker, exclude=addressed):
+        _record(question, person, "routed")
+        notifications.notify(person, "routed", asker, question)
+
+
+def _addressee(asker: User, user_id: int) -> User:
+    person = db.session.get(User, user_id)
+    if person is None or not person.is_active or not person.is_verified:
+        raise ValidationFailed({"directed_to": _("質問の宛先の人が見つかりません。")})
+    if person.id == asker.id:
+        raise ValidationFailed({"directed_to": _("自分自身には質問できません。")})
+    return person
+
+
+def _record(question: Question, person: User, kind: str) -> None:
+    db.session.add(QuestionRoute(question_id=question.id, user_id=person.id, kind=kind))
+
+
+def choose_experts(question: Question, asker: User, *, exclude: Collection[int] = ()) -> list[User]:
+    candidates = [
+        person
+        for person in experts.score_people([tag.id for tag in question.tags])
+        if person.score >= setting("ROUTING_MIN_SCORE")
+        and person.user.routing_opt_in
+        and person.user.id != asker.id
+        and person.user.id not in exclude
+    ]
+    if not candidates:
+        return []
+    load = routing_load([person.user.id for person in candidates])
+    cap = setting("ROUTING_WEEKLY_CAP")
+    pool = [person for person in candidates if load.get(person.user.id, (0, None))[0] < cap][: setting("ROUTING_POOL")]
+
+    def least_recently_routed(person: experts.Expertise) -> tuple:
+        last = load.get(person.user.id, (0, None))[1]
+        return (last is not None, last or datetime.min, -person.score, person.user.id)
+
+    pool.sort(key=least_recently_routed)
+    return [person.user for person in pool[: setting("ROUTING_PER_QUESTION")]]
+
+
+def routing_load(user_ids: list[int]) -> dict[int, tuple[int, datetime | None]]:
+    """For each person: routed questions in the last 7 days, and when they were last routed one."""
+    week_ago = utcnow() - WEEK
+    rows = db.session.execute(
+        sa.select(
+            QuestionRoute.user_id,
+            sa.func.sum(sa.case((QuestionRoute.created_at >= week_ago, 1), else_=0)),
+            sa.func.max(QuestionRoute.created_at),
+        )
+        .where(QuestionRoute.user_id.in_(user_ids), QuestionRoute.kind == "routed")
+        .group_by(QuestionRoute.user_id)
+    )
+    return {user_id: (this_week or 0, last) for user_id, this_week, last in rows}
+
+
+def weekly_load(user: User) -> int:
+    """Routed questions the person received in the last 7 days (shown next to the opt-in)."""
+    return routing_load([user.id]).get(user.id, (0, None))[0]
