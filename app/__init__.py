@@ -19,13 +19,14 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
         config_class = CONFIGS[os.environ.get("ZENNIN_ENV", "development")]
     app = Flask(__name__, instance_path=config_class.INSTANCE_DIR, instance_relative_config=False)
     app.config.from_object(config_class)
+    app.json.ensure_ascii = False  # JSON shows 日本語 as is, not \uXXXX
     _configure_secret_key(app)
     if app.config["BEHIND_PROXY"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
-    from app import database, errors, security, templating
+    from app import database, errors, ratelimit, security, templating  # noqa: F401 (ratelimit registers its storage)
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate
     from app.i18n import select_locale
 

@@ -8,7 +8,6 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
-
 from app.security import security_event
 from app.services.errors import Conflict, NotFound, PermissionDenied
 

@@ -15,12 +15,13 @@ import struct
 import subprocess
 import sys
 import threading
+from functools import partial
 from html.parser import HTMLParser
 from pathlib import Path
 
 import bleach
 import markdown
-from bleach.linkifier import Linker
+from bleach.linkifier import LinkifyFilter
 from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 
@@ -86,21 +87,22 @@ def _set_rel(attrs, new=False):
     return attrs
 
 
-_linker = Linker(url_re=_URL_RE, callbacks=[_set_rel], skip_tags={"pre", "code"}, parse_email=False)
+# One pass: sanitize and linkify together. (A separate Linker with skip_tags re-escapes the
+# text inside <code>, so `a < b` showed up as "a &lt; b".)
+_cleaner = bleach.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    protocols=ALLOWED_PROTOCOLS,
+    strip=True,
+    strip_comments=True,
+    filters=[partial(LinkifyFilter, url_re=_URL_RE, callbacks=[_set_rel], skip_tags={"pre", "code"}, parse_email=False)],
+)
 
 
 def render_unbounded(text: str) -> str:
     """Render and sanitize in this process. Only for trusted text or inside the helper process."""
     raw = markdown.markdown(text, extensions=[*MARKDOWN_EXTENSIONS, _JapaneseWriting()], output_format="html")
-    clean = bleach.clean(
-        raw,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        protocols=ALLOWED_PROTOCOLS,
-        strip=True,
-        strip_comments=True,
-    )
-    return _linker.linkify(clean)
+    return _cleaner.clean(raw)
 
 
 def _read_exact(stream, size: int) -> bytes:

@@ -3,7 +3,6 @@ many members voting, answering and accepting concurrently; nothing is lost or do
 
 import http.cookiejar
 import os
-import re
 import signal
 import subprocess
 import sys

@@ -90,6 +90,12 @@ def test_japanese_writing_keeps_line_breaks_tables_and_code():
     assert "<pre><code>=SUM(A1:A3)" in html
 
 
+def test_code_is_escaped_once():
+    html = render("`a < b` と\n\n```\nif x < 3 && y > 2:\n```")
+    assert "<code>a &lt; b</code>" in html
+    assert "if x &lt; 3 &amp;&amp; y &gt; 2:" in html
+
+
 def test_a_list_may_follow_a_paragraph_line_directly():
     html = render("手順は次のとおり\n- 窓口\n- 電話\n\n```\n前の行\n- コード内はそのまま\n```")
     assert "<li>窓口</li>" in html and "<li>電話</li>" in html

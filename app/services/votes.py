@@ -1,6 +1,7 @@
 """Votes: one per person and post, changeable, never on one's own post; scores move atomically."""
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from app import indexing
 from app.database import write_transaction
@@ -13,7 +14,7 @@ from app.services.errors import PermissionDenied, ValidationFailed
 def cast_vote(voter: User, post: Post, value: int) -> int:
     """Set the voter's vote on `post` to +1, -1 or 0 (withdraw). Returns the post's new score."""
     if value not in (-1, 0, 1):
-        raise ValidationFailed({"value": "value must be 1, -1 or 0"})
+        raise ValidationFailed({"value": _("投票の値は 1、-1、0 のいずれかです。")})
     with write_transaction():
         # The row lock serializes votes on one post on PostgreSQL (SQLite: BEGIN IMMEDIATE).
         db.session.refresh(post, with_for_update=True)
