@@ -26,7 +26,7 @@ from search.highlight import best_snippet, mark, title_html
 from search.ja import fold, morph_terms
 from search.query import ParsedQuery, parse_query
 from search.rebuild import rebuild_index
-from search.schema import BOOSTS, document_fields
+from search.schema import document_fields
 from search.storage import IndexHome, Meta, acquire, create_generation_in, read_meta, write_meta
 
 __all__ = ["Hit", "IndexLocked", "SearchIndex", "SearchPage", "SearchUnavailable", "rebuild_index"]
@@ -195,11 +195,11 @@ class SearchIndex:
 
     def similar(self, text: str, *, limit: int = 5, exclude_id: int | None = None) -> list[Hit]:
         """Questions related to ``text`` (a title being typed, or a question's title): any
-        of its terms may match, in titles or bodies; BM25F ranks those sharing more first."""
+        of its terms may match; BM25F ranks those sharing more of them, in titles first."""
         terms = list(dict.fromkeys(morph_terms(text)))[:SIMILAR_MAX_TERMS]
         if not terms:
             return []
-        q = wq.Or([wq.Term(f, t, boost=BOOSTS[f]) for t in terms for f in ("title", "body")])
+        q = wq.Or([wq.Term("text", t) for t in terms])
         mask = wq.Term("id", str(exclude_id)) if exclude_id is not None else None
         highlight = HighlightTerms(frozenset(terms), frozenset(), frozenset(map(fold, terms)))
 

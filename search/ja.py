@@ -52,9 +52,9 @@ class _Unit(NamedTuple):
 
 
 class _PerThread(threading.local):
-    tokenizer = None
-    last_text: str | None = None
-    last_units: list[_Unit] = []
+    def __init__(self) -> None:
+        self.tokenizer = None
+        self.recent: dict[int, tuple[str, list[_Unit]]] = {}  # id(text) -> (text, units)
 
 
 _dictionary = None
@@ -95,15 +95,19 @@ def _morpheme(m, offset: int) -> _Morpheme:
     return _Morpheme(term, offset + m.begin(), offset + m.end())
 
 
+_RECENT_TEXTS = 8
+
+
 def _content_units(text: str) -> list[_Unit]:
     """The content words of ``text`` with their parts, in order.
 
-    Memoized for the last text of each thread: Whoosh analyzes a field and its bigram twin
-    one after the other with the same string, and both need this same Sudachi pass.
+    Memoized per thread for the last few text objects: a document's title, body and answers
+    each feed a morphological and a bigram field, and both need the same Sudachi pass.
     """
-    state = _per_thread
-    if text is state.last_text:
-        return state.last_units
+    recent = _per_thread.recent
+    known = recent.get(id(text))
+    if known is not None and known[0] is text:  # the entry holds the text, so ids stay unique
+        return known[1]
     tokenizer = _thread_tokenizer()
     units = []
     for chunk in _CHUNK.finditer(_SURROGATE.sub("\ufffd", text)):
@@ -122,7 +126,9 @@ def _content_units(text: str) -> list[_Unit]:
                     tuple(_morpheme(p, offset) for p in parts.values() if not _skip(p)),
                 )
             )
-    state.last_text, state.last_units = text, units
+    if len(recent) >= _RECENT_TEXTS:
+        del recent[next(iter(recent))]
+    recent[id(text)] = (text, units)
     return units
 
 

@@ -332,3 +332,21 @@ def test_totals_of_large_results_count_every_segment_filter_mask_and_deletion():
         page = index.search("公文書管理", page=14, per_page=20)
         assert (len(page.hits), page.pages) == (20, 14)
         assert index.search("公文書管理", page=15, per_page=20).hits == []
+
+
+def test_title_outranks_tags_body_and_answers():
+    docs = [
+        question(1, "庁舎の清掃", "委託契約の更新について。", answers=[answer(11, "指定管理の範囲です。")]),
+        question(2, "庁舎の清掃", "指定管理の範囲を確認したい。"),
+        question(3, "庁舎の清掃", "委託契約の更新。", tags=["指定管理"]),
+        question(4, "指定管理の更新", "委託契約の更新。"),
+    ]
+    with SearchIndex.in_memory() as index:
+        index.apply(docs, [])
+        assert ids(index.search("指定管理")) == [4, 3, 2, 1]
+
+
+def test_scopes_follow_synonyms_into_the_part_they_name(index):
+    synonyms = [["国保", "国民健康保険"]]
+    assert ids(index.search("is:question 国保", sort="newest", synonyms=synonyms)) == [7, 6]
+    assert ids(index.search("is:answer 国保", synonyms=synonyms)) == []

@@ -98,9 +98,9 @@ def test_schema_with_its_analyzers_survives_pickling():
     schema = build_schema()
     restored = pickle.loads(pickle.dumps(schema))
     assert restored.names() == schema.names()
-    assert restored["title"].analyzer == schema["title"].analyzer == SudachiTokenizer()
-    assert restored["body_ng"].analyzer == CJKBigramTokenizer() != SudachiTokenizer()
-    assert [t.text for t in restored["body_ng"].analyzer("ゴミ")] == ["ごみ"]
+    assert restored["text"].analyzer == schema["text"].analyzer == SudachiTokenizer()
+    assert restored["question_ng"].analyzer == CJKBigramTokenizer() != SudachiTokenizer()
+    assert [t.text for t in restored["question_ng"].analyzer("ゴミ")] == ["ごみ"]
 
 
 def test_four_threads_analyze_at_once_with_the_same_results():
