@@ -203,10 +203,11 @@ def search_rebuild(procs):
 
 
 @search_cli.command("sync")
-def search_sync():
+@click.option("--batch-size", default=500, show_default=True, help="Outbox rows per index commit")
+def search_sync(batch_size):
     """Apply pending outbox rows to the index (run from cron/systemd, or after a lock timeout)."""
     try:
-        applied = indexing.sync_index(timeout=30.0)
+        applied = indexing.sync_index(limit=batch_size, timeout=30.0)
     except SearchUnavailable as error:
         raise click.ClickException(f"search index unavailable: {error}; run `search rebuild`") from None
     click.echo(f"applied {applied} changes")

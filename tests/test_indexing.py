@@ -1,0 +1,81 @@
+"""The outbox between the database and the index (SECURITY.md IDX-01..04, TX-01)."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from app import indexing
+from app.database import write_transaction
+from app.extensions import db
+from app.models import Question, SearchOutbox
+from app.services import questions
+from tests.factories import make_question, make_user
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_change_writes_an_outbox_row_in_its_transaction(app, alice):
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(SearchOutbox))
+    question = make_question(alice)
+    rows = db.session.scalars(sa.select(SearchOutbox.question_id).where(SearchOutbox.id > 0)).all()
+    assert rows[before:] == [question.id]
+    assert indexing.get_index().position == db.session.scalar(sa.select(sa.func.max(SearchOutbox.id)))
+
+
+def test_a_rolled_back_change_reaches_neither_the_outbox_nor_the_index(app, alice):
+    """IDX-04: the index is written only after the database commit."""
+    documents = indexing.get_index().doc_count()
+    with pytest.raises(RuntimeError), write_transaction():
+        questions.ask_question(alice, questions.QuestionInput("取り消される質問のタイトル", "ロールバックされる本文です。", "財政"))
+        raise RuntimeError("the request failed after the question was flushed")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Question)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SearchOutbox)) == 0
+    assert indexing.get_index().doc_count() == documents
+
+
+def test_rows_sent_by_an_autoflush_are_still_indexed(app, alice):
+    """An autoflush before commit must not hide a change from the outbox (STYLE.md 2.5)."""
+    with write_transaction():
+        first = questions.ask_question(alice, questions.QuestionInput("自動フラッシュ前の質問", "一つ目の質問の本文です。", "財政"))
+        db.session.scalar(sa.select(sa.func.count()).select_from(Question))  # triggers an autoflush
+        second = questions.ask_question(alice, questions.QuestionInput("自動フラッシュ後の質問", "二つ目の質問の本文です。", "財政"))
+    found = {hit.question_id for hit in indexing.get_index().search("自動フラッシュ").hits}
+    assert found == {first.id, second.id}
+
+
+def test_a_sync_killed_mid_way_is_completed_by_the_next_one(app):
+    """IDX-03: nothing is lost when the process applying the outbox dies (SIGKILL)."""
+    author = make_user()
+    with indexing.deferred():
+        ids = [make_question(author, title=f"一括登録した質問その{n}", body=f"番号{n}の質問の本文をここに書きます。").id for n in range(40)]
+    environment = {
+        **os.environ,
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "SEARCH_INDEX_DIR": app.config["SEARCH_INDEX_DIR"],
+        "MAIL_OUTBOX_DIR": app.config["MAIL_OUTBOX_DIR"],
+        "ZENNIN_INSTANCE_DIR": app.config["INSTANCE_DIR"],
+    }
+    newest = db.session.scalar(sa.select(sa.func.max(SearchOutbox.id)))
+    index = indexing.get_index()  # created here, before the other process opens it
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "tests.live_app:app", "search", "sync", "--batch-size", "2"],
+        cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while index.position == 0 and time.monotonic() < deadline:  # wait until it is half-way
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert 0 < index.position < newest, "the sync was not interrupted mid-way"
+
+    indexing.forget_index()
+    assert app.test_cli_runner().invoke(args=["search", "sync"]).exit_code == 0
+    index = indexing.get_index()
+    assert index.doc_count() == len(ids)
+    assert index.position == db.session.scalar(sa.select(sa.func.max(SearchOutbox.id)))
