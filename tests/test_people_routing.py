@@ -111,6 +111,15 @@ def test_people_who_opted_out_are_never_routed(client, alice):
     assert _routed(_ask(alice)) == {second.id}
 
 
+def test_imported_questions_are_not_routed(app):
+    (expert,) = _experts(1)
+    placeholder = make_user(name="インポートされた投稿者")
+    placeholder.email_verified_at = None  # as the importers create authors: they cannot log in
+    db.session.commit()
+    assert _routed(_ask(placeholder)) == set()
+    assert routing.weekly_load(expert) == 0  # history does not use up anyone's weekly cap
+
+
 def test_weak_signals_are_not_routed(app, alice, bob):
     newcomer = make_user(name="着任1か月", org="141003")
     add_post(newcomer, "健康福祉局 予防接種担当", tags=VACCINE, started=0)  # 5 points: current holder only

@@ -71,10 +71,16 @@ def month_end(first: date) -> date:
     return date.fromordinal(add_months(first, 1).toordinal() - 1)
 
 
+def months_between(earlier: date, later: date) -> int:
+    """Calendar months from one month to another (days ignored); 0 when `later` is earlier."""
+    return max((later.year - earlier.year) * 12 + later.month - earlier.month, 0)
+
+
 def months_held(entry: CareerEntry, today: date) -> int:
     """Whole months in the post, counting the first and the last (a current post: until today)."""
-    last = (entry.end_on or today).replace(day=1)
-    return max((last.year - entry.start_on.year) * 12 + last.month - entry.start_on.month + 1, 0)
+    if entry.start_on > today:  # declared ahead of the move (内示)
+        return 0
+    return months_between(entry.start_on, entry.end_on or today) + 1
 
 
 def parse_month(text: str | None, field: str) -> date:

@@ -15,8 +15,10 @@ never disappears. Hidden careers (`career_visibility`) count for the score; the 
 filters use only what the viewer may see. Three queries, whatever the number of people.
 """
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -69,11 +71,11 @@ class ExpertRow:
         return any(post.is_current for post in self.posts)
 
 
-def career_points(entry: CareerEntry, today) -> float:
+def career_points(entry: CareerEntry, today: date) -> float:
     years = min(careers.months_held(entry, today) / 12, MAX_YEARS)
     if entry.is_current:
         return YEAR_POINTS * years + CURRENT_HOLDER_POINTS
-    years_since = max((today.year - entry.end_on.year) * 12 + today.month - entry.end_on.month, 0) / 12
+    years_since = careers.months_between(entry.end_on, today) / 12
     return YEAR_POINTS * years * 0.5 ** (years_since / HALF_LIFE_YEARS)
 
 
@@ -81,46 +83,46 @@ def score_people(tag_ids: Sequence[int]) -> list[Expertise]:
     """Everyone with a post or an answer in the tags, best first (ties: more accepted, then id)."""
     if not tag_ids:
         return []
-    people: dict[int, Expertise] = {}
+    posts: dict[int, list[CareerEntry]] = defaultdict(list)
     tagged_entries = sa.select(career_entry_tags.c.career_entry_id).where(career_entry_tags.c.tag_id.in_(tag_ids))
-    entries = db.session.scalars(
+    for entry in db.session.scalars(
         sa.select(CareerEntry)
         .where(CareerEntry.id.in_(tagged_entries))
         .order_by(CareerEntry.end_on.is_(None).desc(), CareerEntry.start_on.desc(), CareerEntry.id.desc())
-    )
-    for entry in entries:
-        people.setdefault(entry.user_id, Expertise(user=None)).posts.append(entry)
+    ):
+        posts[entry.user_id].append(entry)
 
     question = aliased(Question)
     tagged_questions = sa.select(question_tags.c.question_id).where(question_tags.c.tag_id.in_(tag_ids))
-    answer_stats = db.session.execute(
-        sa.select(
-            Answer.author_id,
-            sa.func.count(Answer.id),
-            sa.func.sum(sa.case((question.accepted_answer_id == Answer.id, 1), else_=0)),
-            sa.func.sum(sa.case((Answer.score > 0, Answer.score), else_=0)),
+    answer_stats = {
+        author_id: (answers, accepted or 0, upvotes or 0)
+        for author_id, answers, accepted, upvotes in db.session.execute(
+            sa.select(
+                Answer.author_id,
+                sa.func.count(Answer.id),
+                sa.func.sum(sa.case((question.accepted_answer_id == Answer.id, 1), else_=0)),
+                sa.func.sum(sa.case((Answer.score > 0, Answer.score), else_=0)),
+            )
+            .join(question, question.id == Answer.question_id)
+            .where(question.id.in_(tagged_questions), question.deleted_at.is_(None), Answer.deleted_at.is_(None))
+            .group_by(Answer.author_id)
         )
-        .join(question, question.id == Answer.question_id)
-        .where(question.id.in_(tagged_questions), question.deleted_at.is_(None), Answer.deleted_at.is_(None))
-        .group_by(Answer.author_id)
-    )
-    for author_id, answers, accepted, upvotes in answer_stats:
-        person = people.setdefault(author_id, Expertise(user=None))
-        person.answers, person.accepted, person.upvotes = answers, accepted or 0, upvotes or 0
+    }
 
-    users = db.session.scalars(
-        sa.select(User).where(User.id.in_(people), User.disabled_at.is_(None), User.email_verified_at.is_not(None))
-    )
     today = careers.this_month()
     ranked: list[Expertise] = []
-    for user in users:
-        person = people[user.id]
-        person.user = user
+    for user in db.session.scalars(
+        sa.select(User).where(
+            User.id.in_(posts.keys() | answer_stats.keys()), User.disabled_at.is_(None), User.email_verified_at.is_not(None)
+        )
+    ):
+        answers, accepted, upvotes = answer_stats.get(user.id, (0, 0, 0))
+        person = Expertise(user, posts.get(user.id, []), answers, accepted, upvotes)
         person.score = round(
             sum(career_points(entry, today) for entry in person.posts)
-            + ANSWER_POINTS * person.answers
-            + ACCEPTED_POINTS * person.accepted
-            + UPVOTE_POINTS * person.upvotes,
+            + ANSWER_POINTS * answers
+            + ACCEPTED_POINTS * accepted
+            + UPVOTE_POINTS * upvotes,
             1,
         )
         ranked.append(person)

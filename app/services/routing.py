@@ -3,6 +3,7 @@
 Directed (この人に聞く): the asker picked the person; they always get a `directed` notification.
 
 Routed (expert routing), spreading the load fairly:
+0. only questions from members are routed: imported ones (placeholder authors) are history;
 1. candidates are the people `experts.score_people` finds for the question's tags with at least
    ROUTING_MIN_SCORE points, who opted in (`User.routing_opt_in`, on by default), other than
    the asker and the person the question is addressed to;
@@ -43,6 +44,8 @@ def after_question_asked(question: Question, asker: User, *, directed_to_id: int
         _record(question, person, "directed")
         notifications.notify(person, "directed", asker, question)
         addressed.add(person.id)
+    if not asker.is_verified:  # an imported question (placeholder author) is history, not a request
+        return
     for person in choose_experts(question, asker, exclude=addressed):
         _record(question, person, "routed")
         notifications.notify(person, "routed", asker, question)
