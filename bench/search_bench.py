@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import shutil
 import statistics
 import tempfile
@@ -34,11 +35,18 @@ from search.ja import morph_terms
 from search.storage import IndexHome
 
 
-def build_rate(docs: list[QuestionDocument], procs: int) -> float:
+def build_rate(docs: list[QuestionDocument], procs: int) -> tuple[float, float]:
+    """Documents per second, and the CPU seconds spent (this process and its workers)."""
     with tempfile.TemporaryDirectory(prefix="zennin-bench-") as folder:
+        cpu = _cpu_seconds()
         started = time.perf_counter()
         rebuild_index(folder, docs, procs=procs)
-        return len(docs) / (time.perf_counter() - started)
+        return len(docs) / (time.perf_counter() - started), _cpu_seconds() - cpu
+
+
+def _cpu_seconds() -> float:
+    own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
 
 
 def full_index(docs: list[QuestionDocument], rebuild: bool) -> Path:
@@ -145,9 +153,10 @@ def main() -> None:
     print(f"        (loaded in {time.perf_counter() - started:.0f} s)")
 
     sample = docs[: min(args.build_docs, len(docs))]
-    single, parallel = build_rate(sample, procs=1), build_rate(sample, procs=2)
+    (single, single_cpu), (parallel, parallel_cpu) = build_rate(sample, procs=1), build_rate(sample, procs=2)
     print(f"build rate on {len(sample)} questions: procs=1 {single:.0f} docs/s, procs=2 {parallel:.0f} docs/s")
     print(f"        parallel / single = {parallel / single:.2f}x")
+    print(f"        CPU seconds: procs=1 {single_cpu:.0f}, procs=2 {parallel_cpu:.0f} (workers included)")
 
     folder = full_index(docs, args.rebuild)
     live = IndexHome(folder).current()
