@@ -35,11 +35,11 @@ from datetime import datetime
 from whoosh import query as wq
 from whoosh.analysis import StandardAnalyzer
 from whoosh.fields import ID, TEXT, Schema
-from whoosh.filedb.filestore import RamStorage
 
 from bench.corpus import bulletin_articles, lawqa_samples, pubcom_pairs, rs_projects
 from search import ParsedQuery, QuestionDocument, SearchIndex, rebuild_index
 from search.ja import SudachiTokenizer
+from search.storage import IsolatedRamStorage
 
 K = 10
 
@@ -95,7 +95,7 @@ Ranker = Callable[[str], list[int]]
 
 def analyzer_rankers(docs: list[str], name: str, analyzer) -> dict[str, Ranker]:
     """A one-field BM25 index with ``analyzer``; the query's terms ANDed or ORed."""
-    ix = RamStorage().create_index(Schema(id=ID(stored=True), body=TEXT(analyzer)))
+    ix = IsolatedRamStorage().create_index(Schema(id=ID(stored=True), body=TEXT(analyzer)))
     with ix.writer() as writer:
         for n, text in enumerate(docs):
             writer.add_document(id=str(n), body=text)

@@ -27,7 +27,7 @@ from search.ja import fold, morph_terms
 from search.query import ParsedQuery, parse_query
 from search.rebuild import rebuild_index
 from search.schema import document_fields
-from search.storage import IndexHome, Meta, acquire, create_generation_in, read_meta, write_meta
+from search.storage import IndexHome, IsolatedRamStorage, Meta, acquire, create_generation_in, read_meta, write_meta
 
 __all__ = ["Hit", "IndexLocked", "SearchIndex", "SearchPage", "SearchUnavailable", "rebuild_index"]
 
@@ -112,7 +112,7 @@ class SearchIndex:
 
     @classmethod
     def in_memory(cls) -> SearchIndex:
-        storage = RamStorage()
+        storage = IsolatedRamStorage()
         create_generation_in(storage)
         return cls(storage=storage)
 

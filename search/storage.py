@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from whoosh.filedb.filestore import FileStorage, Storage
+from whoosh.filedb.filestore import FileStorage, RamStorage, Storage
 from whoosh.util.filelock import FileLock, try_for
 
 from search.errors import IndexLocked, SearchUnavailable
@@ -33,6 +33,22 @@ GENERATION_PREFIX = "gen-"
 class Meta:
     schema_version: str
     position: int = 0
+
+
+class IsolatedRamStorage(RamStorage):
+    """Whoosh's RamStorage, with scratch space of its own.
+
+    Whoosh's in-memory writers spill to ``<tmp>/MAIN.tmp``, one folder shared by every
+    process on the machine, and each commit deletes that folder: two processes committing
+    to in-memory indexes at once (pytest -n 2) break each other's commits.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._scratch = f"zennin-{os.getpid()}-{secrets.token_hex(6)}"
+
+    def temp_storage(self, name: str | None = None) -> FileStorage:
+        return super().temp_storage(f"{self._scratch}-{name or 'tmp'}")
 
 
 def read_meta(storage: Storage) -> Meta:

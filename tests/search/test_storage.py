@@ -241,3 +241,15 @@ def test_threads_share_one_index(index_dir):
         for thread in threads:
             thread.join()
     assert results == [expected * 5] * 4
+
+
+def test_in_memory_indexes_keep_their_scratch_space_apart():
+    """Whoosh spills every in-memory commit to <tmp>/MAIN.tmp and deletes it afterwards;
+    two indexes (two pytest workers) must not share that folder."""
+    scratch = set()
+    for _ in range(2):
+        with SearchIndex.in_memory() as index:
+            storage = index._index().storage.temp_storage("MAIN.tmp")
+            scratch.add(Path(storage.folder).name)
+            storage.destroy()
+    assert len(scratch) == 2 and "MAIN.tmp" not in scratch
