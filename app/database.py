@@ -22,6 +22,7 @@ from app.extensions import db
 _IMMEDIATE = "zennin_immediate"
 _AFTER_COMMIT = "zennin_after_commit"
 _DEPTH = "zennin_write_depth"
+_FLUSHED = "zennin_flushed"
 
 
 def configure_engine(engine: sa.Engine, busy_timeout_ms: int) -> None:
@@ -62,8 +63,9 @@ def write_transaction() -> Iterator[Session]:
         return
 
     if session.in_transaction():
-        if session.new or session.dirty or session.deleted:
-            raise RuntimeError("unflushed changes outside write_transaction()")
+        if session.new or session.dirty or session.deleted or info.get(_FLUSHED):
+            # Rolling back the read snapshot below would silently drop these changes.
+            raise RuntimeError("changes made outside write_transaction(); make them inside it")
         # Drop the read snapshot; loaded objects reload under the write lock.
         session.rollback()
     session.connection(execution_options={_IMMEDIATE: True})
@@ -83,6 +85,17 @@ def after_commit(session: Session, callback: Callable[[], None]) -> None:
     callbacks = session.info.setdefault(_AFTER_COMMIT, [])
     if callback not in callbacks:
         callbacks.append(callback)
+
+
+@sa.event.listens_for(db.session, "after_flush")
+def _note_flush(session: Session, _flush_context) -> None:
+    session.info[_FLUSHED] = True
+
+
+@sa.event.listens_for(db.session, "after_transaction_end")
+def _forget_flush(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_FLUSHED, None)
 
 
 @sa.event.listens_for(db.session, "after_commit")

@@ -79,3 +79,12 @@ def test_a_sync_killed_mid_way_is_completed_by_the_next_one(app):
     index = indexing.get_index()
     assert index.doc_count() == len(ids)
     assert index.position == db.session.scalar(sa.select(sa.func.max(SearchOutbox.id)))
+
+
+def test_changes_made_outside_a_write_transaction_are_refused_not_lost(app, alice):
+    """An auto-flushed change followed by a service call used to be rolled back silently."""
+    alice.bio = "書き換えた自己紹介"
+    db.session.flush()
+    with pytest.raises(RuntimeError, match="outside write_transaction"):
+        make_question(alice)
+    db.session.rollback()
