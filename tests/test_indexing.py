@@ -53,7 +53,7 @@ def test_a_sync_killed_mid_way_is_completed_by_the_next_one(app):
     """IDX-03: nothing is lost when the process applying the outbox dies (SIGKILL)."""
     author = make_user()
     with indexing.deferred():
-        ids = [make_question(author, title=f"一括登録した質問その{n}", body=f"番号{n}の質問の本文をここに書きます。").id for n in range(40)]
+        ids = [make_question(author, title=f"一括登録した質問その{n}", body=f"番号{n}の質問の本文をここに書きます。").id for n in range(120)]
     environment = {
         **os.environ,
         "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
@@ -64,7 +64,7 @@ def test_a_sync_killed_mid_way_is_completed_by_the_next_one(app):
     newest = db.session.scalar(sa.select(sa.func.max(SearchOutbox.id)))
     index = indexing.get_index()  # created here, before the other process opens it
     process = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "tests.live_app:app", "search", "sync", "--batch-size", "2"],
+        [sys.executable, "-m", "flask", "--app", "tests.live_app:app", "search", "sync", "--batch-size", "1"],
         cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 120
