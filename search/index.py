@@ -35,6 +35,9 @@ log = logging.getLogger(__name__)
 
 SORTS = ("relevance", "newest", "votes")
 MAX_PER_PAGE = 100
+# Deeper results are not served (their pages come back empty, the total stays true): a
+# page number must not make one request rank every match.
+MAX_RESULTS = 1000
 RERANK_WINDOW = 100  # BM25F's top documents that the quality re-rank may reorder
 SIMILAR_MAX_TERMS = 12
 _APPLY_LOCK = "ZENNIN_APPLY"
@@ -319,7 +322,8 @@ def _search(searcher: Searcher, plan: QueryPlan, page: int, per_page: int, sort:
         allowed = _phrase_matches(searcher, plan, filters, mask)
         if not allowed:  # (Whoosh would take an empty filter set for "no filter")
             return SearchPage([], 0, page, per_page)
-    wanted = page * per_page
+    start = (page - 1) * per_page
+    wanted = page * per_page if start < MAX_RESULTS else per_page
     ranked: list[tuple[float, int]] = []
     total = 0
     for query in strict:
@@ -334,7 +338,6 @@ def _search(searcher: Searcher, plan: QueryPlan, page: int, per_page: int, sort:
         partial, total = _ranked(searcher, relaxed, sort, wanted, allowed, mask)
         matched = {docnum for _, docnum in ranked}  # all of them: fewer than the limit
         ranked += [item for item in partial if item[1] not in matched]
-    start = (page - 1) * per_page
     terms = plan.highlight_terms() if highlight else None
     hits = [
         _hit(searcher, docnum, score, terms, partial=rank >= complete)

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+import search.index
 from search import AnswerDocument, QuestionDocument, SearchIndex, parse_query
 
 START = datetime(2024, 4, 1, 9, 0)
@@ -350,3 +351,16 @@ def test_scopes_follow_synonyms_into_the_part_they_name(index):
     synonyms = [["国保", "国民健康保険"]]
     assert ids(index.search("is:question 国保", sort="newest", synonyms=synonyms)) == [7, 6]
     assert ids(index.search("is:answer 国保", synonyms=synonyms)) == []
+
+
+def test_deep_pages_are_not_ranked_but_the_total_stays_true(monkeypatch):
+    monkeypatch.setattr(search.index, "MAX_RESULTS", 40)
+    docs = [question(n, f"議会答弁 第{n}号", "答弁書の作成") for n in range(1, 61)]
+    with SearchIndex.in_memory() as index:
+        index.apply(docs, [])
+        served = index.search("答弁", page=2, per_page=20)  # results 21-40
+        beyond = index.search("答弁", page=3, per_page=20)  # 41-60: past MAX_RESULTS
+        absurd = index.search("答弁", page=10**9, per_page=20)
+    assert (len(served.hits), served.total) == (20, 60)
+    assert (beyond.hits, beyond.total, beyond.pages) == ([], 60, 3)
+    assert (absurd.hits, absurd.total) == ([], 60)
