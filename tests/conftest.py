@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from flask import Flask, g
 
-from app import create_app
+from app import create_app, indexing
 from app.extensions import db
 from config import TestingConfig
 from tests import databases, factories
@@ -61,6 +61,7 @@ def app_factory(database_lane, tmp_path):
     yield build
     for app, url in created:
         with app.app_context():
+            indexing.forget_index()  # close Whoosh's files before the folder goes
             db.session.remove()
             db.engine.dispose()
         database_lane.drop(url)
