@@ -84,9 +84,11 @@ class QueryPlan:
         """Queries where every word must match, cheapest first: Sudachi terms, then terms or
         bigrams. The caller stops at the first that finds enough."""
         morph = [self._morph_word(w) for w in self._words]
+        hybrid = [self._hybrid_word(w) for w in self._words]
         if all(morph):
             yield _all(morph)
-        yield _all([self._hybrid_word(w) for w in self._words])
+        if hybrid != morph:  # no word short enough for bigrams: nothing new to try
+            yield _all(hybrid)
 
     def relaxed(self) -> wq.Query | None:
         """Any word (or any term of a long word) may match; phrases stay required.
