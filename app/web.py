@@ -6,14 +6,16 @@ from werkzeug.routing import BaseConverter
 
 from app.services.errors import ValidationFailed
 
-MAX_ID = 2**63 - 1
+# Id columns are INTEGER, int4 on PostgreSQL: no row has a larger id, and PostgreSQL refuses
+# to compare an int4 column with one (NumericValueOutOfRange, a 500), so they are 404 here.
+MAX_ID = 2**31 - 1
 
 
 class IdConverter(BaseConverter):
-    """ASCII digits only, within a 64-bit integer (SECURITY.md ID-01..04).
+    """ASCII digits only, within the id columns' 32-bit range (SECURITY.md ID-01..04).
 
     Werkzeug's `int` converter accepts full-width digits (/questions/１ would alias /questions/1),
-    and a 20-digit id overflows SQLite's integer with a 500.
+    a 20-digit id overflows SQLite's integer with a 500, and PostgreSQL fails on 2147483648.
     """
 
     regex = r"[0-9]{1,19}"

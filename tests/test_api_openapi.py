@@ -13,6 +13,7 @@ from schemathesis.specs.openapi import checks as oa_checks
 from app.api.openapi import openapi_document
 from app.services import tokens
 from tests.factories import make_answer, make_question, make_user
+from tests.people_factories import add_post
 
 PREFIX = "/api/v1"
 
@@ -70,6 +71,10 @@ def fuzz_app(database_lane, tmp_path_factory):
         answerer = make_user(email="fuzz-answerer@city.osaka.lg.jp", name="ファズ 回答者", org="271004")
         question = make_question(asker, title="ファズ用の住民税の質問です", tags="住民税 特別徴収")
         make_answer(answerer, question, "ファズ用の回答です。異動届出書で処理します。")
+        # Careers, so experts, profiles and the career list answer with real rows.
+        add_post(answerer, "財政局 税務部 市民税課", org="271004", tags="住民税", started=48, ended=13)
+        add_post(answerer, "財政局 税務部 収税課", org="271004", tags="債権回収 住民税", started=12)
+        add_post(asker, "財政局 主税部 税制課", tags="住民税", started=30, ended=7)
         app.config["FUZZ_TOKEN"] = tokens.create_token(asker, "schemathesis", "write").secret
         db.session.remove()
     yield app

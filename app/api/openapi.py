@@ -9,12 +9,16 @@ from copy import deepcopy
 
 from app.models.post import TITLE_MAX
 from app.models.tag import TAG_NAME_MAX
+from app.services.careers import DEPARTMENT_MAX
+from app.services.experts import HOLDERS, SCOPES
 from app.services.pagination import MAX_PAGE
 from app.services.tags import MAX_TAGS
+from app.web import MAX_ID
 
-MAX_ID = 2**63 - 1
 BODY_MAX = 30000  # MARKDOWN_MAX_CHARS
 TAGS_TEXT_MAX = 300  # the ask form's limit
+ORGANIZATION_TEXT_MAX = 120  # the career form's limits
+MONTH_TEXT_MAX = 20
 
 
 def _ref(name: str) -> dict:
@@ -38,7 +42,7 @@ def _id_parameter(name: str, description: str) -> dict:
         "in": "path",
         "required": True,
         "description": description,
-        "schema": {"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID},
+        "schema": {"type": "integer", "format": "int32", "minimum": 1, "maximum": MAX_ID},
     }
 
 
@@ -54,7 +58,7 @@ _ERROR_RESPONSES = {
     400: ("BadRequest", "リクエストの形式が正しくありません（JSON でない本文、範囲外の page など）"),
     401: ("Unauthorized", "トークンがない、または無効（取り消し済みを含む）"),
     403: ("Forbidden", "許可されていない操作（他人の質問の採用、自分の投稿への投票、読み取り専用トークンでの書き込み）"),
-    404: ("NotFound", "存在しない、または削除された"),
+    404: ("NotFound", "存在しない、削除された、または見る権限がない"),
     409: ("Conflict", "同時に行われた別の変更と競合した"),
     413: ("PayloadTooLarge", "本文が大きすぎる（1 MB まで）"),
     422: ("ValidationFailed", "値が受け付けられない。error.fields に項目ごとのメッセージ"),
@@ -203,6 +207,115 @@ _SCHEMAS: dict = {
         "required": ["body"],
         "properties": {"body": {"type": "string", "minLength": 10, "maxLength": BODY_MAX, "description": "Markdown"}},
     },
+    "CareerEntry": {
+        "type": "object",
+        "required": ["id", "organization", "department", "tags", "start", "end", "current"],
+        "properties": {
+            "id": {"type": "integer"},
+            "organization": _ref("Organization"),
+            "department": {"type": "string", "description": "入力されたとおりの部署名", "examples": ["財政局 債権回収課"]},
+            "tags": {"type": "array", "items": {"type": "string"}, "examples": [["債権回収"]]},
+            "start": {"type": "string", "pattern": r"^\d{4}-\d{2}$", "examples": ["2019-04"]},
+            "end": {"type": ["string", "null"], "pattern": r"^\d{4}-\d{2}$", "description": "現在の職は null", "examples": ["2022-03"]},
+            "current": {"type": "boolean", "description": "現在の職（end が null）"},
+        },
+    },
+    "CareerPage": {
+        "type": "object",
+        "required": ["items", "total", "page"],
+        "properties": {
+            "items": {"type": "array", "items": _ref("CareerEntry"), "description": "現在の職が先頭、次に開始月の新しい順。全件を1ページで"},
+            "total": {"type": "integer"},
+            "page": {"type": "integer"},
+        },
+    },
+    "NewCareerEntry": {
+        "type": "object",
+        "required": ["organization", "department", "start"],
+        "properties": {
+            "organization": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": ORGANIZATION_TEXT_MAX,
+                "description": "団体コード（6桁）。団体名（「横浜市」）や「神奈川県横浜市 (141003)」の形も可",
+                "examples": ["141003"],
+            },
+            "department": {"type": "string", "minLength": 1, "maxLength": DEPARTMENT_MAX, "examples": ["財政局 債権回収課"]},
+            "tags": {
+                "description": f"0〜{MAX_TAGS}個。配列、またはカンマ・読点・空白で区切った文字列。新しい名前はタグとして作られる",
+                "oneOf": [
+                    {"type": "array", "maxItems": MAX_TAGS, "items": {"type": "string", "maxLength": TAG_NAME_MAX}},
+                    {"type": "string", "maxLength": TAGS_TEXT_MAX},
+                ],
+                "default": [],
+                "examples": [["債権回収"], "債権回収、住民税"],
+            },
+            "start": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": MONTH_TEXT_MAX,
+                "description": "開始月「2019-04」（2019/4、令和元年5月 なども可）。来月まで",
+                "examples": ["2019-04"],
+            },
+            "end": {
+                "type": ["string", "null"],
+                "maxLength": MONTH_TEXT_MAX,
+                "description": "終了月「2022-03」。現在の職は null（または省略）。開始月より前・未来の月は不可",
+                "examples": ["2022-03", None],
+            },
+            "concurrent": {
+                "type": "boolean",
+                "default": False,
+                "description": "兼務: ほかの現在の職と並行して担当する。false のとき現在の職は1つだけ",
+            },
+        },
+    },
+    "UserProfile": {
+        "allOf": [
+            _ref("User"),
+            {
+                "type": "object",
+                "required": ["department", "bio", "reputation", "question_count", "answer_count", "accepted_count", "career", "url"],
+                "properties": {
+                    "department": {"type": "string"},
+                    "bio": {"type": "string"},
+                    "reputation": {"type": "integer"},
+                    "question_count": {"type": "integer"},
+                    "answer_count": {"type": "integer"},
+                    "accepted_count": {"type": "integer", "description": "採用された回答の数"},
+                    "career": {
+                        "oneOf": [{"type": "array", "items": _ref("CareerEntry")}, {"type": "null"}],
+                        "description": "職歴（現在の職が先頭）。本人の公開設定によりこのトークンの利用者に見せないときは null",
+                    },
+                    "url": {"type": "string", "description": "HTML のプロフィールページの URL"},
+                },
+            },
+        ]
+    },
+    "Expert": {
+        "type": "object",
+        "required": ["user", "score", "reason", "answers", "accepted", "upvotes", "current_holder", "posts"],
+        "properties": {
+            "user": _ref("User"),
+            "score": {"type": "number", "description": "順位の点数（職歴と回答から。計算式は /tags/{name}/experts の説明を参照）"},
+            "reason": {"type": "string", "description": "理由（日本語）", "examples": ["2019–2022 横浜市 財政局 債権回収課 · 回答 12件（採用 5）"]},
+            "answers": {"type": "integer", "description": "このタグの質問への回答数"},
+            "accepted": {"type": "integer", "description": "そのうち採用された数"},
+            "upvotes": {"type": "integer", "description": "それらの回答の得票（マイナスの回答は0として）"},
+            "current_holder": {"type": "boolean", "description": "このタグの職をいま担当している（公開されている職歴から）"},
+            "posts": {"type": "array", "items": _ref("CareerEntry"), "description": "このタグの職のうち、利用者に公開されているもの"},
+        },
+    },
+    "ExpertPage": {
+        "type": "object",
+        "required": ["items", "total", "page", "tag"],
+        "properties": {
+            "items": {"type": "array", "items": _ref("Expert")},
+            "total": {"type": "integer"},
+            "page": {"type": "integer"},
+            "tag": {"type": "string", "description": "タグの正式名（同義語で問い合わせたときも）"},
+        },
+    },
     "VoteRequest": {
         "type": "object",
         "required": ["value"],
@@ -293,9 +406,66 @@ _PATHS: dict = {
             "responses": {"200": _json(_ref("SearchPage"), "関連度順、1ページ20件"), **_errors(400, 401, 404, 422, 429)},
         }
     },
-    # Issue 4 (people, careers, experts) adds its paths here:
-    #   /tags/{name}/experts (GET), /users/{user_id} (GET), /users/me/career (GET, POST),
-    #   /users/me/career/{entry_id} (DELETE)
+    "/tags/{name}/experts": {
+        "get": {
+            "operationId": "tagExperts",
+            "summary": "タグに詳しい人（順位と理由）",
+            "description": "点数 = 職歴（このタグの職の在職年数 × 10点、6年まで。離れてからの年数で薄まり5年で半分。"
+            "現在の担当は +5点）+ 回答（1件1点、採用 +5点、得票1票1点）。非公開の職歴も点数には使うが、"
+            "理由・posts・絞り込みには利用者に公開されている職歴だけを使う。",
+            "parameters": [
+                {"name": "name", "in": "path", "required": True, "description": "タグ名（同義語・全角も可）", "schema": {"type": "string", "minLength": 1, "maxLength": 100, "examples": ["住民税"]}},
+                {
+                    "name": "scope",
+                    "in": "query",
+                    "required": False,
+                    "description": "nationwide = 全国、prefecture = 利用者の都道府県内、organization = 利用者の団体（所属団体がないと 422）",
+                    "schema": {"type": "string", "enum": list(SCOPES), "default": "nationwide"},
+                },
+                {
+                    "name": "holders",
+                    "in": "query",
+                    "required": False,
+                    "description": "all = すべて、current = 現在の担当、former = 過去の担当",
+                    "schema": {"type": "string", "enum": list(HOLDERS), "default": "all"},
+                },
+                _PAGE,
+            ],
+            "responses": {"200": _json(_ref("ExpertPage"), "点数の高い順、1ページ20件"), **_errors(400, 401, 404, 422, 429)},
+        }
+    },
+    "/users/{user_id}": {
+        "get": {
+            "operationId": "getUser",
+            "summary": "プロフィール（職歴は本人の公開設定に従う）",
+            "parameters": [_id_parameter("user_id", "利用者の ID")],
+            "responses": {"200": _json(_ref("UserProfile"), "プロフィール"), **_errors(401, 404, 429)},
+        }
+    },
+    "/users/me/career": {
+        "get": {
+            "operationId": "listMyCareer",
+            "summary": "自分の職歴",
+            "responses": {"200": _json(_ref("CareerPage"), "自分の職歴（全件）"), **_errors(401, 429)},
+        },
+        "post": {
+            "operationId": "addMyCareerEntry",
+            "summary": "自分の職歴に職を追加する",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("NewCareerEntry")}}},
+            "responses": {
+                "201": _json(_ref("CareerEntry"), "追加された職", _LOCATION),
+                **_errors(400, 401, 403, 409, 413, 422, 429),
+            },
+        },
+    },
+    "/users/me/career/{entry_id}": {
+        "delete": {
+            "operationId": "deleteMyCareerEntry",
+            "summary": "自分の職歴から職を削除する（他人の職は 404）",
+            "parameters": [_id_parameter("entry_id", "職歴の ID")],
+            "responses": {"204": {"description": "削除した"}, **_errors(401, 403, 404, 409, 429)},
+        }
+    },
 }
 
 

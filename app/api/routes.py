@@ -1,6 +1,6 @@
 """JSON endpoints under /api/v1 (DESIGN.md §5). Each parses, calls one service, serializes.
 
-Statuses: 200/201 (+Location), 400 malformed request, 401 no/invalid token, 403 not allowed
+Statuses: 200/201 (+Location)/204, 400 malformed request, 401 no/invalid token, 403 not allowed
 (or a read-only token writing), 404 missing or hidden, 409 a concurrent change, 413 body too
 large, 422 the service refused the values (with the field messages), 429 rate limit.
 """
@@ -11,14 +11,14 @@ from flask_babel import gettext as _
 
 from app.api import auth, bp, serializers
 from app.api.auth import ApiError, api_user
-from app.api.openapi import BODY_MAX, TAGS_TEXT_MAX, openapi_document
+from app.api.openapi import BODY_MAX, MONTH_TEXT_MAX, ORGANIZATION_TEXT_MAX, TAGS_TEXT_MAX, openapi_document
 from app.errors import error_response
 from app.extensions import db, limiter
-from app.models import Answer, Post, Question
+from app.models import Answer, Post, Question, User
 from app.models.post import TITLE_MAX
 from app.models.tag import TAG_NAME_MAX
-from app.services import answers, permissions, questions, search, tags, votes
-from app.services.errors import NotFound, ValidationFailed
+from app.services import answers, careers, experts, permissions, profiles, questions, search, tags, votes
+from app.services.errors import NotFound, PermissionDenied, ValidationFailed
 from app.services.pagination import MAX_PAGE
 from app.services.tags import MAX_TAGS
 
@@ -26,9 +26,9 @@ PER_PAGE = 20
 QUERY_MAX = 200
 PUBLIC_ENDPOINTS = frozenset({"api.openapi"})
 
-# Per token: every request counts against the read limit, POSTs also against the write limit.
+# Per token: every request counts against the read limit, writes also against the write limit.
 limiter.shared_limit(auth.read_limit, scope="api", key_func=auth.rate_limit_key)(bp)
-limiter.shared_limit(auth.write_limit, scope="api-write", key_func=auth.rate_limit_key, methods=["POST"])(bp)
+limiter.shared_limit(auth.write_limit, scope="api-write", key_func=auth.rate_limit_key, methods=["POST", "DELETE"])(bp)
 
 
 @bp.before_request
@@ -86,6 +86,18 @@ def _text(data: dict, name: str, max_length: int) -> str:
         raise ValidationFailed({name: _("%(field)s は文字列で指定してください。", field=name)})
     if len(value) > max_length:
         raise ValidationFailed({name: _("%(field)s は%(n)s文字以内にしてください。", field=name, n=f"{max_length:,}")})
+    return value
+
+
+def _optional_text(data: dict, name: str, max_length: int) -> str | None:
+    """Like `_text`, but null (or absent) stays None: `end` of the current post."""
+    return None if data.get(name) is None else _text(data, name, max_length)
+
+
+def _flag(data: dict, name: str) -> bool:
+    value = data.get(name, False)
+    if not isinstance(value, bool):
+        raise ValidationFailed({name: _("%(field)s は true か false で指定してください。", field=name)})
     return value
 
 
@@ -202,7 +214,59 @@ def search_questions():
     return jsonify(body)
 
 
-# Issue 4 (people, careers, experts) adds here, with their OpenAPI entries in app/api/openapi.py:
-#   GET /tags/<name>/experts, GET /users/<id:user_id>, GET|POST /users/me/career,
-#   DELETE /users/me/career/<id:entry_id>
+# ---------------------------------------------------------------- people: experts, profiles, careers
 
+
+@bp.get("/tags/<name>/experts")
+def tag_experts(name: str):
+    tag = tags.get_tag(name[:100])  # a synonym or another spelling answers for its tag
+    result = experts.rank_experts(
+        tag,
+        viewer=api_user(),
+        scope=request.args.get("scope", "nationwide"),
+        holders=request.args.get("holders", "all"),
+        limit=PER_PAGE,
+        page=_query_page(),
+    )
+    return jsonify(serializers.expert_page(result, tag.name))
+
+
+@bp.get("/users/<id:user_id>")
+def get_user(user_id: int):
+    person = db.session.get(User, user_id)
+    # Imported authors (placeholders), unverified and disabled accounts have no profile here.
+    if person is None or not person.is_active or not person.is_verified or person.is_placeholder:
+        raise NotFound(user_id)
+    return jsonify(serializers.user_profile(profiles.profile(api_user(), person)))
+
+
+@bp.get("/users/me/career")
+def list_career():
+    return jsonify(serializers.career_list(careers.list_entries(api_user(), api_user())))
+
+
+@bp.post("/users/me/career")
+def add_career_entry():
+    data = _json_object()
+    entry = careers.add_entry(
+        api_user(),
+        careers.CareerInput(
+            organization=_text(data, "organization", ORGANIZATION_TEXT_MAX),
+            department=_text(data, "department", careers.DEPARTMENT_MAX),
+            tags=_tags(data),
+            start=_text(data, "start", MONTH_TEXT_MAX),
+            end=_optional_text(data, "end", MONTH_TEXT_MAX),
+            concurrent=_flag(data, "concurrent"),
+        ),
+    )
+    location = url_for("api.delete_career_entry", entry_id=entry.id)
+    return jsonify(serializers.career_entry(entry)), 201, {"Location": location}
+
+
+@bp.delete("/users/me/career/<id:entry_id>")
+def delete_career_entry(entry_id: int):
+    try:
+        careers.delete_entry(api_user(), entry_id)
+    except PermissionDenied:
+        raise NotFound(entry_id) from None  # another person's entry: its existence is not told
+    return "", 204

@@ -1,17 +1,21 @@
 """One function per resource: what the API (and the export) says about a question, an answer, a person.
 
 Shapes follow DESIGN.md §5: a question is {"id", "title", "body", "tags", "score",
-"accepted_answer_id", "answers": [...]} plus a few helpful extras; lists are
-{"items": [...], "total": N, "page": P}. The OpenAPI document (app/api/openapi.py) describes
-exactly these functions; change both together.
+"accepted_answer_id", "answers": [...]} plus a few helpful extras; a career entry is
+{"id", "organization": {"code", "name"}, "department", "tags", "start": "2019-04",
+"end": "2022-03" | null, "current"}; lists are {"items": [...], "total": N, "page": P}.
+The OpenAPI document (app/api/openapi.py) describes exactly these functions; change both
+together.
 """
 
 from datetime import datetime
 
 from markupsafe import Markup
 
-from app.models import Answer, Question, User
+from app.models import Answer, CareerEntry, Organization, Question, User
+from app.services.experts import ExpertRow
 from app.services.pagination import Page
+from app.services.profiles import Profile
 from app.services.search import Result
 from app.text import slugify
 from app.urls import external_url
@@ -26,12 +30,15 @@ def question_url(question: Question) -> str:
     return external_url("questions.show", question_id=question.id, slug=slugify(question.title))
 
 
+def organization(item: Organization | None) -> dict | None:
+    return {"code": item.code, "name": item.full_name} if item is not None else None
+
+
 def user_summary(user: User) -> dict:
-    organization = user.organization
     return {
         "id": user.id,
         "display_name": user.display_name,
-        "organization": {"code": organization.code, "name": organization.full_name} if organization else None,
+        "organization": organization(user.organization),
         "placeholder": bool(user.is_placeholder),
     }
 
@@ -98,3 +105,56 @@ def page(items: list[dict], total: int, number: int) -> dict:
 
 def question_page(result: Page[Question]) -> dict:
     return page([question_summary(q) for q in result.items], result.total, result.page)
+
+
+def career_entry(entry: CareerEntry) -> dict:
+    """A post as the API exchanges it: months as 「2019-04」, `end` null for the current post."""
+    return {
+        "id": entry.id,
+        "organization": organization(entry.organization),
+        "department": entry.department,
+        "tags": [tag.name for tag in entry.tags],
+        "start": entry.start_month,
+        "end": entry.end_month,
+        "current": entry.is_current,
+    }
+
+
+def career_list(entries: list[CareerEntry]) -> dict:
+    """A whole career, newest first, in one page."""
+    return page([career_entry(entry) for entry in entries], len(entries), 1)
+
+
+def user_profile(profile: Profile) -> dict:
+    """A profile without private fields (no e-mail, tokens or settings). `career` is null when the
+    person's privacy choice hides it from the viewer (`careers.list_entries`)."""
+    user = profile.user
+    return {
+        **user_summary(user),
+        "department": user.department or "",
+        "bio": user.bio or "",
+        "reputation": user.reputation or 0,
+        "question_count": profile.question_count,
+        "answer_count": profile.answer_count,
+        "accepted_count": profile.accepted_count,
+        "career": None if profile.career is None else [career_entry(entry) for entry in profile.career],
+        "url": external_url("users.show", user_id=user.id),
+    }
+
+
+def expert(row: ExpertRow) -> dict:
+    """One ranked person with the reason in plain Japanese and the tagged posts the viewer may see."""
+    return {
+        "user": user_summary(row.user),
+        "score": row.score,
+        "reason": row.reason,
+        "answers": row.answers,
+        "accepted": row.accepted,
+        "upvotes": row.upvotes,
+        "current_holder": row.is_current_holder,
+        "posts": [career_entry(post) for post in row.posts],
+    }
+
+
+def expert_page(result: Page[ExpertRow], tag_name: str) -> dict:
+    return {**page([expert(row) for row in result.items], result.total, result.page), "tag": tag_name}

@@ -57,7 +57,9 @@ def profile(viewer: User | None, person: User) -> Profile:
     counts = db.session.execute(
         sa.select(
             sa.select(sa.func.count()).where(Question.author_id == person.id, Question.deleted_at.is_(None)).scalar_subquery(),
-            sa.select(sa.func.count()).where(visible_answer).scalar_subquery(),
+            # select_from: a criterion wrapped in and_() carries no entity, so without it the
+            # `kind = 'answer'` filter is dropped and the person's questions count as answers.
+            sa.select(sa.func.count()).select_from(Answer).where(visible_answer).scalar_subquery(),
         )
     ).one()
     accepted_answer = aliased(Answer)
