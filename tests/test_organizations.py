@@ -31,6 +31,11 @@ def test_same_name_in_two_prefectures_is_told_apart(app):
 def test_organization_from_picker_text_or_code(app):
     assert get_organization("神奈川県横浜市 (141003)").code == "141003"
     assert get_organization("141003").name == "横浜市"
+    assert get_organization("横浜市").code == "141003"
+    assert get_organization("神奈川県横浜市").code == "141003"
+    assert get_organization("広島県府中市").code == "342084"
+    with pytest.raises(ValidationFailed, match="東京都府中市 \\(132063\\)、広島県府中市 \\(342084\\)"):
+        get_organization("府中市")
     with pytest.raises(ValidationFailed):
         get_organization("存在しない市")
     with pytest.raises(ValidationFailed):

@@ -42,15 +42,22 @@ def load_organizations(path: Path = DATA_FILE) -> int:
 
 
 def get_organization(code: str | None) -> Organization:
-    """The organization for a code, or for text such as 「神奈川県横浜市 (141003)」; else a form error."""
-    match = _CODE_IN_TEXT.search(normalize_key(code or ""))
+    """The organization for a code, for 「神奈川県横浜市 (141003)」, or for an unambiguous name
+    (「横浜市」, 「神奈川県横浜市」); else a form error that lists the candidates."""
+    text = normalize_key(code or "")
+    match = _CODE_IN_TEXT.search(text)
     org = db.session.get(Organization, match.group(1)) if match else None
-    if org is None:
-        candidates = search_organizations(code or "", limit=1) if code else []
-        if len(candidates) == 1 and normalize_key(code) in (normalize_key(candidates[0].name), normalize_key(candidates[0].full_name)):
-            return candidates[0]
-        raise ValidationFailed({"organization": _("所属団体を一覧から選んでください（名前・よみ・団体コードで検索できます）。")})
-    return org
+    if org is not None:
+        return org
+    exact = [o for o in search_organizations(text, limit=50) if text in (normalize_key(o.name), normalize_key(o.full_name))] if text else []
+    if len(exact) == 1:
+        return exact[0]
+    if exact:
+        raise ValidationFailed(
+            {"organization": _("同じ名前の団体が複数あります。都道府県名を付けるか、団体コードで選んでください: %(names)s",
+                               names="、".join(f"{o.full_name} ({o.code})" for o in exact[:5]))}
+        )
+    raise ValidationFailed({"organization": _("所属団体を一覧から選んでください（名前・よみ・団体コードで検索できます）。")})
 
 
 def search_organizations(query: str, limit: int = 20) -> list[Organization]:
@@ -58,6 +65,10 @@ def search_organizations(query: str, limit: int = 20) -> list[Organization]:
     text = normalize_key(clean_line(query))
     if not text:
         return []
+    prefecture_code = None
+    prefix = _prefecture_prefix(text)
+    if prefix is not None:  # 「神奈川県横浜市」: search 横浜市 within 神奈川県
+        prefecture_code, text = prefix
     if text.isdigit():
         condition = Organization.code.startswith(text)
     else:
@@ -66,10 +77,23 @@ def search_organizations(query: str, limit: int = 20) -> list[Organization]:
             Organization.name.contains(text, autoescape=True),
             Organization.kana.startswith(kana, autoescape=True),
         )
-    candidates = db.session.scalars(sa.select(Organization).where(condition).limit(400)).all()
+    query = sa.select(Organization).where(condition)
+    if prefecture_code is not None:
+        query = query.where(Organization.prefecture_code == prefecture_code)
+    candidates = db.session.scalars(query.limit(400)).all()
 
     def rank(org: Organization) -> tuple:
         exact = text in (org.name, org.full_name) or to_hiragana(text) == org.kana
         return (not exact, not org.name.startswith(text), _KIND_ORDER.get(org.kind, 9), org.kana, org.code)
 
     return sorted(candidates, key=rank)[:limit]
+
+
+def _prefecture_prefix(text: str) -> tuple[str, str] | None:
+    """(prefecture code, rest) when `text` starts with a prefecture's name and goes on."""
+    for code, name in db.session.execute(
+        sa.select(Organization.code, Organization.name).where(Organization.kind == "prefecture")
+    ):
+        if text.startswith(name) and len(text) > len(name):
+            return code, text[len(name) :].strip()
+    return None
