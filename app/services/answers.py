@@ -112,6 +112,9 @@ def accept_answer(actor: User, answer: Answer) -> None:
 
 
 def unaccept_answer(actor: User, question: Question) -> None:
+    # The same people who may accept, whether or not an answer is accepted right now.
+    if not (actor.is_moderator or actor.id == question.author_id):
+        raise PermissionDenied()
     with write_transaction():
         db.session.refresh(question, with_for_update=True)
         if question.accepted_answer_id is None:

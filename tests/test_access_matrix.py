@@ -1,0 +1,186 @@
+"""Access control over every HTML route × {anonymous, other member, owner, moderator, admin}
+(SECURITY.md AC-01..05). A new route must be classified here, or the last test fails."""
+
+from dataclasses import dataclass, field
+
+import pytest
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map
+
+from app.extensions import db
+from app.services import comments, tokens
+from app.services.careers import CareerInput, add_entry
+from tests.factories import PASSWORD, make_answer, make_question, make_user
+
+OK, LOGIN, FORBIDDEN, NOT_FOUND = "ok", "login", "forbidden", "not_found"
+ROLES = ("anonymous", "other", "owner", "moderator", "admin")
+
+
+@dataclass
+class Case:
+    method: str
+    path: str  # {q} question, {a} answer, {c} comment, {e} career entry, {t} token, {u} the owner's user id
+    expect: dict[str, str]  # role -> outcome
+    owner: str = "asker"  # whose object: the asker (question) or the answerer (answer, comment, career, token)
+    data: dict = field(default_factory=dict)
+
+
+def everyone(outcome=OK):
+    return dict.fromkeys(ROLES, outcome)
+
+
+def members(anonymous=LOGIN):
+    return {**everyone(), "anonymous": anonymous}
+
+
+def owner_or_staff(other=FORBIDDEN):
+    return {"anonymous": LOGIN, "other": other, "owner": OK, "moderator": OK, "admin": OK}
+
+
+def staff():
+    return {"anonymous": LOGIN, "other": FORBIDDEN, "owner": FORBIDDEN, "moderator": OK, "admin": OK}
+
+
+def own_only(others=FORBIDDEN):
+    """Personal settings objects: nobody else, staff included."""
+    return {"anonymous": LOGIN, "other": others, "owner": OK, "moderator": others, "admin": others}
+
+
+BODY = {"body": "権限の確認のために送る十分な長さの本文です。"}
+CASES = [
+    Case("GET", "/", everyone()),
+    Case("GET", "/about", everyone()),
+    Case("GET", "/api", everyone()),
+    Case("GET", "/healthz", everyone()),
+    Case("GET", "/questions", everyone()),
+    Case("GET", "/questions/{q}", everyone()),
+    Case("GET", "/questions/{q}/slug", everyone()),
+    Case("GET", "/questions/similar?title=住民税", everyone()),
+    Case("GET", "/posts/{q}/revisions", everyone()),
+    Case("GET", "/tags", everyone()),
+    Case("GET", "/tags/住民税", everyone()),
+    Case("GET", "/tags/住民税/experts", everyone()),
+    Case("GET", "/tags/suggest?q=住", everyone()),
+    Case("GET", "/users", everyone()),
+    Case("GET", "/users/{u}", everyone()),
+    Case("GET", "/search?q=住民税", everyone()),
+    Case("GET", "/organizations/search?q=よこはま", everyone()),
+    Case("GET", "/feeds/questions", everyone()),
+    Case("GET", "/feeds/tags/住民税", everyone()),
+    Case("GET", "/feeds/search?q=住民税", everyone()),
+    Case("GET", "/login", everyone()),
+    Case("GET", "/register", everyone()),
+    Case("GET", "/password/forgot", everyone()),
+    Case("GET", "/password/reset/not-a-token", everyone()),
+    Case("GET", "/verify/not-a-token", everyone()),
+    Case("GET", "/verify/resend", everyone()),
+    Case("POST", "/language", everyone(), data={"language": "ja"}),
+    Case("GET", "/questions/ask", members()),
+    Case("GET", "/settings", members()),
+    Case("GET", "/settings/password", members()),
+    Case("GET", "/settings/career", members()),
+    Case("GET", "/settings/tokens", members()),
+    Case("GET", "/notifications", members()),
+    Case("POST", "/notifications/read", members()),
+    Case("GET", "/transfer", members()),
+    Case("GET", "/transfer/onboarding", members()),
+    Case("POST", "/preview", members(), data=BODY),
+    Case("POST", "/logout", members()),
+    Case("GET", "/users/{u}/ask", members()),  # asking oneself just goes back to the profile
+    Case("POST", "/questions/{q}/answers", members(), data=BODY),
+    Case("POST", "/posts/{q}/comments", members(), data={"body": "コメントで確認します"}),
+    Case("POST", "/posts/{q}/vote", {**members(), "owner": FORBIDDEN}, data={"value": "1"}),
+    Case("GET", "/questions/{q}/edit", owner_or_staff()),
+    Case("POST", "/questions/{q}/edit", owner_or_staff(), data={"title": "権限の確認で編集する質問", "tags": "住民税", "base_revision": "1", **BODY}),
+    # Answered: even its asker may not delete it; moderators may.
+    Case("POST", "/questions/{q}/delete", staff()),
+    Case("POST", "/questions/{q}/undelete", staff()),
+    Case("POST", "/answers/{a}/accept", owner_or_staff()),
+    Case("POST", "/questions/{q}/unaccept", owner_or_staff()),
+    Case("GET", "/answers/{a}/edit", owner_or_staff(), owner="answerer"),
+    Case("POST", "/answers/{a}/edit", owner_or_staff(), owner="answerer", data={"base_revision": "1", **BODY}),
+    Case("POST", "/answers/{a}/delete", owner_or_staff(), owner="answerer"),
+    Case("POST", "/answers/{a}/undelete", staff(), owner="answerer"),
+    Case("POST", "/comments/{c}/delete", owner_or_staff(), owner="answerer"),
+    Case("GET", "/search/synonyms", staff()),
+    Case("POST", "/search/synonyms", staff(), data={"synonyms": "国保、国民健康保険"}),
+    Case("GET", "/tags/住民税/edit", staff()),
+    Case("POST", "/tags/住民税/edit", staff(), data={"category": "policy", "description": "説明", "synonyms": ""}),
+    Case("GET", "/settings/career/{e}/edit", own_only(), owner="answerer"),
+    Case("POST", "/settings/career/{e}/end", own_only(), owner="answerer", data={"end": "2026-10"}),
+    Case("POST", "/settings/career/{e}/delete", own_only(), owner="answerer"),
+    Case("POST", "/settings/tokens/{t}/revoke", own_only(others=NOT_FOUND), owner="answerer"),
+]
+# Routes that change a login session or exist only for unauthenticated flows are covered in
+# test_accounts.py (they need a real token or a password in the request).
+COVERED_ELSEWHERE = {"auth.login:POST", "auth.register:POST", "auth.forgot_password:POST", "auth.reset_password:POST",
+                     "auth.resend_verification:POST", "users.settings:POST", "users.change_password:POST",
+                     "people.career:POST", "people.edit_career:POST", "people.transfer_page:POST",
+                     "people.ask_person:POST", "questions.ask:POST", "api_pages.token_list:POST"}  # fmt: skip
+
+
+def _outcome(response) -> str:
+    if response.status_code in (401,) or (response.status_code == 302 and "/login" in response.headers.get("Location", "")):
+        return LOGIN
+    return {403: FORBIDDEN, 404: NOT_FOUND}.get(response.status_code, OK if response.status_code < 400 else str(response.status_code))
+
+
+def _objects(asker, answerer) -> dict[str, int]:
+    """Fresh objects for one request, so what one role did never decides another's outcome."""
+    question = make_question(asker)
+    answer = make_answer(answerer, question)
+    comment = comments.add_comment(answerer, question, "確認のためのコメントです")
+    entry = add_entry(answerer, CareerInput(organization="271004", department="財政局 収税課", tags="住民税", start="2020-04", concurrent=True))
+    token = tokens.create_token(answerer, "確認用", "read")
+    return {"q": question.id, "a": answer.id, "c": comment.id, "e": entry.id, "t": token.token.id}
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.method} {c.path}")
+def test_access(app, case):
+    asker = make_user(email="asker@city.yokohama.lg.jp")
+    answerer = make_user(email="answerer@city.osaka.lg.jp", org="271004")
+    people = {
+        "other": make_user(email="other@pref.hokkaido.lg.jp", org="010006"),
+        "moderator": make_user(email="moderator@soumu.go.jp", role="moderator"),
+        "admin": make_user(email="admin@soumu.go.jp", role="admin"),
+        "owner": asker if case.owner == "asker" else answerer,
+    }
+    emails = {role: user.email for role, user in people.items()}
+    owner_id = people["owner"].id
+    for role in ROLES:
+        values = {**_objects(asker, answerer), "u": owner_id}
+        db.session.commit()
+        client = app.test_client()
+        if role != "anonymous":
+            assert client.post("/login", data={"email": emails[role], "password": PASSWORD}).status_code == 302
+        response = client.open(case.path.format(**values), method=case.method, data=case.data)
+        assert _outcome(response) == case.expect[role], (role, response.status_code)
+        db.session.rollback()
+
+
+def test_every_html_route_is_classified(app):
+    classified = {(case.method, case.path.split("?")[0]) for case in CASES}
+    missing = []
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith(("/api/v1", "/static")):
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            if f"{rule.endpoint}:{method}" in COVERED_ELSEWHERE:
+                continue
+            concrete = [p for m, p in classified if m == method and _matches(rule, p, method)]
+            if not concrete:
+                missing.append(f"{method} {rule.rule}")
+    assert missing == [], "classify these routes in CASES"
+
+
+def _matches(rule, path: str, method: str) -> bool:
+    """Does this rule (alone) route `path`, with every {placeholder} standing for id 1?"""
+    for name in "qacetu":
+        path = path.replace("{" + name + "}", "1")
+    single = Map([rule.empty()], converters=rule.map.converters)
+    try:
+        single.bind("localhost").match(path, method=method)
+    except HTTPException:
+        return False
+    return True
+
