@@ -89,6 +89,8 @@ def register_error_handlers(app: Flask) -> None:
         # The transaction was rolled back whole: nothing is half-written, so retrying is safe.
         app.logger.warning("database unavailable request_id=%s: %s", g.get("request_id"), error.orig)
         db.session.rollback()
+        if request.method == "GET":
+            return error_response(503, _("データベースが混み合っています。少し待ってから、ページを再読み込みしてください。"))
         return error_response(503)
 
     @app.errorhandler(Exception)
