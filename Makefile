@@ -22,7 +22,7 @@ $(BIN)/activate: requirements.txt requirements-dev.txt
 setup: $(BIN)/activate translations ## Create .venv and install the pinned dependencies
 
 translations: $(BIN)/activate ## Compile the message catalogs
-	$(BIN)/pybabel compile --use-fuzzy -d app/translations -f -q
+	$(BIN)/pybabel -q compile --use-fuzzy -d app/translations -f
 
 db: setup ## Migrate the database, load organizations, seed the demo if it is empty
 	$(FLASK) db upgrade
