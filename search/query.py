@@ -108,6 +108,8 @@ def parse_query(text: str) -> ParsedQuery:
             if word.strip('"[]-'):
                 (excluded if negated else words).append(word)
 
+    # A repeated word adds nothing but work: each is kept once, then the first MAX_TEXT_ITEMS.
+    words, phrases, excluded = (list(dict.fromkeys(items)) for items in (words, phrases, excluded))
     text_items = words + phrases + excluded
     if len(text_items) > MAX_TEXT_ITEMS:  # keep the first MAX_TEXT_ITEMS, in typed order
         kept = set(text_items[:MAX_TEXT_ITEMS])

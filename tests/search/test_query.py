@@ -75,6 +75,8 @@ def test_work_per_query_is_bounded():
     assert parsed.words == tuple(f"語{n}" for n in range(MAX_TEXT_ITEMS))
     assert parsed.phrases == parsed.excluded == ()
     assert len(parse_query("あ" * 100_000).words[0]) == 500
+    repeated = parse_query('"特別徴収" "特別徴収" -督促 -督促 ' + "住民税 " * 100)
+    assert (repeated.words, repeated.phrases, repeated.excluded) == (("住民税",), ("特別徴収",), ("督促",))
 
 
 def test_filters_without_text():
