@@ -207,7 +207,7 @@ def search_rebuild(procs):
 def search_sync(batch_size):
     """Apply pending outbox rows to the index (run from cron/systemd, or after a lock timeout)."""
     try:
-        applied = indexing.sync_index(limit=batch_size, timeout=30.0)
+        applied = indexing.sync_index(limit=batch_size, timeout=30.0, replay=indexing.REPLAY_WINDOW)
     except SearchUnavailable as error:
         raise click.ClickException(f"search index unavailable: {error}; run `search rebuild`") from None
     click.echo(f"applied {applied} changes")

@@ -8,12 +8,13 @@ The database is the source of truth and the index a rebuildable cache:
    If the lock is busy or the index is broken, the rows stay; `flask search sync` drains them.
 
 The index remembers the last outbox id it applied (its position), so several processes can
-drain into it and replays are harmless. Services that change a question with a bulk UPDATE
+drain into it and replays are harmless; each reads and applies a batch under the index's lock. Services that change a question with a bulk UPDATE
 (votes) call `touch()` themselves, because the ORM does not see those rows change.
 """
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app, g
@@ -21,13 +22,18 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.database import after_commit
 from app.extensions import db
-from app.models import Answer, Post, Question, SearchOutbox
+from app.models import Answer, Post, Question, SearchOutbox, utcnow
 from app.rendering import plain_text
-from search import AnswerDocument, QuestionDocument, SearchIndex, SearchUnavailable, rebuild_index
+from search import AnswerDocument, Batch, QuestionDocument, SearchIndex, SearchUnavailable, rebuild_index
 
 _TOUCHED = "zennin_touched_questions"
 _EXTENSION = "zennin.search_index"
 _DEFERRED = "zennin_index_deferred"
+# On PostgreSQL an outbox id is taken at insert and seen by others only at commit, so a row can
+# appear after a higher id was applied, behind the index's position. `flask search sync` (cron,
+# every minute) re-applies the questions of the rows written this recently. On SQLite writers
+# are serialized (BEGIN IMMEDIATE), ids commit in order and the replay only repeats work.
+REPLAY_WINDOW = timedelta(minutes=10)
 
 
 def touch(session: Session, question_id: int) -> None:
@@ -104,24 +110,43 @@ def forget_index() -> None:
         index.close()
 
 
-def sync_index(*, limit: int = 500, timeout: float | None = None) -> int:
-    """Apply outbox rows past the index's position. Returns how many rows were applied."""
+def sync_index(*, limit: int = 500, timeout: float | None = None, replay: timedelta | None = None) -> int:
+    """Apply outbox rows past the index's position. Returns how many rows were applied.
+
+    Each batch is read and built while the index's apply lock is held (SearchIndex.apply_pending):
+    two processes can never apply an older state of a question over a newer one. `replay`
+    also re-applies the questions of rows written that recently (see REPLAY_WINDOW).
+    """
     index = get_index()
     applied = 0
     with Session(db.engine) as session:
-        while True:
+
+        def next_batch(position: int) -> Batch | None:
+            nonlocal applied
+            session.rollback()  # read what is committed now, under the lock
             rows = session.execute(
                 sa.select(SearchOutbox.id, SearchOutbox.question_id)
-                .where(SearchOutbox.id > index.position)
+                .where(SearchOutbox.id > position)
                 .order_by(SearchOutbox.id)
                 .limit(limit)
             ).all()
             if not rows:
-                return applied
-            upserts, deletes = build_documents(session, {question_id for _, question_id in rows})
-            index.apply(upserts, deletes, position=rows[-1].id, timeout=timeout or 2.0)
+                return None
             applied += len(rows)
-            session.rollback()  # the next batch reads fresh data
+            return Batch(*build_documents(session, {question_id for _, question_id in rows}), position=rows[-1].id)
+
+        def recent_batch(_position: int) -> Batch | None:
+            session.rollback()
+            recent = session.scalars(
+                sa.select(SearchOutbox.question_id).where(SearchOutbox.created_at >= utcnow() - replay).distinct()
+            ).all()
+            return Batch(*build_documents(session, recent)) if recent else None
+
+        if replay is not None:
+            index.apply_pending(recent_batch, timeout=timeout or 2.0)
+        while index.apply_pending(next_batch, timeout=timeout or 2.0):
+            pass
+    return applied
 
 
 def build_documents(session: Session, question_ids: Iterable[int]) -> tuple[list[QuestionDocument], list[int]]:

@@ -8,8 +8,10 @@ Plain values in (``QuestionDocument``), question ids with highlighted snippets o
 
 Keeping it in step with the database (the database stays the source of truth)::
 
-    # after a commit, and from `flask search sync`: rows of the outbox after index.position
-    index.apply(upserts, deleted_ids, position=last_outbox_id)   # IndexLocked: retry later
+    # after a commit, and from `flask search sync`: the outbox rows after the position,
+    # read and built under the index's lock so no older state overwrites a newer one
+    index.apply_pending(lambda position: Batch(upserts, deleted_ids, position=last_row_id))
+    index.apply(upserts, deleted_ids)       # the same, for documents already built
 
     # `flask search rebuild`: read the outbox position FIRST, then the documents;
     # progress gets the running total (click: lambda done: bar.update(done - bar.pos))
@@ -22,11 +24,12 @@ then falls back to its database search. Modules: ``ja`` analysis, ``schema`` fie
 """
 
 from search.documents import AnswerDocument, QuestionDocument
-from search.index import Hit, IndexLocked, SearchIndex, SearchPage, SearchUnavailable, rebuild_index
+from search.index import Batch, Hit, IndexLocked, SearchIndex, SearchPage, SearchUnavailable, rebuild_index
 from search.query import ParsedQuery, parse_query
 
 __all__ = [
     "AnswerDocument",
+    "Batch",
     "Hit",
     "IndexLocked",
     "ParsedQuery",

@@ -29,7 +29,7 @@ from search.rebuild import rebuild_index
 from search.schema import document_fields
 from search.storage import IndexHome, IsolatedRamStorage, Meta, acquire, create_generation_in, read_meta, write_meta
 
-__all__ = ["Hit", "IndexLocked", "SearchIndex", "SearchPage", "SearchUnavailable", "rebuild_index"]
+__all__ = ["Batch", "Hit", "IndexLocked", "SearchIndex", "SearchPage", "SearchUnavailable", "rebuild_index"]
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,16 @@ class Hit:
     # Matches only some of the words: no document had them all, or too few did. Such hits
     # come after all complete matches (the app can say 「一部の語を含む結果」).
     partial: bool = False
+
+
+@dataclass
+class Batch:
+    """Changes for one index commit: documents to add or replace, question ids to remove,
+    and the outbox position they bring the index to (None: leave it)."""
+
+    upserts: Sequence[QuestionDocument]
+    deletes: Sequence[int]
+    position: int | None = None
 
 
 @dataclass
@@ -141,35 +151,53 @@ class SearchIndex:
         Replaying a batch is harmless, so the app can drain its outbox at least once.
         Raises IndexLocked when another writer holds the index for ``timeout`` seconds.
         """
-        deleted = {str(question_id) for question_id in deletes}
+        self.apply_pending(lambda _position: Batch(list(upserts), list(deletes), position), timeout=timeout)
+
+    def apply_pending(self, pending: Callable[[int], Batch | None], *, timeout: float = 2.0) -> bool:
+        """Call ``pending(position)`` and apply the batch it returns, all under the index's
+        apply lock. Returns False when it returned None (nothing pending).
+
+        Building the documents inside the lock is what keeps concurrent writers from losing
+        an update: were they built before it, a process holding an older state of a question
+        could apply it after another process applied the newer one.
+        """
         with self._lock:
             ix = self._index()
-        apply_lock = ix.storage.lock(_APPLY_LOCK)  # spans commit + meta write (see below)
+        apply_lock = ix.storage.lock(_APPLY_LOCK)  # spans build + commit + meta write
         acquire(apply_lock, timeout, "the search index")
         try:
-            try:
-                writer = ix.writer(timeout=timeout, delay=0.05)
-            except LockError as error:
-                raise IndexLocked("the search index is locked by another writer") from error
-            try:
-                for doc in upserts:
-                    if str(doc.id) not in deleted:
-                        writer.update_document(**document_fields(doc))
-                for question_id in deleted:
-                    writer.delete_by_term("id", question_id)
-                writer.commit()  # merges small segments; never optimize() here (minutes)
-            except BaseException:
-                writer.cancel()
-                raise
-            # Still under the apply lock, so no other process can move the position between
-            # this commit and the meta write; a crash in between only replays rows later.
-            if position is not None:
-                meta = read_meta(ix.storage)
-                write_meta(ix.storage, Meta(meta.schema_version, max(meta.position, position)))
+            batch = pending(read_meta(ix.storage).position)
+            if batch is None:
+                return False
+            self._commit(ix, batch, timeout)
+            return True
         except OSError as error:  # e.g. the generation was swapped out and deleted under us
             raise SearchUnavailable(f"index write failed: {error!r}") from error
         finally:
             apply_lock.release()
+
+    @staticmethod
+    def _commit(ix: Index, batch: Batch, timeout: float) -> None:
+        deleted = {str(question_id) for question_id in batch.deletes}
+        try:
+            writer = ix.writer(timeout=timeout, delay=0.05)
+        except LockError as error:
+            raise IndexLocked("the search index is locked by another writer") from error
+        try:
+            for doc in batch.upserts:
+                if str(doc.id) not in deleted:
+                    writer.update_document(**document_fields(doc))
+            for question_id in deleted:
+                writer.delete_by_term("id", question_id)
+            writer.commit()  # merges small segments; never optimize() here (minutes)
+        except BaseException:
+            writer.cancel()
+            raise
+        # Still under the apply lock, so no other process can move the position between
+        # this commit and the meta write; a crash in between only replays rows later.
+        if batch.position is not None:
+            meta = read_meta(ix.storage)
+            write_meta(ix.storage, Meta(meta.schema_version, max(meta.position, batch.position)))
 
     # --- reading -------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -88,3 +89,61 @@ def test_changes_made_outside_a_write_transaction_are_refused_not_lost(app, alic
     with pytest.raises(RuntimeError, match="outside write_transaction"):
         make_question(alice)
     db.session.rollback()
+
+
+def _retitle(question: Question, title: str) -> None:
+    with indexing.deferred(), write_transaction():
+        question.title = title
+
+
+def _indexed_title(question: Question) -> str | None:
+    hits = indexing.get_index().search(f"user:{question.author_id}").hits
+    return next((hit.title_html for hit in hits if hit.question_id == question.id), None)
+
+
+def test_a_slow_sync_never_applies_an_older_state_over_a_newer_one(app, alice, monkeypatch):
+    """IDX-02: a process that read a question before another process changed and synced it
+    must not overwrite the newer document: batches are read and built under the index lock."""
+    question = make_question(alice, title="予算編成の手順（初版）")
+    _retitle(question, "予算編成の手順（第二版）")
+    built, resume = threading.Event(), threading.Event()
+    real_build = indexing.build_documents
+
+    def build_then_stall(session, question_ids):
+        documents = real_build(session, question_ids)
+        if threading.current_thread().name == "slow-sync":
+            built.set()
+            resume.wait(10)
+        return documents
+
+    monkeypatch.setattr(indexing, "build_documents", build_then_stall)
+
+    def sync_in_thread():
+        with app.app_context():
+            indexing.sync_index(timeout=10)
+
+    slow = threading.Thread(target=sync_in_thread, name="slow-sync")
+    slow.start()
+    assert built.wait(10), "the slow sync never read the outbox"
+    _retitle(question, "予算編成の手順（最新版）")
+    fast = threading.Thread(target=sync_in_thread, name="fast-sync")
+    fast.start()
+    fast.join(0.3)  # it waits for the lock that the slow sync holds
+    resume.set()
+    slow.join(15)
+    fast.join(15)
+    assert "最新版" in _indexed_title(question)
+    assert indexing.get_index().position == db.session.scalar(sa.select(sa.func.max(SearchOutbox.id)))
+
+
+def test_search_sync_replays_rows_that_committed_behind_the_position(app, alice):
+    """On PostgreSQL a row can commit after a higher id was applied; `search sync` re-applies
+    the recent window, an after-commit sync does not need to."""
+    question = make_question(alice, title="公金収納の手順（旧）")
+    _retitle(question, "公金収納の手順（新）")
+    row = db.session.scalar(sa.select(sa.func.max(SearchOutbox.id)))
+    indexing.get_index().apply([], [], position=row + 5)  # as if rows row+1..row+5 were applied first
+    indexing.sync_index()
+    assert "（旧）" in _indexed_title(question)
+    assert app.test_cli_runner().invoke(args=["search", "sync"]).exit_code == 0
+    assert "（新）" in _indexed_title(question)
