@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+# Links in e-mail (verification, reset) point at the server that `make run` / `make serve` start.
+PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 FLASK := $(BIN)/flask --app wsgi
 
 .DEFAULT_GOAL := help
@@ -30,10 +32,10 @@ db: setup ## Migrate the database, load organizations, seed the demo if it is em
 	$(FLASK) seed demo
 
 run: db ## Set up, migrate, load demo data, serve on http://127.0.0.1:$(PORT)
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	PUBLIC_BASE_URL=$(PUBLIC_BASE_URL) $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 serve: db ## Serve with gunicorn (3 workers) on 127.0.0.1:$(PORT); see README "Production"
-	$(BIN)/gunicorn -c gunicorn.conf.py --bind 127.0.0.1:$(PORT) wsgi:app
+	PUBLIC_BASE_URL=$(PUBLIC_BASE_URL) $(BIN)/gunicorn -c gunicorn.conf.py --bind 127.0.0.1:$(PORT) wsgi:app
 
 test: setup ## Run the whole suite
 	$(BIN)/pytest
