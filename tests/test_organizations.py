@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Organization
 from app.services.errors import ValidationFailed
-from app.services.organizations import get_organization, search_organizations
+from app.services.organizations import DATA_FILE, get_organization, load_organizations, search_organizations
 
 
 def test_the_real_list_is_loaded(app):
@@ -15,6 +15,24 @@ def test_the_real_list_is_loaded(app):
     assert counts["special_ward"] == 23
     assert counts["ward"] == 175
     assert counts["ministry"] >= 10
+
+
+def test_reloading_the_list_updates_rows_in_place(app, tmp_path):
+    """`make run` loads the list on every start: with the rows (and their prefectures) already
+    loaded in the session, a reload changes only what the file changed."""
+    yokohama = db.session.get(Organization, "141003")
+    assert yokohama.prefecture.name == "神奈川県" and yokohama.prefecture.prefecture.code == "140007"
+    edited = tmp_path / "organizations.csv"
+    edited.write_text(DATA_FILE.read_text(encoding="utf-8").replace("141003,横浜市,よこはまし,", "141003,横浜市,ヨコハマシ,"), encoding="utf-8")
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Organization))
+    assert load_organizations(edited) == total
+    db.session.expire_all()
+    assert db.session.get(Organization, "141003").kana == "ヨコハマシ"
+    assert load_organizations() == total
+    db.session.expire_all()
+    assert db.session.get(Organization, "141003").kana == "よこはまし"
+    assert db.session.get(Organization, "141003").prefecture_code == "140007"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Organization)) == total
 
 
 @pytest.mark.parametrize("query", ["よこはま", "ヨコハマ", "ﾖｺﾊﾏ", "横浜", "141003", "１４１００３"])

@@ -20,24 +20,33 @@ _KIND_ORDER = {"prefecture": 0, "designated_city": 1, "ministry": 1, "city": 2, 
                "agency": 3, "commission": 3, "town": 4, "village": 5, "ward": 6, "regional_office": 7}  # fmt: skip
 
 
+_COLUMNS = ("code", "name", "kana", "kind", "prefecture_code", "parent_code")
+
+
 def load_organizations(path: Path = DATA_FILE) -> int:
-    """Insert or update every organization from the CSV. Idempotent; returns the row count."""
+    """Insert or update every organization from the CSV. Idempotent; returns the row count.
+
+    Plain table statements, not ORM objects: a prefecture refers to itself (its prefecture_code
+    is its own code), which the ORM's unit of work reports as a dependency cycle on a reload.
+    """
     with path.open(encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    existing = {org.code: org for org in db.session.scalars(sa.select(Organization))}
+        rows = [{column: row[column] or None for column in _COLUMNS} for row in csv.DictReader(handle)]
+    for row in rows:
+        row["kana"] = row["kana"] or ""
+    table = Organization.__table__
     with write_transaction():
-        # Two passes so that references between rows never point at a row not yet inserted.
-        for row in rows:
-            org = existing.get(row["code"])
-            if org is None:
-                org = existing[row["code"]] = Organization(code=row["code"])
-                db.session.add(org)
-            org.name, org.kana, org.kind = row["name"], row["kana"], row["kind"]
-        db.session.flush()
-        for row in rows:
-            org = existing[row["code"]]
-            org.prefecture_code = row["prefecture_code"] or None
-            org.parent_code = row["parent_code"] or None
+        current = {row["code"]: dict(row) for row in db.session.execute(sa.select(table)).mappings()}
+        new = [row for row in rows if row["code"] not in current]
+        if new:  # references set below, once every row they may point at exists
+            db.session.execute(table.insert(), [{**row, "prefecture_code": None, "parent_code": None} for row in new])
+        changed = [row for row in rows if current.get(row["code"]) != row]
+        if changed:
+            db.session.execute(
+                table.update()
+                .where(table.c.code == sa.bindparam("row_code"))
+                .values({column: sa.bindparam(column) for column in _COLUMNS if column != "code"}),
+                [{"row_code": row["code"], **{k: v for k, v in row.items() if k != "code"}} for row in changed],
+            )
     return len(rows)
 
 
