@@ -76,6 +76,21 @@ def test_a_transfer_starts_after_the_current_post(app, alice):
     assert len(careers.current_entries(alice)) == 1
 
 
+def test_the_form_proposes_a_start_month_the_transfer_accepts(app, alice):
+    this_month = careers.this_month()
+    assert transfer.suggested_start(alice) == this_month  # no current post
+    add_post(alice, "港北区役所 戸籍課", tags="戸籍", started=14)
+    assert transfer.suggested_start(alice) == this_month
+    registered_this_month = make_user(email="shinjin@city.kawasaki.lg.jp", name="川崎 新人", org="141305")
+    add_post(registered_this_month, "市民文化局 戸籍住民サービス課", tags="戸籍", started=0)
+    proposed = transfer.suggested_start(registered_this_month)
+    assert proposed == careers.add_months(this_month, 1)  # 内示: the month after
+    transfer.declare_transfer(
+        registered_this_month, transfer.TransferInput("141003", "財政局 債権回収課", "債権回収", proposed.strftime("%Y-%m"))
+    )
+    assert [entry.department for entry in careers.current_entries(registered_this_month)] == ["財政局 債権回収課"]
+
+
 def test_the_onboarding_page_gathers_what_the_new_post_needs(app, chain, alice, bob, carol):
     first, second, third, elsewhere = chain
     newcomer = make_user(name="異動者 田中", org="141003")

@@ -127,7 +127,7 @@ def delete_career(entry_id: int):
 def transfer_page():
     form = TransferForm()
     if request.method == "GET":
-        form.start.data = careers.this_month().strftime("%Y-%m")
+        form.start.data = transfer.suggested_start(current_user).strftime("%Y-%m")
     elif form.validate_on_submit():
         data = transfer.TransferInput(
             organization=_organization_text(form), department=form.department.data, tags=form.tags.data or "", start=form.start.data

@@ -7,6 +7,7 @@ page is computed for the person's latest current post, so it can be reopened at 
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -43,6 +44,14 @@ def _tags_of_post(organization_code: str, key: str) -> list[Tag]:
         .limit(1)
     ).first()
     return list(entry.tags) if entry is not None else []
+
+
+def suggested_start(user: User) -> date:
+    """The month the transfer form proposes: this month, or the month after the latest current
+    post began (someone who registered this month and moves now). Never past next month (内示)."""
+    latest = max((entry.start_on for entry in careers.current_entries(user)), default=None)
+    earliest = careers.this_month() if latest is None else max(careers.this_month(), careers.add_months(latest, 1))
+    return min(earliest, careers.add_months(careers.this_month(), 1))
 
 
 def declare_transfer(user: User, data: TransferInput) -> CareerEntry:
