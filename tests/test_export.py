@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from app.extensions import db
 from app.models import Answer, Comment, Question, Tag, User
-from app.services import answers, comments, questions, reputation, search, votes
+from app.services import answers, comments, counters, questions, reputation, search, votes
 from app.services.export import export_all
 from app.services.importers import zennin
 from tests.factories import make_answer, make_question
@@ -63,6 +63,7 @@ def test_round_trip_into_an_empty_database_loses_nothing(app, app_factory, tmp_p
             assert user.reputation == reputation.recompute(user.id)
         assert db.session.scalar(sa.select(Tag.question_count).where(Tag.name == "住民税")) == 2
         assert restored.answer_count == 2
+        assert counters.value(counters.VISIBLE_QUESTIONS) == counters.count_visible_questions() == 2
         assert restored.id in [hit.question.id for hit in search.search_questions("特別徴収").hits]
         # New rows after a restore get fresh ids.
         new = make_question(_member(), title="復元後に新しく投稿する質問", tags="テスト")

@@ -4,10 +4,10 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.services import answers, experts, questions, tags, votes
+from app.services import accounts, answers, careers, experts, profiles, questions, tags, votes
 from app.services.errors import ValidationFailed
 from tests.factories import login, make_answer, make_question, make_user
-from tests.people_factories import add_post
+from tests.people_factories import add_post, month
 
 
 def _debt_question(asker, title="督促状の発送時期と延滞金の起算日はどう考えますか"):
@@ -148,7 +148,8 @@ def test_ranking_costs_the_same_few_queries_for_many_people(app, alice, debt_tag
         person = make_user()
         add_post(person, started=30 + n, ended=n)
         make_answer(person, _debt_question(alice, f"照会文書の様式について その{n + 1}"), "当市の様式を共有します。")
-    assert count_queries() == few <= 8  # tag, posts, answers, people (+ the viewer reloaded)
+    # Posts, answers, people; the shown people and their posts (+ the viewer reloaded).
+    assert count_queries() == few <= 8
 
 
 def test_experts_page_filters_and_asking(client, alice, bob, debt_tag):
@@ -184,3 +185,54 @@ def test_anonymous_visitors_see_experts_without_the_ask_button(client, bob, debt
     page = client.get("/tags/債権回収/experts").get_data(as_text=True)
     assert "大阪 ボブ" in page and "この人に聞く" not in page
     assert questions.list_questions("newest", 1, 20, tag=debt_tag).total == 1
+
+
+def test_every_change_shows_in_the_next_ranking_in_the_same_app(app, client, alice, bob, carol, moderator, debt_tag):
+    """Rankings are never served stale: each kind of change is read back at once, through
+    score_people and through the experts page, in the same process."""
+    tag_ids = [debt_tag.id]
+
+    def person(user):
+        return next((p for p in experts.score_people(tag_ids) if p.id == user.id), None)
+
+    def page() -> str:
+        return client.get("/tags/債権回収/experts").get_data(as_text=True)
+
+    login(client, carol)
+    assert person(bob) is None and "大阪 ボブ" not in page()
+
+    question = _debt_question(alice, "滞納処分の執行停止はどの段階で判断しますか")
+    answer = make_answer(bob, question, "財産調査を尽くしてから判断します。")
+    assert (person(bob).answers, person(bob).score) == (1, 1.0)
+    assert "大阪 ボブ" in page()
+
+    votes.cast_vote(carol, answer, 1)
+    assert (person(bob).upvotes, person(bob).score) == (1, 2.0)
+
+    answers.accept_answer(alice, answer)
+    assert (person(bob).accepted, person(bob).score) == (1, 7.0)
+
+    answers.delete_answer(bob, answer)
+    assert person(bob) is None and "大阪 ボブ" not in page()
+    answers.undelete_answer(moderator, answer)
+    assert (person(bob).accepted, person(bob).score) == (0, 2.0)  # deleting it withdrew the acceptance
+
+    questions.delete_question(moderator, question)
+    assert person(bob) is None
+
+    entry = add_post(bob, "財政局 税務部 収税課", org="271004", started=24)
+    assert any(post.is_current for post in person(bob).posts) and person(bob).score > 7
+    assert "収税課" in page()
+
+    careers.end_entry(bob, entry.id, month(1))
+    assert person(bob).posts and not any(post.is_current for post in person(bob).posts)
+    accounts.update_profile(bob, accounts.ProfileUpdate(bob.display_name, bob.department, "", "private", False))
+    assert person(bob).career_visibility == "private" and "収税課" not in page()
+
+    profiles.update_settings(
+        bob, accounts.ProfileUpdate(bob.display_name, bob.department, "", "private", False), routing_opt_in=False
+    )
+    assert person(bob).routing_opt_in is False
+
+    careers.delete_entry(bob, entry.id)
+    assert person(bob) is None and "大阪 ボブ" not in page()

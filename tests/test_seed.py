@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Answer, CareerEntry, Post, Question, Tag, User, Vote, question_tags
-from app.services import reputation, seed
+from app.services import counters, reputation, seed
 
 
 def test_demo_loads_once_and_keeps_every_invariant(app):
@@ -38,3 +38,4 @@ def test_demo_loads_once_and_keeps_every_invariant(app):
     )
     for tag in db.session.scalars(sa.select(Tag)):
         assert tag.question_count == tag_counts.get(tag.id, 0), tag.name
+    assert counters.value(counters.VISIBLE_QUESTIONS) == counters.count_visible_questions()

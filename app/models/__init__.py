@@ -3,7 +3,7 @@
 from app.models.base import utcnow
 from app.models.career import CareerEntry, career_entry_tags
 from app.models.imports import ImportRecord
-from app.models.ops import ApiToken, AuditLog, MailMessage, Notification, RateLimitCounter, SearchOutbox
+from app.models.ops import ApiToken, AuditLog, Counter, MailMessage, Notification, RateLimitCounter, SearchOutbox
 from app.models.organization import Organization
 from app.models.post import Answer, Comment, Post, Question, Revision, Vote
 from app.models.tag import SearchSynonym, Tag, TagSynonym, question_tags
@@ -15,6 +15,7 @@ __all__ = [
     "AuditLog",
     "CareerEntry",
     "Comment",
+    "Counter",
     "ImportRecord",
     "MailMessage",
     "Notification",

@@ -1,5 +1,5 @@
 """Operational tables: the search outbox, the mail queue, the audit log, notifications, question
-routes, API tokens."""
+routes, API tokens, counters."""
 
 from datetime import datetime
 
@@ -121,3 +121,13 @@ class RateLimitCounter(db.Model):
     key: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
     count: Mapped[int] = mapped_column(default=0)
     expires_at: Mapped[float] = mapped_column(sa.Float, index=True)  # epoch seconds
+
+
+class Counter(db.Model):
+    """A site-wide number kept up to date by the services that change it (app/services/counters.py),
+    because counting it on every page grows with the site."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(default=0)

@@ -21,7 +21,7 @@ class Organization(db.Model):
     parent_code: Mapped[str | None] = mapped_column(sa.ForeignKey("organizations.code"))
 
     prefecture: Mapped["Organization | None"] = relationship(
-        remote_side=[code], foreign_keys=[prefecture_code], lazy="joined", join_depth=1
+        remote_side=[code], foreign_keys=[prefecture_code], lazy="joined", join_depth=2
     )
 
     @property

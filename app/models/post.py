@@ -41,10 +41,13 @@ class Post(db.Model):
         # List pages: one index per sort order of the questions list.
         sa.Index("ix_posts_kind_created", "kind", "deleted_at", "created_at"),
         sa.Index("ix_posts_kind_activity", "kind", "deleted_at", "last_activity_at"),
-        sa.Index("ix_posts_kind_score", "kind", "deleted_at", "score"),
+        # The whole sort (score, then newest, then id): deep pages walk the index, no temporary sort.
+        sa.Index("ix_posts_kind_score", "kind", "deleted_at", "score", "created_at", "id"),
         sa.Index("ix_posts_kind_unanswered", "kind", "deleted_at", "answer_count", "created_at"),
-        sa.Index("ix_posts_question", "question_id", "deleted_at"),
-        sa.Index("ix_posts_author", "author_id", "kind"),
+        # A question's answers; with kind, author and score, the experts ranking reads only the index.
+        sa.Index("ix_posts_question", "question_id", "deleted_at", "kind", "author_id", "score"),
+        # A person's posts; a profile reads its answers (best first), acceptances and tags from it.
+        sa.Index("ix_posts_author", "author_id", "kind", "deleted_at", "score", "created_at", "question_id"),
     )
 
     # autoincrement spelled out: `id` is also part of the accepted-answer foreign key below.

@@ -67,7 +67,7 @@ def ask():
 @bp.get("/questions/<id:question_id>")
 @bp.get("/questions/<id:question_id>/<path:slug>")
 def show(question_id: int, slug: str | None = None):
-    question = questions.get_question(current_user, question_id)
+    question = questions.get_question(current_user, question_id, for_page=True)
     if slug != slugify(question.title):
         return redirect(question_url(question), code=301)
     viewed = session.get(_VIEWED, [])

@@ -41,8 +41,11 @@ class Page(Generic[T]):
         return self.page < self.pages
 
 
-def paginate(query: sa.Select, page: int, per_page: int, *, count_query: sa.Select | None = None) -> Page:
-    total = db.session.scalar(count_query if count_query is not None else sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+def paginate(query: sa.Select, page: int, per_page: int, *, total: int | None = None) -> Page:
+    """One page of `query`. `total`: the number of rows when the caller knows it (a counter),
+    else it is counted."""
+    if total is None:
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
     result = Page(items=[], total=total or 0, page=page, per_page=per_page)
     if page > result.pages:
         raise NotFound("page")

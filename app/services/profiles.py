@@ -62,12 +62,13 @@ def profile(viewer: User | None, person: User) -> Profile:
             sa.select(sa.func.count()).select_from(Answer).where(visible_answer).scalar_subquery(),
         )
     ).one()
-    accepted_answer = aliased(Answer)
+    # From the person's answers (ix_posts_author) to their questions: a few probes per answer.
+    answered = aliased(Question)
     accepted = db.session.scalar(
         sa.select(sa.func.count())
-        .select_from(Question)
-        .join(accepted_answer, accepted_answer.id == Question.accepted_answer_id)
-        .where(accepted_answer.author_id == person.id, accepted_answer.deleted_at.is_(None), Question.deleted_at.is_(None))
+        .select_from(Answer)
+        .join(answered, sa.and_(answered.id == Answer.question_id, answered.accepted_answer_id == Answer.id))
+        .where(visible_answer, answered.deleted_at.is_(None))
     )
     career = careers.list_entries(viewer, person)
     current_post = next((entry for entry in career or [] if entry.is_current), None)
@@ -95,9 +96,11 @@ def top_answer_tags(person: User, limit: int = 8) -> list[TagActivity]:
     question = aliased(Question)
     rows = db.session.execute(
         sa.select(Tag, sa.func.count(Answer.id), sa.func.coalesce(sa.func.sum(Answer.score), 0))
-        .join(question_tags, question_tags.c.tag_id == Tag.id)
-        .join(question, question.id == question_tags.c.question_id)
-        .join(Answer, Answer.question_id == question.id)
+        # From the person's answers (ix_posts_author), not from every tag's questions.
+        .select_from(Answer)
+        .join(question, question.id == Answer.question_id)
+        .join(question_tags, question_tags.c.question_id == question.id)
+        .join(Tag, Tag.id == question_tags.c.tag_id)
         .where(Answer.author_id == person.id, Answer.deleted_at.is_(None), question.deleted_at.is_(None))
         .group_by(Tag.id)
         .order_by(sa.func.sum(Answer.score).desc(), sa.func.count(Answer.id).desc(), Tag.name)

@@ -8,8 +8,8 @@ from sqlalchemy.orm import selectinload
 
 from app.database import write_transaction
 from app.extensions import db
-from app.models import Answer, Post, Question, Revision, Tag, User, question_tags, utcnow
-from app.services import audit, permissions, routing
+from app.models import Answer, Comment, Post, Question, Revision, Tag, User, question_tags, utcnow
+from app.services import audit, counters, permissions, routing
 from app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, validate_all
 from app.services.pagination import Page, paginate
 from app.services.posting import add_revision, check_body, check_title, render_body
@@ -47,6 +47,7 @@ def _validate(data: QuestionInput) -> dict:
 
 def ask_question(author: User, data: QuestionInput) -> Question:
     valid = _validate(data)
+    scored = routing.score_candidates(author, valid["tags"])  # before the write lock: see there
     with write_transaction():
         tags = resolve_tags(" ".join(valid["tags"]))
         now = utcnow()
@@ -75,7 +76,8 @@ def ask_question(author: User, data: QuestionInput) -> Question:
             )
         )
         adjust_question_counts([tag.id for tag in tags], +1)
-        routing.after_question_asked(question, author, directed_to_id=data.directed_to_id)
+        counters.adjust(counters.VISIBLE_QUESTIONS, +1)
+        routing.after_question_asked(question, author, scored, directed_to_id=data.directed_to_id)
     return question
 
 
@@ -120,6 +122,7 @@ def delete_question(actor: User, question: Question) -> None:
         question.deleted_at = utcnow()
         question.deleted_by_id = actor.id
         adjust_question_counts([tag.id for tag in question.tags], -1)
+        counters.adjust(counters.VISIBLE_QUESTIONS, -1)
         if actor.id != question.author_id:
             audit.record(actor, "question_delete", "post", question.id)
 
@@ -134,11 +137,24 @@ def undelete_question(actor: User, question: Question) -> None:
         question.deleted_at = None
         question.deleted_by_id = None
         adjust_question_counts([tag.id for tag in question.tags], +1)
+        counters.adjust(counters.VISIBLE_QUESTIONS, +1)
         audit.record(actor, "question_undelete", "post", question.id)
 
 
-def get_question(viewer: User | None, question_id: int) -> Question:
-    question = db.session.get(Question, question_id)
+def get_question(viewer: User | None, question_id: int, *, for_page: bool = False) -> Question:
+    """The question, or NotFound. `for_page`: with what its page shows (tags, author, comments
+    and their authors) loaded up front, in a fixed number of queries."""
+    options = (
+        [
+            selectinload(Question.tags),
+            selectinload(Question.author),
+            selectinload(Question.comments).selectinload(Comment.author),
+            selectinload(Question.duplicate_of),
+        ]
+        if for_page
+        else []
+    )
+    question = db.session.get(Question, question_id, options=options)
     if question is None or (question.is_deleted and not permissions.can_view_deleted(viewer)):
         raise NotFound(question_id)
     return question
@@ -149,7 +165,7 @@ def answers_for_display(viewer: User | None, question: Question) -> list[Answer]
     query = (
         sa.select(Answer)
         .where(Answer.question_id == question.id)
-        .options(selectinload(Answer.author), selectinload(Answer.comments))
+        .options(selectinload(Answer.author), selectinload(Answer.comments).selectinload(Comment.author))
         .order_by((Answer.id == sa.literal(question.accepted_answer_id or 0)).desc(), Answer.score.desc(), Answer.created_at, Answer.id)
     )
     if not permissions.can_view_deleted(viewer):
@@ -164,24 +180,49 @@ def record_view(question: Question) -> None:
         )
 
 
+# Each tab's order, ending in id: the same columns, in the same order, as its index on posts.
+_TAB_ORDER = {
+    "newest": (Question.created_at.desc(), Question.id.desc()),
+    "active": (Question.last_activity_at.desc(), Question.id.desc()),
+    "unanswered": (Question.created_at.desc(), Question.id.desc()),
+    "votes": (Question.score.desc(), Question.created_at.desc(), Question.id.desc()),
+}
+
+
 def list_questions(tab: str, page: int, per_page: int, *, tag: Tag | None = None) -> Page[Question]:
+    """A page of a questions list (the questions page, a tag page, the feeds, the API).
+
+    The page count comes from the counters the services keep (`visible_questions`,
+    `tags.question_count`); only the unanswered tab counts, over its own small index.
+    """
+    tab = tab if tab in TABS else "newest"
     query = sa.select(Question).where(Question.deleted_at.is_(None))
-    if tag is not None:
-        query = query.where(
-            Question.id.in_(sa.select(question_tags.c.question_id).where(question_tags.c.tag_id == tag.id))
-        )
     if tab == "unanswered":
         query = query.where(Question.answer_count == 0)
-    order = {
-        "newest": (Question.created_at.desc(),),
-        "active": (Question.last_activity_at.desc(),),
-        "unanswered": (Question.created_at.desc(),),
-        "votes": (Question.score.desc(), Question.created_at.desc()),
-    }[tab if tab in TABS else "newest"]
-    query = query.order_by(*order, Question.id.desc()).options(
-        selectinload(Question.tags), selectinload(Question.author)
-    )
-    return paginate(query, page, per_page)
+    if tag is not None:
+        query = query.where(_carries(tag, rows_to_walk=page * per_page))
+    if tab == "unanswered":
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    else:
+        total = tag.question_count if tag is not None else counters.value(counters.VISIBLE_QUESTIONS)
+    query = query.order_by(*_TAB_ORDER[tab]).options(selectinload(Question.tags), selectinload(Question.author))
+    return paginate(query, page, per_page, total=total)
+
+
+def _carries(tag: Tag, *, rows_to_walk: int) -> sa.ColumnElement[bool]:
+    """The filter "carries this tag", in the shape that is cheaper for this tag and page.
+
+    The list walks its sort index from the top and keeps the rows that pass the filter. For a
+    common tag, checking each row (EXISTS, one index probe) stops after a few dozen rows; for a
+    rare one, that walk would cover most of the site, and listing the tag's questions first (IN)
+    is cheaper. At 100,000 questions: 財政 (27,000 questions) 0.1 ms with EXISTS and 60 ms with
+    IN; a tag of 155 questions 3 ms with IN and 17 ms with EXISTS. The walk is about
+    rows_to_walk × all questions / the tag's questions rows long; the IN list, the tag's size.
+    """
+    all_questions = counters.value(counters.VISIBLE_QUESTIONS)
+    if rows_to_walk * all_questions < tag.question_count**2:
+        return sa.exists().where(question_tags.c.question_id == Question.id, question_tags.c.tag_id == tag.id)
+    return Question.id.in_(sa.select(question_tags.c.question_id).where(question_tags.c.tag_id == tag.id))
 
 
 def questions_by_user(user: User, page: int, per_page: int = 10) -> Page[Question]:

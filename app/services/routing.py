@@ -27,6 +27,7 @@ from app.models import Question, User, utcnow
 from app.models.ops import QuestionRoute
 from app.services import experts, notifications
 from app.services.errors import ValidationFailed
+from app.services.tags import resolve_tags
 
 DEFAULTS = {"ROUTING_WEEKLY_CAP": 3, "ROUTING_PER_QUESTION": 2, "ROUTING_POOL": 6, "ROUTING_MIN_SCORE": 5}
 WEEK = timedelta(days=7)
@@ -36,8 +37,21 @@ def setting(name: str) -> int:
     return current_app.config.get(name, DEFAULTS[name])
 
 
-def after_question_asked(question: Question, asker: User, *, directed_to_id: int | None = None) -> None:
-    """Notify the addressee and the chosen experts. Runs inside `ask_question`'s transaction."""
+def score_candidates(asker: User, tag_names: list[str]) -> list[experts.Expertise]:
+    """The people scored for the tags of a question about to be asked (tags that exist already:
+    a new tag has no experts yet). `ask_question` calls this before its write transaction, so
+    the ranking, which reads many rows, never holds the write lock; the new question changes
+    nobody's score."""
+    if not asker.is_verified:  # imported questions are not routed
+        return []
+    return experts.score_people([tag.id for tag in resolve_tags(" ".join(tag_names), create=False)])
+
+
+def after_question_asked(
+    question: Question, asker: User, scored: list[experts.Expertise], *, directed_to_id: int | None = None
+) -> None:
+    """Notify the addressee and the chosen experts (from `scored`, see score_candidates()).
+    Runs inside `ask_question`'s transaction."""
     addressed: set[int] = set()
     if directed_to_id is not None:
         person = _addressee(asker, directed_to_id)
@@ -46,7 +60,7 @@ def after_question_asked(question: Question, asker: User, *, directed_to_id: int
         addressed.add(person.id)
     if not asker.is_verified:  # an imported question (placeholder author) is history, not a request
         return
-    for person in choose_experts(question, asker, exclude=addressed):
+    for person in choose_experts(scored, asker, exclude=addressed):
         _record(question, person, "routed")
         notifications.notify(person, "routed", asker, question)
 
@@ -64,27 +78,29 @@ def _record(question: Question, person: User, kind: str) -> None:
     db.session.add(QuestionRoute(question_id=question.id, user_id=person.id, kind=kind))
 
 
-def choose_experts(question: Question, asker: User, *, exclude: Collection[int] = ()) -> list[User]:
+def choose_experts(scored: list[experts.Expertise], asker: User, *, exclude: Collection[int] = ()) -> list[User]:
     candidates = [
         person
-        for person in experts.score_people([tag.id for tag in question.tags])
+        for person in scored
         if person.score >= setting("ROUTING_MIN_SCORE")
-        and person.user.routing_opt_in
-        and person.user.id != asker.id
-        and person.user.id not in exclude
+        and person.routing_opt_in
+        and person.id != asker.id
+        and person.id not in exclude
     ]
     if not candidates:
         return []
-    load = routing_load([person.user.id for person in candidates])
+    load = routing_load([person.id for person in candidates])
     cap = setting("ROUTING_WEEKLY_CAP")
-    pool = [person for person in candidates if load.get(person.user.id, (0, None))[0] < cap][: setting("ROUTING_POOL")]
+    pool = [person for person in candidates if load.get(person.id, (0, None))[0] < cap][: setting("ROUTING_POOL")]
 
     def least_recently_routed(person: experts.Expertise) -> tuple:
-        last = load.get(person.user.id, (0, None))[1]
-        return (last is not None, last or datetime.min, -person.score, person.user.id)
+        last = load.get(person.id, (0, None))[1]
+        return (last is not None, last or datetime.min, -person.score, person.id)
 
     pool.sort(key=least_recently_routed)
-    return [person.user for person in pool[: setting("ROUTING_PER_QUESTION")]]
+    chosen = [person.id for person in pool[: setting("ROUTING_PER_QUESTION")]]
+    users = {user.id: user for user in db.session.scalars(sa.select(User).where(User.id.in_(chosen)))}
+    return [users[user_id] for user_id in chosen]
 
 
 def routing_load(user_ids: list[int]) -> dict[int, tuple[int, datetime | None]]:

@@ -180,7 +180,7 @@ def onboarding(user: User) -> Onboarding | None:
     tag_ids = [tag.id for tag in post.tags]
     predecessors = careers.post_holders(user, post.organization_code, post.department, exclude_user=user)
     already_listed = {user.id, *(entry.user_id for entry in predecessors)}
-    nationwide = [person for person in experts.score_people(tag_ids) if person.user.id not in already_listed]
+    nationwide = [person for person in experts.score_people(tag_ids) if person.id not in already_listed]
     former_tags = sorted(
         {tag for entry in user.career if not entry.is_current for tag in entry.tags} - set(post.tags), key=lambda tag: tag.name
     )

@@ -19,7 +19,7 @@ from app import indexing
 from app.database import write_transaction
 from app.extensions import db
 from app.models import Answer, Comment, Organization, Post, Question, Revision, Tag, TagSynonym, User, question_tags
-from app.services import reputation
+from app.services import counters, reputation
 from app.services.errors import ValidationFailed
 from app.services.export import FORMAT
 from app.services.importers.common import (
@@ -246,6 +246,7 @@ def _finish(questions: dict[int, dict], answered: set[int]) -> None:
         db.session.execute(sa.update(Post).where(Post.kind == "question").values(answer_count=answer_count))
         tag_count = sa.select(sa.func.count()).select_from(question_tags).where(question_tags.c.tag_id == Tag.id).scalar_subquery()
         db.session.execute(sa.update(Tag).values(question_count=tag_count))
+        counters.recount()
         for user_id in db.session.scalars(sa.select(User.id)).all():
             db.session.execute(sa.update(User).where(User.id == user_id).values(reputation=reputation.recompute(user_id)))
         _reset_sequences()
