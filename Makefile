@@ -10,7 +10,7 @@ FLASK := $(BIN)/flask --app wsgi
 .DEFAULT_GOAL := help
 PG_URL ?= postgresql+psycopg://zennin:zennin@127.0.0.1:5432/zennin
 
-.PHONY: help setup translations db run serve test test-pg test-fast lint eval-search bench-search
+.PHONY: help setup translations db run serve test test-pg test-fast lint eval-search bench-search bench
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -56,3 +56,6 @@ eval-search: setup ## Search quality (MRR@10, Recall@10) on real Japanese data, 
 
 bench-search: setup ## Search speed at 100k questions / 300k answers
 	$(BIN)/python -m bench.search_bench
+
+bench: setup ## Pages under load at 100k questions vs a bare route (BENCH_ARGS="--questions 20000")
+	$(BIN)/python -m bench.site_bench $(BENCH_ARGS)
