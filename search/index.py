@@ -40,6 +40,12 @@ MAX_PER_PAGE = 100
 MAX_RESULTS = 1000
 RERANK_WINDOW = 100  # BM25F's top documents that the quality re-rank may reorder
 SIMILAR_MAX_TERMS = 12
+# Related questions leave out words found in more than this share of the questions: scoring
+# their long posting lists took most of a question page (p95 0.6 s at 100,000 questions),
+# and a word that common says little about what a question is about.
+SIMILAR_COMMON_SHARE = 0.05
+SIMILAR_COMMON_MIN_DOCS = 500  # on a small site every word is kept: scoring is cheap there
+SIMILAR_MIN_TERMS = 3
 _APPLY_LOCK = "ZENNIN_APPLY"
 
 T = TypeVar("T")
@@ -89,6 +95,17 @@ def quality_boost(score: int, accepted: bool) -> float:
     charge: a document needs at least 1/1.4 of another's BM25F score to overtake it.
     """
     return min(1.4, 1.0 + 0.15 * bool(accepted) + 0.05 * math.log1p(max(score, 0)))
+
+
+def _distinctive(terms: Sequence[str], searcher: Searcher) -> list[str]:
+    """The terms present in the index, without the very common ones (SIMILAR_COMMON_SHARE);
+    when that leaves fewer than SIMILAR_MIN_TERMS, the rarest SIMILAR_MIN_TERMS."""
+    reader = searcher.reader()
+    frequency = {term: reader.doc_frequency("text", term) for term in terms}
+    present = sorted((term for term in terms if frequency[term]), key=frequency.__getitem__)
+    common = max(SIMILAR_COMMON_MIN_DOCS, int(searcher.doc_count() * SIMILAR_COMMON_SHARE))
+    distinctive = [term for term in present if frequency[term] <= common]
+    return distinctive if len(distinctive) >= SIMILAR_MIN_TERMS else present[:SIMILAR_MIN_TERMS]
 
 
 class SearchIndex:
@@ -230,15 +247,14 @@ class SearchIndex:
         terms = list(dict.fromkeys(morph_terms(text)))[:SIMILAR_MAX_TERMS]
         if not terms:
             return []
-        q = wq.Or([wq.Term("text", t) for t in terms])
         mask = wq.Term("id", str(exclude_id)) if exclude_id is not None else None
-        highlight = HighlightTerms(frozenset(terms), frozenset(), frozenset(map(fold, terms)))
 
         def run(searcher: Searcher) -> list[Hit]:
-            query = prune(q, searcher.reader())
-            if query is None:
+            kept = _distinctive(terms, searcher)
+            if not kept:
                 return []
-            results = searcher.search(query, limit=limit, mask=mask)
+            highlight = HighlightTerms(frozenset(kept), frozenset(), frozenset(map(fold, kept)))
+            results = searcher.search(wq.Or([wq.Term("text", t) for t in kept]), limit=limit, mask=mask)
             return [_hit(searcher, docnum, score, highlight, partial=False) for score, docnum in results.top_n]
 
         return self._read(run)

@@ -293,6 +293,21 @@ def test_similar_questions_while_typing_a_title(index):
     assert index.similar("。、！") == []
 
 
+def test_similar_questions_skip_words_most_questions_share(monkeypatch):
+    """Related questions score only the distinctive words once a word is in most questions
+    (the cost of a question page at scale), and still find the question sharing them."""
+    monkeypatch.setattr(search.index, "SIMILAR_COMMON_MIN_DOCS", 1)
+    common = [question(n, f"事業の実施状況その{n}", "事業の概要と実施状況を報告します。") for n in range(1, 30)]
+    target = question(30, "ふるさと納税の返礼品事業の実施状況", "返礼品の調達と寄附の受付について。")
+    with SearchIndex.in_memory() as index:
+        index.apply([*common, target], [])
+        hits = index.similar("ふるさと納税の返礼品を見直す事業の実施状況")
+        assert hits[0].question_id == 30
+        assert "<mark>ふるさと納税</mark>" in hits[0].title_html and "<mark>実施" not in hits[0].title_html
+        # Only common words: the rarest few still find something.
+        assert index.similar("事業の実施状況")
+
+
 def test_snippets_of_long_posts_are_short_windows_around_the_best_sentence():
     filler = "本市では各種の行政手続きを順次オンライン化しています。" * 30
     long_question = question(
