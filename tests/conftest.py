@@ -113,3 +113,18 @@ def carol(app):
 @pytest.fixture
 def moderator(app):
     return factories.make_user(email="mod@soumu.go.jp", name="モデレーター", role="moderator")
+
+
+@pytest.fixture
+def alice_token(alice) -> str:
+    """A read-write API token of alice's."""
+    from app.services import tokens
+
+    return tokens.create_token(alice, "アリスの連携", "write").secret
+
+
+@pytest.fixture
+def bob_token(bob) -> str:
+    from app.services import tokens
+
+    return tokens.create_token(bob, "ボブの連携", "write").secret

@@ -8,42 +8,15 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import CareerEntry, User, utcnow
 from app.services import answers, tags, tokens, votes
+from tests.api_client import assert_error, bearer, post_json
 from tests.factories import make_answer, make_question, make_user
 from tests.people_factories import add_post, month
 
 EXAMPLE = {"organization": "141003", "department": "財政局 債権回収課", "tags": ["債権回収"], "start": "2019-04", "end": "2022-03"}
 
 
-def bearer(secret: str) -> dict:
-    return {"Authorization": f"Bearer {secret}"}
-
-
-def post_json(client, path, payload, secret):
-    return client.post(path, data=json.dumps(payload, ensure_ascii=False), content_type="application/json", headers=bearer(secret))
-
-
-def assert_error(response, status: int, code: str | None = None) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/json"
-    error = response.get_json()["error"]
-    assert set(error) >= {"code", "message"} and error["message"]
-    if code:
-        assert error["code"] == code
-    return error
-
-
 def entry_count(user) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(CareerEntry).where(CareerEntry.user_id == user.id))
-
-
-@pytest.fixture
-def alice_token(alice) -> str:
-    return tokens.create_token(alice, "職歴の連携", "write").secret
-
-
-@pytest.fixture
-def bob_token(bob) -> str:
-    return tokens.create_token(bob, "ボブの連携", "write").secret
 
 
 @pytest.fixture

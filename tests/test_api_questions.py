@@ -1,47 +1,18 @@
 """The JSON API through the test client: auth, each endpoint, permissions, validation, hostile input."""
 
-import json
-
 import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Answer, ApiToken, Question, Vote
 from app.services import answers, questions, reputation, tokens
+from tests.api_client import assert_error, bearer, post_json
 from tests.factories import login, make_answer, make_question, make_user
-
-
-def bearer(secret: str) -> dict:
-    return {"Authorization": f"Bearer {secret}"}
-
-
-@pytest.fixture
-def alice_token(alice) -> str:
-    return tokens.create_token(alice, "テスト用", "write").secret
-
-
-@pytest.fixture
-def bob_token(bob) -> str:
-    return tokens.create_token(bob, "ボブの連携", "write").secret
 
 
 @pytest.fixture
 def carol_read_token(carol) -> str:
     return tokens.create_token(carol, "読み取り専用", "read").secret
-
-
-def post_json(client, path, payload, secret, **kwargs):
-    return client.post(path, data=json.dumps(payload, ensure_ascii=False), content_type="application/json", headers=bearer(secret), **kwargs)
-
-
-def assert_error(response, status: int, code: str | None = None) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/json"
-    error = response.get_json()["error"]
-    assert set(error) >= {"code", "message"} and error["message"]
-    if code:
-        assert error["code"] == code
-    return error
 
 
 # ---------------------------------------------------------------- authentication

@@ -1,5 +1,7 @@
 """Questions, answers, comments, votes and revisions: parse, call one service, render or redirect."""
 
+from collections.abc import Callable
+
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -84,26 +86,39 @@ def edit(question_id: int):
     if not permissions.can_edit(current_user, question):
         raise PermissionDenied()
     form = QuestionForm(obj=question)
-    status = 200
     if request.method == "GET":
         form.tags.data = " ".join(tag.name for tag in question.tags)
-        form.base_revision.data = question.revision_count
-    elif form.validate_on_submit():
+
+    def save(base_revision: int, summary: str) -> None:
         data = questions.QuestionInput(form.title.data, form.body.data, form.tags.data)
-        try:
-            questions.edit_question(
-                current_user, question, data, base_revision=_base_revision(form), summary=form.summary.data or ""
-            )
-        except ValidationFailed as failure:
-            show_errors(form, failure)
-        except Conflict:
-            status = 409
-            form.form_errors.append(_conflict_message())
-            form.base_revision.data = question.revision_count
-        else:
-            flash(_("質問を更新しました。"), "success")
-            return redirect(question_url(question))
+        questions.edit_question(current_user, question, data, base_revision=base_revision, summary=summary)
+
+    status = _submit_edit(form, question, save)
+    if status is None:
+        flash(_("質問を更新しました。"), "success")
+        return redirect(question_url(question))
     return render_template("questions/edit.html", form=form, question=question, conflict=status == 409), status
+
+
+def _submit_edit(form, post, save: Callable[[int, str], None]) -> int | None:
+    """An edit form's request: None once `save(base_revision, summary)` has saved it, else the
+    status of the form page. A stale base revision (someone saved in between) is a 409 that
+    keeps the input and moves the form to the newest revision, so saving again is deliberate."""
+    if request.method == "GET":
+        form.base_revision.data = post.revision_count
+        return 200
+    if not form.validate_on_submit():
+        return 200
+    try:
+        save(_base_revision(form), form.summary.data or "")
+    except ValidationFailed as failure:
+        show_errors(form, failure)
+        return 200
+    except Conflict:
+        form.form_errors.append(_conflict_message())
+        form.base_revision.data = post.revision_count
+        return 409
+    return None
 
 
 def _base_revision(form) -> int:
@@ -172,23 +187,14 @@ def edit_answer(answer_id: int):
     if not permissions.can_edit(current_user, answer_):
         raise PermissionDenied()
     form = AnswerForm(obj=answer_)
-    status = 200
-    if request.method == "GET":
-        form.base_revision.data = answer_.revision_count
-    elif form.validate_on_submit():
-        try:
-            answers.edit_answer(
-                current_user, answer_, form.body.data, base_revision=_base_revision(form), summary=form.summary.data or ""
-            )
-        except ValidationFailed as failure:
-            show_errors(form, failure)
-        except Conflict:
-            status = 409
-            form.form_errors.append(_conflict_message())
-            form.base_revision.data = answer_.revision_count
-        else:
-            flash(_("回答を更新しました。"), "success")
-            return redirect(question_url(answer_.question, _anchor=f"answer-{answer_.id}"))
+
+    def save(base_revision: int, summary: str) -> None:
+        answers.edit_answer(current_user, answer_, form.body.data, base_revision=base_revision, summary=summary)
+
+    status = _submit_edit(form, answer_, save)
+    if status is None:
+        flash(_("回答を更新しました。"), "success")
+        return redirect(question_url(answer_.question, _anchor=f"answer-{answer_.id}"))
     return render_template("questions/edit_answer.html", form=form, answer=answer_, conflict=status == 409), status
 
 

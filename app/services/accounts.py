@@ -216,14 +216,19 @@ def _queue_verification(user: User) -> None:
     )
 
 
-def resend_verification(raw_email: str) -> None:
-    """Send the link again if the address has an unverified account; silent otherwise."""
+def _user_by_email(raw_email: str) -> User | None:
+    """The account of a typed address; None when there is none or the text is no address."""
     try:
         email = normalize_email(raw_email)
     except ValidationFailed:
-        return
+        return None
+    return db.session.scalar(sa.select(User).where(User.email == email))
+
+
+def resend_verification(raw_email: str) -> None:
+    """Send the link again if the address has an unverified account; silent otherwise."""
     with write_transaction():
-        user = db.session.scalar(sa.select(User).where(User.email == email))
+        user = _user_by_email(raw_email)
         if user is not None and not user.is_verified:
             _queue_verification(user)
 
@@ -248,11 +253,7 @@ def verify_email(token: str) -> User | None:
 
 def authenticate(raw_email: str, password: str) -> User | None:
     """The user for these credentials, or None. Raises NotVerified for an unconfirmed address."""
-    try:
-        email = normalize_email(raw_email)
-    except ValidationFailed:
-        email = ""
-    user = db.session.scalar(sa.select(User).where(User.email == email)) if email else None
+    user = _user_by_email(raw_email)
     stored = user.password_hash if user is not None and user.password_hash else _dummy_hash()
     password_ok = check_password_hash(stored, password)
     if user is None or not user.password_hash or not password_ok or not user.is_active:
@@ -274,12 +275,8 @@ def end_all_sessions(user: User) -> None:
 
 
 def request_password_reset(raw_email: str) -> None:
-    try:
-        email = normalize_email(raw_email)
-    except ValidationFailed:
-        return
     with write_transaction():
-        user = db.session.scalar(sa.select(User).where(User.email == email))
+        user = _user_by_email(raw_email)
         if user is None or not user.is_active or not user.password_hash:
             return
         link = external_url("auth.reset_password", token=make_reset_token(user))

@@ -21,9 +21,9 @@ def parse_page(raw: str | None) -> int:
     return max(int(raw), 1)
 
 
-@dataclass
-class Page(Generic[T]):
-    items: list[T]
+class PageNumbers:
+    """What the pager shows, from `total`, `page` and `per_page` (lists and search results)."""
+
     total: int
     page: int
     per_page: int
@@ -39,6 +39,14 @@ class Page(Generic[T]):
     @property
     def has_next(self) -> bool:
         return self.page < self.pages
+
+
+@dataclass
+class Page(PageNumbers, Generic[T]):
+    items: list[T]
+    total: int
+    page: int
+    per_page: int
 
 
 def paginate(query: sa.Select, page: int, per_page: int, *, total: int | None = None) -> Page:

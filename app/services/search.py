@@ -21,6 +21,7 @@ from app.models import Answer, Question, SearchSynonym, Tag, User, question_tags
 from app.rendering import plain_text
 from app.services import audit
 from app.services.errors import PermissionDenied, ValidationFailed
+from app.services.pagination import PageNumbers
 from app.text import clean_text, normalize_key
 from search import ParsedQuery, SearchUnavailable, parse_query
 
@@ -38,7 +39,7 @@ class Result:
 
 
 @dataclass
-class Results:
+class Results(PageNumbers):
     query: str
     sort: str
     page: int
@@ -46,18 +47,6 @@ class Results:
     total: int
     hits: list[Result] = field(default_factory=list)
     notice: str | None = None  # shown when the fallback answered
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 def synonym_groups() -> list[list[str]]:

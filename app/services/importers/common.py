@@ -1,6 +1,7 @@
 """Pieces every importer shares: the id registry, placeholder authors, backdated posts, reports."""
 
 import hashlib
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,8 +13,11 @@ from flask import current_app
 
 from app.extensions import db
 from app.models import Answer, ImportRecord, Notification, Post, Question, Revision, User
+from app.models.tag import TAG_NAME_MAX
 from app.services import answers, questions
 from app.services.accounts import NAME_MAX
+from app.services.errors import ValidationFailed
+from app.services.tags import check_tag_name
 from app.text import clean_line
 
 # progress(label, done, total): the CLI draws a bar; tests pass nothing.
@@ -23,6 +27,19 @@ PLACEHOLDER_DOMAIN = "placeholder.invalid"  # RFC 2606: can never receive mail o
 # web workers from hostile Markdown, and a busy machine (or the helper process starting) must not
 # make an import drop ordinary posts. The length cap still applies.
 IMPORT_RENDER_TIMEOUT = 10.0
+_INVALID_TAG_CHARS = re.compile(r"[^\w\u3005\u30fb\u30fc+.\-]+")
+
+
+def as_tag(key: str) -> str | None:
+    """A normalized name from another system as one of our tags: characters our tags refuse
+    become single hyphens; None when it still cannot be a tag (too long, nothing left)."""
+    key = re.sub(r"-{2,}", "-", _INVALID_TAG_CHARS.sub("-", key).strip("-"))
+    if not key or len(key) > TAG_NAME_MAX:
+        return None
+    try:
+        return check_tag_name(key)
+    except ValidationFailed:
+        return None
 
 
 @contextmanager

@@ -13,7 +13,6 @@ the organization (「横浜市 FAQ」), through the same services as the site.
 import csv
 import hashlib
 import io
-import re
 from pathlib import Path
 
 from app import indexing
@@ -21,7 +20,6 @@ from app.database import write_transaction
 from app.extensions import db
 from app.models import User, utcnow
 from app.models.post import TITLE_MAX
-from app.models.tag import TAG_NAME_MAX
 from app.services.errors import ValidationFailed
 from app.services.importers.common import (
     ImportReport,
@@ -30,6 +28,7 @@ from app.services.importers.common import (
     accept,
     add_answer,
     add_question,
+    as_tag,
     forget_notifications,
     no_progress,
     patient_rendering,
@@ -37,7 +36,7 @@ from app.services.importers.common import (
 )
 from app.services.organizations import get_organization
 from app.services.posting import TITLE_MIN
-from app.services.tags import MAX_TAGS, check_tag_name
+from app.services.tags import MAX_TAGS
 from app.text import clean_line, clean_text, normalize_key
 
 BATCH_SIZE = 200
@@ -46,7 +45,6 @@ QUESTION_NAMES = ("問い", "質問", "質問内容", "問", "q", "question", "f
 ANSWER_NAMES = ("回答", "答え", "回答内容", "答", "a", "answer", "faq回答")
 CATEGORY_NAMES = ("大分類", "中分類", "小分類", "カテゴリ", "カテゴリー", "分類", "category")
 ID_NAMES = ("id", "番号", "no", "no.", "項番", "faq番号", "faqid")
-_INVALID_TAG_CHARS = re.compile(r"[^\w\u3005\u30fb\u30fc+.\-]+")
 
 
 class FaqFormatError(ValueError):
@@ -89,14 +87,7 @@ def find_header(rows: list[list[str]]) -> tuple[int, dict[str, int | list[int] |
 
 def category_tag(text: str) -> str | None:
     """「子育て（保育園）」 → 「子育て-保育園」: one category stays one tag; None when it cannot be one."""
-    key = _INVALID_TAG_CHARS.sub("-", normalize_key(text)).strip("-")
-    key = re.sub(r"-{2,}", "-", key)
-    if not key or len(key) > TAG_NAME_MAX:
-        return None
-    try:
-        return check_tag_name(key)
-    except ValidationFailed:
-        return None
+    return as_tag(normalize_key(text))
 
 
 def _title(question: str, categories: list[str]) -> str:

@@ -35,7 +35,6 @@ from app import indexing
 from app.database import write_transaction
 from app.extensions import db
 from app.models import Question, Tag, User, utcnow
-from app.models.tag import TAG_NAME_MAX
 from app.services.errors import ServiceError, ValidationFailed
 from app.services.importers.common import (
     ImportReport,
@@ -44,6 +43,7 @@ from app.services.importers.common import (
     accept,
     add_answer,
     add_question,
+    as_tag,
     forget_notifications,
     no_progress,
     parse_timestamp,
@@ -51,26 +51,16 @@ from app.services.importers.common import (
     placeholder_user,
 )
 from app.services.posting import render_body
-from app.services.tags import check_tag_name
 from app.text import normalize_key
 
 BATCH_SIZE = 200
 FALLBACK_TAG = "未分類"
-_INVALID_TAG_CHARS = re.compile(r"[^\w\u3005\u30fb\u30fc+.\-]+")
 _LEGACY_TAGS = re.compile(r"<([^>]+)>")
 
 
 def map_tag(name: str) -> str | None:
     """An SE tag name as one of ours, or None when it cannot be one (`c#` → `c-sharp`)."""
-    key = re.sub(r"(?<=[a-z0-9])#", "-sharp", normalize_key(name))
-    key = _INVALID_TAG_CHARS.sub("-", key).strip("-")
-    key = re.sub(r"-{2,}", "-", key)
-    if not key or len(key) > TAG_NAME_MAX:
-        return None
-    try:
-        return check_tag_name(key)
-    except ValidationFailed:
-        return None
+    return as_tag(re.sub(r"(?<=[a-z0-9])#", "-sharp", normalize_key(name)))
 
 
 def parse_tag_list(value: str) -> list[str]:
