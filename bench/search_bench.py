@@ -30,9 +30,10 @@ from whoosh.scoring import BM25F
 
 from bench.corpus import CACHE, cached_questions
 from search import QuestionDocument, SearchIndex, SearchUnavailable, parse_query, rebuild_index
-from search.compiler import ENOUGH_HITS, QueryPlan, matching_docs, prune
+from search.compiler import ENOUGH_HITS, QueryPlan, prune
 from search.ja import morph_terms
 from search.storage import IndexHome
+from search.vector import VectorSearcher
 
 
 def build_rate(docs: list[QuestionDocument], procs: int) -> tuple[float, float]:
@@ -103,6 +104,7 @@ def tier_costs(folder: Path, queries: list[tuple[str, str]]) -> None:
     """Each strict tier on its own (top 20 + exact count): why bigrams are a second pass."""
     ix = whoosh_index.open_dir(str(IndexHome(folder).current()))
     with ix.searcher(weighting=BM25F()) as searcher:
+        vectors = VectorSearcher(searcher)
         timings: dict[str, list[float]] = {"morph": [], "hybrid": []}
         fallbacks = 0
         for words, _ in queries:
@@ -110,9 +112,11 @@ def tier_costs(folder: Path, queries: list[tuple[str, str]]) -> None:
             for name, query in zip(("morph", "hybrid"), (tiers[0], tiers[-1]), strict=True):
                 started = time.perf_counter()
                 query = prune(query, searcher.reader())
-                count = len(matching_docs(query, searcher)) if query is not None else 0
+                count = 0
                 if query is not None:
-                    searcher.search(query, limit=20)
+                    found = vectors.match(query)
+                    count = int(found.mask.sum())
+                    vectors.top(found, 20)
                 timings[name].append((time.perf_counter() - started) * 1000)
                 if name == "morph" and count < ENOUGH_HITS:
                     fallbacks += 1

@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.matching.wrappers import FilterMatcher
 
 from search.ja import bigram_terms, fold, morph_terms
 from search.query import ParsedQuery
@@ -207,48 +205,6 @@ def prune(query: wq.Query | None, reader, frequencies: dict | None = None) -> wq
         children = [child for child in children if child is not None]
         return _any(children) if children else None
     return query
-
-
-def matching_docs(query: wq.Query, searcher) -> set[int]:
-    """The documents ``query`` matches, by set algebra over posting lists.
-
-    Counting is what makes large result sets slow: Whoosh steps a matcher tree document by
-    document in Python, while set intersections and unions of decoded posting blocks run in C.
-    """
-    if isinstance(query, wq.Term) and isinstance(query.text, str):
-        return _posting_docs(searcher, query.fieldname, query.text)
-    if isinstance(query, wq.And):
-        return set.intersection(*sorted((matching_docs(q, searcher) for q in query.subqueries), key=len))
-    if isinstance(query, wq.Or):
-        return set().union(*(matching_docs(q, searcher) for q in query.subqueries))
-    return set(searcher.docs_for_query(query))
-
-
-def _posting_docs(searcher, fieldname: str, text: str) -> set[int]:
-    """The live documents in a term's posting lists, segment by segment.
-
-    Reads whole posting blocks, reaching into whoosh-reloaded 2.7.5's W3 codec (pinned):
-    Whoosh's own ``all_ids()`` costs several microseconds per document, which is most of
-    a search for a word in 80 % of 100,000 questions.
-    """
-    docs: set[int] = set()
-    for reader, offset in searcher.reader().leaf_readers():
-        if not reader.doc_frequency(fieldname, text):
-            continue
-        matcher, deleted = reader.postings(fieldname, text), frozenset()
-        if isinstance(matcher, FilterMatcher):  # the segment has deletions
-            matcher, deleted = matcher.child, reader.deleted_docs_set
-        if isinstance(matcher, W3LeafMatcher):
-            ids: set[int] = set()
-            while matcher.is_active():
-                matcher._read_ids()
-                ids.update(matcher._ids)
-                matcher._next_block()
-        else:
-            ids = set(matcher.all_ids())
-        ids -= deleted
-        docs.update(ids if not offset else (docnum + offset for docnum in ids))
-    return docs
 
 
 def _all(clauses: Sequence[wq.Query]) -> wq.Query:

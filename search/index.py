@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+import numpy as np
 from whoosh import query as wq
-from whoosh import sorting
 from whoosh.filedb.filestore import FileStorage, RamStorage
 from whoosh.index import Index, LockError
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
-from search.compiler import ENOUGH_HITS, HighlightTerms, QueryPlan, matching_docs, prune
+from search.compiler import ENOUGH_HITS, HighlightTerms, QueryPlan, prune
 from search.documents import QuestionDocument
 from search.errors import IndexLocked, SearchUnavailable
 from search.highlight import best_snippet, mark, title_html
@@ -28,6 +28,7 @@ from search.query import ParsedQuery, parse_query
 from search.rebuild import rebuild_index
 from search.schema import document_fields
 from search.storage import IndexHome, IsolatedRamStorage, Meta, acquire, create_generation_in, read_meta, write_meta
+from search.vector import VectorSearcher
 
 __all__ = ["Batch", "Hit", "IndexLocked", "SearchIndex", "SearchPage", "SearchUnavailable", "rebuild_index"]
 
@@ -123,6 +124,7 @@ class SearchIndex:
         self._generation: Path | None = None
         self._ix: Index | None = None
         self._searcher: Searcher | None = None
+        self._vectors: VectorSearcher | None = None
 
     @classmethod
     def open(cls, path: str | os.PathLike[str]) -> SearchIndex:
@@ -239,7 +241,7 @@ class SearchIndex:
         parsed = query if isinstance(query, ParsedQuery) else parse_query(query)
         plan = QueryPlan(parsed, synonyms)
         page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
-        return self._read(lambda searcher: _search(searcher, plan, page, per_page, sort, highlight))
+        return self._read(lambda searcher, vectors: _search(searcher, vectors, plan, page, per_page, sort, highlight))
 
     def similar(self, text: str, *, limit: int = 5, exclude_id: int | None = None) -> list[Hit]:
         """Questions related to ``text`` (a title being typed, or a question's title): any
@@ -247,20 +249,23 @@ class SearchIndex:
         terms = list(dict.fromkeys(morph_terms(text)))[:SIMILAR_MAX_TERMS]
         if not terms:
             return []
-        mask = wq.Term("id", str(exclude_id)) if exclude_id is not None else None
 
-        def run(searcher: Searcher) -> list[Hit]:
+        def run(searcher: Searcher, vectors: VectorSearcher) -> list[Hit]:
             kept = _distinctive(terms, searcher)
             if not kept:
                 return []
             highlight = HighlightTerms(frozenset(kept), frozenset(), frozenset(map(fold, kept)))
-            results = searcher.search(wq.Or([wq.Term("text", t) for t in kept]), limit=limit, mask=mask)
-            return [_hit(searcher, docnum, score, highlight, partial=False) for score, docnum in results.top_n]
+            found = vectors.match(wq.Or([wq.Term("text", t) for t in kept]))
+            if exclude_id is not None:
+                found.mask &= ~vectors.docs(wq.Term("id", str(exclude_id)))
+            return [
+                _hit(searcher, docnum, score, highlight, partial=False) for score, docnum in vectors.top(found, limit)
+            ]
 
         return self._read(run)
 
     def doc_count(self) -> int:
-        return self._read(lambda searcher: searcher.doc_count())
+        return self._read(lambda searcher, _vectors: searcher.doc_count())
 
     def close(self) -> None:
         with self._lock:
@@ -299,12 +304,15 @@ class SearchIndex:
             self._generation = generation
         return self._ix
 
-    def _read(self, work: Callable[[Searcher], T]) -> T:
+    def _read(self, work: Callable[[Searcher, VectorSearcher], T]) -> T:
         with self._lock:
             error: Exception | None = None
             for attempt in range(2):
                 try:
-                    return work(self._fresh_searcher())
+                    searcher = self._fresh_searcher()
+                    if self._vectors is None:
+                        self._vectors = VectorSearcher(searcher)
+                    return work(searcher, self._vectors)
                 except SearchUnavailable:
                     raise
                 # A commit in another process can remove files under a reader
@@ -338,6 +346,7 @@ class SearchIndex:
             except Exception:  # closing a reader of deleted or damaged files
                 log.debug("closing a stale searcher failed", exc_info=True)
         self._searcher = None
+        self._vectors = None
 
 
 def _release_files(error: BaseException) -> None:
@@ -349,7 +358,9 @@ def _release_files(error: BaseException) -> None:
 # --- one search --------------------------------------------------------------------------
 
 
-def _search(searcher: Searcher, plan: QueryPlan, page: int, per_page: int, sort: str, highlight: bool) -> SearchPage:
+def _search(
+    searcher: Searcher, vectors: VectorSearcher, plan: QueryPlan, page: int, per_page: int, sort: str, highlight: bool
+) -> SearchPage:
     filters, mask = plan.filters(), plan.mask()
     if plan.has_text:
         strict, relaxed = list(plan.strict_tiers()), plan.relaxed()
@@ -360,12 +371,16 @@ def _search(searcher: Searcher, plan: QueryPlan, page: int, per_page: int, sort:
         return SearchPage([], 0, page, per_page)
 
     reader, frequencies = searcher.reader(), {}
+    allowed = vectors.live.copy()
+    if filters is not None:
+        allowed &= vectors.docs(filters)
     mask = prune(mask, reader, frequencies)
-    allowed = filters
+    if mask is not None:
+        allowed &= ~vectors.docs(mask)
     if plan.phrases:
-        allowed = _phrase_matches(searcher, plan, filters, mask)
-        if not allowed:  # (Whoosh would take an empty filter set for "no filter")
-            return SearchPage([], 0, page, per_page)
+        allowed &= _phrase_matches(searcher, vectors, plan, allowed)
+    if not allowed.any():
+        return SearchPage([], 0, page, per_page)
     start = (page - 1) * per_page
     wanted = page * per_page if start < MAX_RESULTS else per_page
     ranked: list[tuple[float, int]] = []
@@ -373,13 +388,13 @@ def _search(searcher: Searcher, plan: QueryPlan, page: int, per_page: int, sort:
     for query in strict:
         query = prune(query, reader, frequencies)
         if query is not None:
-            ranked, total = _ranked(searcher, query, sort, wanted, allowed, mask)
+            ranked, total = _ranked(vectors, query, sort, wanted, allowed)
             if total >= ENOUGH_HITS:
                 break
     complete = total  # documents matching every word rank first
     relaxed = prune(relaxed, reader, frequencies)
     if total < ENOUGH_HITS and relaxed is not None:
-        partial, total = _ranked(searcher, relaxed, sort, wanted, allowed, mask)
+        partial, total = _ranked(vectors, relaxed, sort, wanted, allowed)
         matched = {docnum for _, docnum in ranked}  # all of them: fewer than the limit
         ranked += [item for item in partial if item[1] not in matched]
     terms = plan.highlight_terms() if highlight else None
@@ -391,40 +406,30 @@ def _search(searcher: Searcher, plan: QueryPlan, page: int, per_page: int, sort:
 
 
 def _ranked(
-    searcher: Searcher, q: wq.Query, sort: str, wanted: int, allowed, mask
+    vectors: VectorSearcher, q: wq.Query, sort: str, wanted: int, allowed: np.ndarray
 ) -> tuple[list[tuple[float, int]], int]:
-    """The first ``wanted`` (score, docnum) pairs in ``sort`` order, and the total count."""
+    """The first ``wanted`` (score, docnum) pairs in ``sort`` order among the ``allowed``
+    documents ``q`` matches, and how many it matches."""
+    found = vectors.match(q, scored=sort == "relevance")
+    found.mask &= allowed
+    total = int(np.count_nonzero(found.mask))
     if sort == "relevance":
-        limit = max(wanted, RERANK_WINDOW)
-        top = searcher.search(q, limit=limit, filter=allowed, mask=mask).top_n
-        # A full list may have skipped documents (block-max scoring): count them apart.
-        total = len(top) if len(top) < limit else _count(searcher, q, allowed, mask)
-        return (_reranked(searcher, top) if top else []), total
-    facets = ["created"] if sort == "newest" else ["score", "created"]
-    order = sorting.MultiFacet([sorting.FieldFacet(f, reverse=True) for f in facets])
-    results = searcher.search(q, limit=wanted, sortedby=order, filter=allowed, mask=mask)
-    return [(0.0, docnum) for _, docnum in results.top_n], len(results)
+        return _reranked(vectors, vectors.top(found, max(wanted, RERANK_WINDOW))), total
+    fields = ("created",) if sort == "newest" else ("score", "created")
+    return [(0.0, docnum) for docnum in vectors.sorted_by(found.mask, fields, wanted)], total
 
 
-def _count(searcher: Searcher, q: wq.Query, allowed, mask) -> int:
-    docs = matching_docs(q, searcher)
-    if allowed is not None:
-        docs &= allowed if isinstance(allowed, set) else matching_docs(allowed, searcher)
-    if mask is not None:
-        docs -= matching_docs(mask, searcher)
-    return len(docs)
-
-
-def _reranked(searcher: Searcher, top: list[tuple[float, int]]) -> list[tuple[float, int]]:
+def _reranked(vectors: VectorSearcher, top: list[tuple[float, int]]) -> list[tuple[float, int]]:
     """``top`` with its first RERANK_WINDOW entries reordered by ``quality_boost``."""
-    reader = searcher.reader()
-    votes, accepted = reader.column_reader("score"), reader.column_reader("accepted")
-    window = [(s * quality_boost(votes[d], accepted[d]), d) for s, d in top[:RERANK_WINDOW]]
+    window = [
+        (s * quality_boost(vectors.value("score", d), bool(vectors.value("accepted", d))), d)
+        for s, d in top[:RERANK_WINDOW]
+    ]
     window.sort(key=lambda item: -item[0])  # stable: BM25F order breaks ties
     return window + top[RERANK_WINDOW:]
 
 
-def _phrase_matches(searcher: Searcher, plan: QueryPlan, filters, mask) -> set[int]:
+def _phrase_matches(searcher: Searcher, vectors: VectorSearcher, plan: QueryPlan, allowed: np.ndarray) -> np.ndarray:
     """Documents containing every "exact phrase" (folded; whitespace is ignored, as
     Japanese writers space words inconsistently).
 
@@ -432,21 +437,19 @@ def _phrase_matches(searcher: Searcher, plan: QueryPlan, filters, mask) -> set[i
     with all of the phrases' terms) are checked against their stored text instead.
     """
     phrases = [_unspaced(fold(p)) for p in plan.phrases]
+    matches = np.zeros(vectors.size, dtype=bool)
     query = prune(plan.phrase_candidates(), searcher.reader())
     if query is None:
-        return set()
-    candidates = searcher.search(query, limit=None, scored=False, filter=filters, mask=mask)
-    matches = set()
-    for docnum in candidates.docs():
-        stored = searcher.stored_fields(docnum)
+        return matches
+    for docnum in np.flatnonzero(vectors.docs(query) & allowed):
+        stored = searcher.stored_fields(int(docnum))
         texts = []
         if plan.parsed.scope != "answer":
             texts += [stored["title"], stored["body"]]
         if plan.parsed.scope != "question":
             texts += [body for _, body in stored.get("answer_texts", ())]
         haystack = _unspaced(fold("\n".join(texts)))
-        if all(phrase in haystack for phrase in phrases):
-            matches.add(docnum)
+        matches[docnum] = all(phrase in haystack for phrase in phrases)
     return matches
 
 

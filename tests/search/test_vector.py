@@ -1,0 +1,121 @@
+"""VectorSearcher against Whoosh itself: the same matches, BM25F scores, order and sorts.
+
+The index has several segments, one with deleted documents, and more than one posting
+block per common term, so every decoding path of search.vector is exercised.
+"""
+
+import random
+
+import pytest
+from whoosh import query as wq
+from whoosh import sorting
+
+import search.vector
+from search import SearchIndex, parse_query
+from search.compiler import QueryPlan, prune
+from search.ja import morph_terms
+from search.vector import VectorSearcher
+from tests.search.test_index import DOCS, answer, question
+
+WORDS = ["住民税", "特別徴収", "予約", "ワクチン接種", "国保", "減免", "督促", "ガイドライン", "通知", "窓口"]
+
+
+def _generated(count: int, first_id: int) -> list:
+    rng = random.Random(first_id)
+    docs = []
+    for n in range(count):
+        doc_id = first_id + n
+        words = rng.sample(WORDS, 3)
+        body = "。".join(f"{w}について{rng.choice(WORDS)}の手続きを確認します" for w in words)
+        answers = [answer(doc_id * 10 + k, f"{rng.choice(WORDS)}は{rng.choice(WORDS)}です。") for k in range(n % 3)]
+        docs.append(
+            question(
+                doc_id, f"{words[0]}と{words[1]}の質問{n}", body, tags=[words[2]], answers=answers, score=n % 7 - 3
+            )
+        )
+    return docs
+
+
+@pytest.fixture(scope="module")
+def searchers():
+    index = SearchIndex.in_memory()
+    index.apply(DOCS, [])
+    index.apply(_generated(300, 1000), [])  # > 128 postings per common term: several blocks
+    index.apply(_generated(40, 2000), [1003, 1010, 2005, 6])  # deletions in older segments
+    searcher = index._fresh_searcher()
+    assert len(searcher.reader().leaf_readers()) > 1
+    yield searcher, VectorSearcher(searcher)
+    index.close()
+
+
+def _queries(searcher) -> list[wq.Query]:
+    texts = [
+        "住民税",
+        "住民税 予約",
+        "ワクチン接種 -督促",
+        "国保 減免",
+        "ごみ",
+        "ガイドライン 通知 窓口",
+        "特別徴収 質問1",
+    ]
+    plans = [QueryPlan(parse_query(text), [["国保", "国民健康保険"]]) for text in texts]
+    queries = [tier for plan in plans for tier in plan.strict_tiers()]
+    queries += [plan.relaxed() for plan in plans if plan.relaxed() is not None]
+    queries.append(wq.Or([wq.Term("text", t) for t in morph_terms("住民税の特別徴収と予約の窓口")]))
+    return [q for q in (prune(q, searcher.reader()) for q in queries) if q is not None]
+
+
+def test_scores_order_and_counts_equal_whooshs(searchers):
+    searcher, vectors = searchers
+    queries = _queries(searcher)
+    assert len(queries) >= 10
+    for query in queries:
+        expected = searcher.search(query, limit=None)
+        found = vectors.match(query)
+        assert int(found.mask.sum()) == len(expected), query
+        top = vectors.top(found, 25)
+        assert [d for _, d in top] == [d for _, d in expected.top_n[:25]], query
+        assert [s for s, _ in top] == pytest.approx([s for s, _ in expected.top_n[:25]], rel=1e-9)
+
+
+def test_deleted_documents_never_match(searchers):
+    searcher, vectors = searchers
+    deleted = {
+        d for reader, offset in searcher.reader().leaf_readers() for d in (x + offset for x in reader.deleted_docs_set)
+    }
+    assert deleted
+    found = vectors.match(wq.Or([wq.Term("text", t) for t in ("住民税", "予約", "国保", "減免", "督促")]))
+    assert not any(found.mask[d] for d in deleted)
+
+
+def test_sorts_and_columns_equal_whooshs(searchers):
+    searcher, vectors = searchers
+    query = wq.Term("text", "予約")
+    for fields in (("created",), ("score", "created")):
+        order = sorting.MultiFacet([sorting.FieldFacet(f, reverse=True) for f in fields])
+        expected = [d for _, d in searcher.search(query, limit=30, sortedby=order).top_n]
+        assert vectors.sorted_by(vectors.match(query, scored=False).mask, fields, 30) == expected
+    scores = searcher.reader().column_reader("score")
+    assert [vectors.value("score", d) for d in range(vectors.size)] == [scores[d] for d in range(vectors.size)]
+    assert min(vectors.value("score", d) for d in range(vectors.size)) < 0  # signed values come back
+
+
+def test_a_document_set_and_a_filter_query_select_the_same(searchers):
+    searcher, vectors = searchers
+    tag = wq.Term("tags", "住民税")
+    expected = set(searcher.docs_for_query(tag))
+    assert expected
+    assert set(vectors.docs(tag).nonzero()[0]) == expected
+    assert set(vectors.docs(expected).nonzero()[0]) == expected
+    accepted = wq.NumericRange("accepted", 1, 1)  # left to Whoosh
+    assert set(vectors.docs(accepted).nonzero()[0]) == set(searcher.docs_for_query(accepted))
+
+
+def test_the_postings_cache_stays_within_its_budget(searchers, monkeypatch):
+    searcher, _ = searchers
+    monkeypatch.setattr(search.vector, "POSTINGS_CACHE_SIZE", 200)
+    vectors = VectorSearcher(searcher)
+    for term in ("住民税", "予約", "通知", "窓口", "督促"):
+        vectors.match(wq.Term("text", term))
+        assert vectors._cached_postings <= 200 or len(vectors._postings) == 1
+    assert 0 < len(vectors._postings) < 5
