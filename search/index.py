@@ -243,9 +243,10 @@ class SearchIndex:
         page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
         return self._read(lambda searcher, vectors: _search(searcher, vectors, plan, page, per_page, sort, highlight))
 
-    def similar(self, text: str, *, limit: int = 5, exclude_id: int | None = None) -> list[Hit]:
+    def similar(self, text: str, *, limit: int = 5, exclude_id: int | None = None, highlight: bool = True) -> list[Hit]:
         """Questions related to ``text`` (a title being typed, or a question's title): any
-        of its terms may match; BM25F ranks those sharing more of them, in titles first."""
+        of its terms may match; BM25F ranks those sharing more of them, in titles first.
+        ``highlight=False`` skips titles' marks and snippets, as in ``search``."""
         terms = list(dict.fromkeys(morph_terms(text)))[:SIMILAR_MAX_TERMS]
         if not terms:
             return []
@@ -254,13 +255,11 @@ class SearchIndex:
             kept = _distinctive(terms, searcher)
             if not kept:
                 return []
-            highlight = HighlightTerms(frozenset(kept), frozenset(), frozenset(map(fold, kept)))
+            marks = HighlightTerms(frozenset(kept), frozenset(), frozenset(map(fold, kept))) if highlight else None
             found = vectors.match(wq.Or([wq.Term("text", t) for t in kept]))
             if exclude_id is not None:
                 found.mask &= ~vectors.docs(wq.Term("id", str(exclude_id)))
-            return [
-                _hit(searcher, docnum, score, highlight, partial=False) for score, docnum in vectors.top(found, limit)
-            ]
+            return [_hit(searcher, docnum, score, marks, partial=False) for score, docnum in vectors.top(found, limit)]
 
         return self._read(run)
 

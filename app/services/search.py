@@ -107,7 +107,7 @@ def similar_questions(text: str, *, limit: int = 5, exclude_id: int | None = Non
     if len(text.strip()) < 2:
         return []
     try:
-        hits = indexing.get_index().similar(text, limit=limit, exclude_id=exclude_id)
+        hits = indexing.get_index().similar(text, limit=limit, exclude_id=exclude_id, highlight=False)
     except SearchUnavailable:
         return []
     questions = _visible_questions([hit.question_id for hit in hits])

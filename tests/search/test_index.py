@@ -291,6 +291,9 @@ def test_similar_questions_while_typing_a_title(index):
     assert [h.question_id for h in index.similar("国民健康保険の減免基準", limit=1)] == [7]
     assert 7 not in [h.question_id for h in index.similar("国民健康保険の減免基準", exclude_id=7)]
     assert index.similar("。、！") == []
+    plain = index.similar("住民税の特別徴収はいつ？", highlight=False)
+    assert [h.question_id for h in plain] == [h.question_id for h in hits]
+    assert "<mark>" not in plain[0].title_html and plain[0].snippet_html == ""
 
 
 def test_similar_questions_skip_words_most_questions_share(monkeypatch):
