@@ -11,6 +11,7 @@ so highlighting can cut snippets out of what the author wrote (ｶﾞｲﾄﾞ�
 
 from __future__ import annotations
 
+import operator
 import os
 import re
 import threading
@@ -38,17 +39,22 @@ _CHUNK = re.compile(r"[^\n。！？!?]{1,4000}[\n。！？!?]{0,100}|[\n。！�
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-class _Morpheme(NamedTuple):
+class _Word(NamedTuple):
+    """What a dictionary word (mode C) contributes to the index, wherever it occurs."""
+
     term: str  # NFKC(normalized_form).lower()
-    start: int  # offsets into the original text
-    end: int
+    # Its mode-B then mode-A content parts as (term, start, end), offsets relative to the
+    # word's start; empty when it has none.
+    parts: tuple[tuple[str, int, int], ...]
+    index_terms: tuple[str, ...]  # the term and the part terms, stop forms left out
 
 
 class _Unit(NamedTuple):
-    """A content word (mode C) and its mode-B and mode-A parts (empty when it has none)."""
+    """A content word in a text."""
 
-    word: _Morpheme
-    parts: tuple[_Morpheme, ...]
+    word: _Word
+    start: int  # offsets into the original text
+    end: int
 
 
 class _PerThread(threading.local):
@@ -90,12 +96,30 @@ def _thread_tokenizer():
     return _per_thread.tokenizer
 
 
-def _morpheme(m, offset: int) -> _Morpheme:
-    term = unicodedata.normalize("NFKC", m.normalized_form()).lower()
-    return _Morpheme(term, offset + m.begin(), offset + m.end())
+def _term(m) -> str:
+    return unicodedata.normalize("NFKC", m.normalized_form()).lower()
+
+
+def _word(m) -> _Word:
+    begin = m.begin()
+    parts: dict[tuple[int, int], object] = {}
+    if len(m) > 1:  # B parts first (個人住民税 -> 住民税), then the smallest A parts
+        for mode in "BA":
+            for part in m.split(mode, add_single=False):
+                parts.setdefault((part.begin(), part.end()), part)
+    term = _term(m)
+    kept = tuple((_term(p), p.begin() - begin, p.end() - begin) for p in parts.values() if not _skip(p))
+    index_terms = tuple(t for t in (term, *(t for t, _, _ in kept)) if t not in _STOP_FORMS)
+    return _Word(term, kept, index_terms)
 
 
 _RECENT_TEXTS = 8
+# Sudachi's split() and NFKC took most of our analysis time, for the same few thousand
+# words over and over. A dictionary word's normalized form, part of speech and splits follow
+# from its word id, its parts' offsets from its surface too: ｶﾞｽ料金 and ガス料金 are one
+# word id, with 料金 at 3 and at 2. Unknown (OOV) words are analyzed each time.
+_WORDS_CACHED = 200_000
+_words: dict[tuple[int, str], _Word] = {}
 
 
 def _content_units(text: str) -> list[_Unit]:
@@ -109,23 +133,23 @@ def _content_units(text: str) -> list[_Unit]:
     if known is not None and known[0] is text:  # the entry holds the text, so ids stay unique
         return known[1]
     tokenizer = _thread_tokenizer()
+    words = _words
     units = []
     for chunk in _CHUNK.finditer(_SURROGATE.sub("\ufffd", text)):
         offset = chunk.start()
         for m in tokenizer.tokenize(chunk.group()):
             if _skip(m):
                 continue
-            parts: dict[tuple[int, int], object] = {}
-            if len(m) > 1:  # B parts first (個人住民税 -> 住民税), then the smallest A parts
-                for mode in "BA":
-                    for part in m.split(mode, add_single=False):
-                        parts.setdefault((part.begin(), part.end()), part)
-            units.append(
-                _Unit(
-                    _morpheme(m, offset),
-                    tuple(_morpheme(p, offset) for p in parts.values() if not _skip(p)),
-                )
-            )
+            if m.is_oov():
+                word = _word(m)
+            else:
+                key = (m.word_id(), m.surface())
+                word = words.get(key)
+                if word is None:
+                    if len(words) >= _WORDS_CACHED:
+                        words.clear()
+                    word = words[key] = _word(m)
+            units.append(_Unit(word, offset + m.begin(), offset + m.end()))
     if len(recent) >= _RECENT_TEXTS:
         del recent[next(iter(recent))]
     recent[id(text)] = (text, units)
@@ -135,12 +159,12 @@ def _content_units(text: str) -> list[_Unit]:
 def _content_runs(text: str) -> Iterator[tuple[int, int]]:
     """Spans of adjacent content words: particles, symbols and spaces end a run."""
     run_start = run_end = -1
-    for unit in _content_units(text):
-        if unit.word.start != run_end:
+    for _, start, end in _content_units(text):
+        if start != run_end:
             if run_end > run_start:
                 yield run_start, run_end
-            run_start = unit.word.start
-        run_end = unit.word.end
+            run_start = start
+        run_end = end
     if run_end > run_start:
         yield run_start, run_end
 
@@ -184,6 +208,11 @@ class _JapaneseTokenizer(Tokenizer):
         """(term, start, end) for each token; offsets may be 0 when ``offsets`` is False."""
         raise NotImplementedError
 
+    def index_terms(self, text: str) -> list[str]:
+        """The terms index mode emits, in order, with repeats: what ``spans`` yields, faster
+        (the full rebuild's analysis)."""
+        raise NotImplementedError
+
 
 class SudachiTokenizer(_JapaneseTokenizer):
     """Morphological terms: ``NFKC(normalized_form).lower()`` of content words.
@@ -194,10 +223,16 @@ class SudachiTokenizer(_JapaneseTokenizer):
     """
 
     def spans(self, text: str, *, query: bool, offsets: bool) -> Iterator[tuple[str, int, int]]:
-        for unit in _content_units(text):
-            for morpheme in (unit.word,) if query else (unit.word, *unit.parts):
-                if morpheme.term not in _STOP_FORMS:
-                    yield morpheme
+        for word, start, end in _content_units(text):
+            if word.term not in _STOP_FORMS:
+                yield word.term, start, end
+            if not query:
+                for term, part_start, part_end in word.parts:
+                    if term not in _STOP_FORMS:
+                        yield term, start + part_start, start + part_end
+
+    def index_terms(self, text: str) -> list[str]:
+        return [term for unit in _content_units(text) for term in unit.word.index_terms]
 
 
 # --- character folding and bigrams -------------------------------------------------------
@@ -258,6 +293,18 @@ class CJKBigramTokenizer(_JapaneseTokenizer):
                 folded = fold(run)
                 for start, end in _gram_spans(folded):
                     yield folded[start:end], 0, 0
+
+    def index_terms(self, text: str) -> list[str]:
+        # _gram_spans without a generator step or a slice per bigram.
+        terms: list[str] = []
+        for run_start, run_end in _content_runs(text):
+            for run in _RUNS.finditer(fold(text[run_start:run_end])):
+                chars = run.group()
+                if run.group(1) and len(chars) > 1:
+                    terms += map(operator.add, chars, chars[1:])
+                else:
+                    terms.append(chars)
+        return terms
 
 
 def morph_terms(text: str) -> list[str]:

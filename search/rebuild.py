@@ -20,8 +20,8 @@ from itertools import islice
 
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import Index
-from whoosh.writing import SegmentWriter
 
+from search.codec import BulkWriter
 from search.documents import QuestionDocument
 from search.schema import SCHEMA_VERSION, build_schema, document_fields
 from search.storage import IndexHome, Meta, acquire, write_meta
@@ -78,7 +78,7 @@ def rebuild_index(
 
 
 def _build_here(ix: Index, docs: Iterable[QuestionDocument], procs: int, progress: Progress) -> int:
-    writer = ix.writer(limitmb=WRITER_MEMORY_MB, compound=False)
+    writer = BulkWriter(ix, limitmb=WRITER_MEMORY_MB, compound=False)
     count = 0
     try:
         for count, doc in enumerate(docs, 1):
@@ -173,7 +173,7 @@ def _worker(folder: str, jobs, events, limitmb: int) -> None:
     try:
         ix = FileStorage(folder).open_index()
         # _lk=False: the parent owns the index; each worker writes its own segment.
-        writer = SegmentWriter(ix, _lk=False, limitmb=limitmb, compound=False)
+        writer = BulkWriter(ix, _lk=False, limitmb=limitmb, compound=False)
         while (batch := jobs.get()) is not None:
             for doc in batch:
                 writer.add_document(**document_fields(doc))

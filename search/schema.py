@@ -40,10 +40,12 @@ class WeightedText(TEXT):
         counts: Counter[str] = Counter()
         weights: Counter[str] = Counter()
         for text, weight in value:
-            for token in self.analyzer(text, mode="index"):
-                counts[token.text] += 1
-                weights[token.text] += weight
-        return ((term.encode("utf-8"), n, weights[term], pack_uint(n)) for term, n in counts.items())
+            part = Counter(self.analyzer.index_terms(text))
+            counts.update(part)
+            for term, n in part.items():
+                # n * weight is the sum of n weights exactly: TEXT_WEIGHTS are binary fractions.
+                weights[term] += n * weight
+        return [(term.encode("utf-8"), n, weights[term], pack_uint(n)) for term, n in counts.items()]
 
 
 def build_schema() -> Schema:

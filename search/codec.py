@@ -1,0 +1,221 @@
+"""How a full rebuild writes its segments: a W3 codec with rare terms inlined, and a
+SegmentWriter that pools postings by term.
+
+Whoosh pickles the codec into every segment it writes (the table of contents names its
+class): keep this module at ``search.codec`` and keep the name ``ZenninCodec``.
+
+What made Whoosh's (whoosh-reloaded 2.7.5) segment writing slow, per posting or per term:
+
+* ``PostingPool`` keeps one tuple per posting and sorts them all at the end: 1.4 million
+  tuples for 3,000 questions, and their sort alone took ~4 s. Documents arrive in docnum
+  order, so ``TermPool`` appends each posting to its term's arrays and sorts only the terms.
+* ``FieldWriter.add_postings`` read each posting's document length from the length column
+  file; ``_FieldWriter`` reads each field's lengths once, and hands a term's postings to the
+  postings writer as whole blocks.
+* Every term got its own posting block, pickled and zlib-compressed, even when one
+  document holds it, as half the terms of a question corpus do (~90 µs each). Terms in
+  fewer than ``INLINE_LIMIT`` documents now keep their postings in the term table; readers
+  get them as a ``ListMatcher`` instead of a ``W3LeafMatcher``. W3's own inlining crashes
+  (it calls ``W3TermInfo.set_inline``, which does not exist), hence ``_TermInfo``.
+
+Blocks are still made by W3's ``_write_block``: with ``inlinelimit=1`` the term and posting
+files equal a plain W3 SegmentWriter's byte for byte (tests/search/test_build.py).
+"""
+
+from __future__ import annotations
+
+import heapq
+import pickle
+from array import array
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from itertools import groupby
+from operator import itemgetter
+
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3FieldWriter, W3PostingsWriter, W3TermInfo, _lenfield
+from whoosh.util.numeric import byte_to_length
+from whoosh.writing import SegmentWriter
+
+# A posting list in the term table costs ~20 bytes a posting uncompressed, a block of its
+# own ~80 bytes of overhead: below 8 documents the term table is the smaller place.
+INLINE_LIMIT = 8
+
+# Length byte -> document length as W3PerDocReader.doc_field_length reports it (0: none).
+_LENGTH_OF_BYTE = [byte_to_length(b) if b else 0 for b in range(256)]
+
+# (fieldname, btext, docnums, weights, values): one term's postings, in docnum order.
+TermPostings = tuple[str, bytes, array, array, list]
+
+
+class ZenninCodec(W3Codec):
+    def __init__(self, inlinelimit: int = INLINE_LIMIT):
+        super().__init__(inlinelimit=inlinelimit)
+
+    def field_writer(self, storage, segment):
+        return _FieldWriter(self, storage, segment)
+
+    def postings_writer(self, dbfile, byteids=False):
+        return _PostingsWriter(
+            dbfile,
+            blocklimit=self._blocklimit,
+            byteids=byteids,
+            compression=self._compression,
+            inlinelimit=self._inlinelimit,
+        )
+
+
+class _TermInfo(W3TermInfo):
+    def set_inline(self, ids, weights, values):
+        self.set_inlined(ids, weights, values)
+
+
+class _FieldWriter(W3FieldWriter):
+    def start_term(self, btext):
+        self._btext = btext
+        self._postwriter.start_postings(self._format, _TermInfo())
+
+    def add_term_postings(self, schema, lengths, terms: Iterable[TermPostings]) -> None:
+        """``add_postings`` for postings grouped by term, terms in (fieldname, btext) order."""
+        for fieldname, field_terms in groupby(terms, itemgetter(0)):
+            self.start_field(fieldname, schema[fieldname])
+            doc_lengths = _doc_lengths(lengths, fieldname)
+            postwriter = self._postwriter
+            for _, btext, docnums, weights, values in field_terms:
+                self.start_term(btext)
+                term_lengths = None if doc_lengths is None else [doc_lengths[d] for d in docnums]
+                postwriter.add_postings(docnums, weights, values, term_lengths)
+                self.finish_term()
+            self.finish_field()
+
+
+def _doc_lengths(lengths, fieldname: str) -> list[int] | None:
+    """Each document's length in ``fieldname``, or None if the field keeps no lengths."""
+    column = lengths._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+    if column is None:
+        return None
+    return [_LENGTH_OF_BYTE[b] for b in column.load()]
+
+
+class _PostingsWriter(W3PostingsWriter):
+    def add_postings(self, docnums: array, weights: array, values: list, lengths: list[int] | None) -> None:
+        """What ``add_posting`` does for each posting of a term, a block at a time."""
+        limit = self._blocklimit
+        for start in range(0, len(docnums), limit):
+            if start:  # add_posting writes a full block when the next posting arrives
+                self._write_block()
+            end = start + limit
+            block_weights = weights[start:end]
+            self._ids = docnums[start:end]
+            self._weights = array("f", block_weights)
+            self._values = [v for v in values[start:end] if v]
+            self._maxweight = max(0, max(block_weights))
+            if lengths is not None:
+                block_lengths = [n for n in lengths[start:end] if n]
+                if block_lengths:
+                    self._minlength = min(block_lengths)
+                    self._maxlength = max(block_lengths)
+
+
+# Bytes of memory per posting in a TermPool (array items, a pointer to a shared value) and
+# per term (its dict entry, the arrays, the list): what ``limitmb`` is counted in.
+_POSTING_SIZE = 4 + 8 + 8
+_TERM_SIZE = 400
+_term_key = itemgetter(0, 1)
+
+
+class TermPool:
+    """The postings of a new segment, grouped by term as documents are added.
+
+    Takes ``PostingPool``'s place in ``BulkWriter``. Postings must come in docnum order
+    (SegmentWriter numbers documents as they are added), so each term's arrays stay sorted.
+    Over ``limitmb`` the pool saves its terms, sorted, to a run file in the writer's temp
+    storage; ``terms()`` merges the runs term by term.
+    """
+
+    def __init__(self, tempstore, name: str, limitmb: float):
+        self._tempstore, self._name = tempstore, name  # workers share the temp storage
+        self._limit = int(limitmb * 1024 * 1024)
+        self._size = 0
+        self._fields: defaultdict[str, dict[bytes, tuple[array, array, list]]] = defaultdict(dict)
+        self._runs: list[str] = []
+
+    def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
+        fieldname, btext, docnum, weight, value = item
+        terms = self._fields[fieldname]
+        postings = terms.get(btext)
+        if postings is None:
+            postings = terms[btext] = (array("I"), array("d"), [])
+            self._size += _TERM_SIZE
+        docnums, weights, values = postings
+        docnums.append(docnum)
+        weights.append(weight)
+        values.append(value)
+        self._size += _POSTING_SIZE
+        if self._size > self._limit:
+            self._save()
+
+    def terms(self) -> Iterator[TermPostings]:
+        """Every term's postings, in (fieldname, btext) order; empties the pool."""
+        if not self._runs:
+            yield from self._sorted_terms()
+            return
+        runs = [self._read_run(path) for path in self._runs]
+        self._runs = []
+        # heapq.merge is stable: a term's postings from earlier runs (documents) come first.
+        merged = heapq.merge(*runs, self._sorted_terms(), key=_term_key)
+        for (fieldname, btext), parts in groupby(merged, key=_term_key):
+            (_, _, docnums, weights, values), *more = parts
+            for _, _, more_docnums, more_weights, more_values in more:
+                docnums.extend(more_docnums)
+                weights.extend(more_weights)
+                values.extend(more_values)
+            yield fieldname, btext, docnums, weights, values
+
+    def cleanup(self) -> None:
+        for path in self._runs:
+            self._tempstore.delete_file(path)
+        self._runs = []
+
+    def _sorted_terms(self) -> Iterator[TermPostings]:
+        fields, self._fields, self._size = self._fields, defaultdict(dict), 0
+        for fieldname in sorted(fields):
+            terms = fields[fieldname]
+            for btext in sorted(terms):
+                yield (fieldname, btext, *terms[btext])
+
+    def _save(self) -> None:
+        path = f"{self._name}-{len(self._runs)}.termrun"
+        with self._tempstore.create_file(path).raw_file() as run:
+            for term in self._sorted_terms():
+                pickle.dump(term, run, pickle.HIGHEST_PROTOCOL)
+        self._runs.append(path)
+
+    def _read_run(self, path: str) -> Iterator[TermPostings]:
+        try:
+            with self._tempstore.open_file(path).raw_file() as run:
+                while True:
+                    try:
+                        yield pickle.load(run)
+                    except EOFError:
+                        return
+        finally:
+            self._tempstore.delete_file(path)
+
+
+class BulkWriter(SegmentWriter):
+    """A SegmentWriter writing a new segment with ``ZenninCodec`` and a ``TermPool``.
+
+    For building segments from documents (full rebuilds); the postings are those Whoosh's
+    own SegmentWriter writes.
+    """
+
+    def __init__(self, ix, *, limitmb: float = 128, inlinelimit: int = INLINE_LIMIT, **kwargs):
+        super().__init__(ix, limitmb=limitmb, codec=ZenninCodec(inlinelimit), **kwargs)
+        self.pool = TermPool(self._tempstorage, self.newsegment.segment_id(), limitmb)
+
+    def _flush_segment(self):
+        self.perdocwriter.close()
+        lengths = self.per_document_reader()
+        self.fieldwriter.add_term_postings(self.schema, lengths, self.pool.terms())
+        self.fieldwriter.close()
+        lengths.close()
