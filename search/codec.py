@@ -33,6 +33,7 @@ from itertools import groupby
 from operator import itemgetter
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3FieldWriter, W3PostingsWriter, W3TermInfo, _lenfield
+from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
@@ -76,16 +77,38 @@ class _FieldWriter(W3FieldWriter):
 
     def add_term_postings(self, schema, lengths, terms: Iterable[TermPostings]) -> None:
         """``add_postings`` for postings grouped by term, terms in (fieldname, btext) order."""
+        inlinelimit = self._codec._inlinelimit
         for fieldname, field_terms in groupby(terms, itemgetter(0)):
             self.start_field(fieldname, schema[fieldname])
             doc_lengths = _doc_lengths(lengths, fieldname)
-            postwriter = self._postwriter
+            postwriter, key_prefix = self._postwriter, pack_ushort(self._fieldid)
             for _, btext, docnums, weights, values in field_terms:
-                self.start_term(btext)
                 term_lengths = None if doc_lengths is None else [doc_lengths[d] for d in docnums]
-                postwriter.add_postings(docnums, weights, values, term_lengths)
-                self.finish_term()
+                if len(docnums) < inlinelimit:  # most terms: skip the postings writer
+                    terminfo = _inlined_terminfo(docnums, weights, values, term_lengths)
+                    self._tindex.add(key_prefix + btext, terminfo.to_bytes())
+                else:
+                    self.start_term(btext)
+                    postwriter.add_postings(docnums, weights, values, term_lengths)
+                    self.finish_term()
             self.finish_field()
+
+
+def _inlined_terminfo(docnums: array, weights: array, values: list, lengths: list[int] | None) -> W3TermInfo:
+    """The term info W3's postings writer makes when it inlines postings."""
+    stored_weights = array("f", weights)
+    known_lengths = [n for n in lengths if n] if lengths is not None else []
+    terminfo = W3TermInfo(
+        weight=sum(stored_weights),
+        df=len(docnums),
+        minlength=min(known_lengths) if known_lengths else None,
+        maxlength=max(known_lengths, default=0),
+        maxweight=max(0, max(weights)),
+        minid=docnums[0],
+        maxid=docnums[-1],
+    )
+    terminfo.set_inlined(docnums, stored_weights, [v for v in values if v])
+    return terminfo
 
 
 def _doc_lengths(lengths, fieldname: str) -> list[int] | None:

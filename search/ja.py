@@ -140,16 +140,17 @@ def _content_units(text: str) -> list[_Unit]:
         for m in tokenizer.tokenize(chunk.group()):
             if _skip(m):
                 continue
-            if m.is_oov():
+            surface = m.surface()
+            key = (m.word_id(), surface)
+            word = words.get(key)
+            if word is None:
                 word = _word(m)
-            else:
-                key = (m.word_id(), m.surface())
-                word = words.get(key)
-                if word is None:
+                if not m.is_oov():  # OOV word ids are apart from the dictionary's: never hits
                     if len(words) >= _WORDS_CACHED:
                         words.clear()
-                    word = words[key] = _word(m)
-            units.append(_Unit(word, offset + m.begin(), offset + m.end()))
+                    words[key] = word
+            start = offset + m.begin()
+            units.append(_Unit(word, start, start + len(surface)))
     if len(recent) >= _RECENT_TEXTS:
         del recent[next(iter(recent))]
     recent[id(text)] = (text, units)
