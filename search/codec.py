@@ -42,7 +42,7 @@ from whoosh.writing import SegmentWriter
 INLINE_LIMIT = 8
 
 # Length byte -> document length as W3PerDocReader.doc_field_length reports it (0: none).
-_LENGTH_OF_BYTE = [byte_to_length(b) if b else 0 for b in range(256)]
+LENGTH_OF_BYTE = [byte_to_length(b) if b else 0 for b in range(256)]
 
 # (fieldname, btext, docnums, weights, values): one term's postings, in docnum order.
 TermPostings = tuple[str, bytes, array, array, list]
@@ -116,7 +116,7 @@ def _doc_lengths(lengths, fieldname: str) -> list[int] | None:
     column = lengths._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
     if column is None:
         return None
-    return [_LENGTH_OF_BYTE[b] for b in column.load()]
+    return [LENGTH_OF_BYTE[b] for b in column.load()]
 
 
 class _PostingsWriter(W3PostingsWriter):

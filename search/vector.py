@@ -28,10 +28,11 @@ from whoosh.codec.whoosh3 import _INT_SIZE, LENGTHS_COLUMN, W3LeafMatcher, _lenf
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
-from whoosh.util.numeric import byte_to_length
+
+from search.codec import LENGTH_OF_BYTE
 
 # Document length of each stored length byte (Whoosh quantizes lengths to one byte).
-_LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+_LENGTH_OF_BYTE = np.array(LENGTH_OF_BYTE, dtype=np.float64)
 # Decoded posting lists kept per searcher (8 bytes a posting): the common words that make
 # searches slow are the ones that come back, and decoding is most of their cost.
 POSTINGS_CACHE_SIZE = 2_000_000
