@@ -282,7 +282,10 @@ def prepare_run(site: Path) -> tuple[Path, Path]:
         db.engine.dispose()
     shutil.rmtree(RUN, ignore_errors=True)
     RUN.mkdir(parents=True)
-    shutil.copyfile(database, RUN / "zennin.sqlite")
+    # SQLite's backup, not a file copy: rows still in the cached database's WAL (the counters
+    # written last by a build in this process) would be left behind (page 500 answered 404).
+    with sqlite3.connect(database) as source, sqlite3.connect(RUN / "zennin.sqlite") as target:
+        source.backup(target)
     shutil.copytree(index, RUN / "search-index", symlinks=True)  # `current` is a relative link
     return RUN / "zennin.sqlite", RUN / "search-index"
 

@@ -33,9 +33,9 @@ from search.codec import LENGTH_OF_BYTE
 
 # Document length of each stored length byte (Whoosh quantizes lengths to one byte).
 _LENGTH_OF_BYTE = np.array(LENGTH_OF_BYTE, dtype=np.float64)
-# Decoded posting lists kept per searcher (8 bytes a posting): the common words that make
+# Decoded posting lists kept per searcher (8 bytes a posting, so 8 MB): the common words that make
 # searches slow are the ones that come back, and decoding is most of their cost.
-POSTINGS_CACHE_SIZE = 2_000_000
+POSTINGS_CACHE_SIZE = 1_000_000
 
 
 class Match:
@@ -93,15 +93,20 @@ class VectorSearcher:
         if isinstance(query, wq.Term) and isinstance(query.text, str):
             return self._term(query, scored)
         if isinstance(query, (wq.And, wq.Or)) and query.boost == 1.0:
-            children = [self._evaluate(child, scored) for child in query.subqueries]
+            if not query.subqueries:
+                return Match(self._none(), self._zeros() if scored else None)
+            # Children are folded in one at a time: a wide Or (every bigram of a word in two
+            # fields) must not hold all its children's vectors at once (~1 MB each at 100k).
             combine = np.logical_and if isinstance(query, wq.And) else np.logical_or
-            mask = combine.reduce([child.mask for child in children]) if children else self._none()
-            scores = None
-            if scored:
-                scores = np.add.reduce([child.scores for child in children]) if children else self._zeros()
-                if isinstance(query, wq.And):  # a partial And must not add to an Or above it
-                    scores[~mask] = 0.0
-            return Match(mask, scores)
+            found = self._evaluate(query.subqueries[0], scored)
+            for child in query.subqueries[1:]:
+                other = self._evaluate(child, scored)
+                combine(found.mask, other.mask, out=found.mask)
+                if scored:
+                    found.scores += other.scores
+            if scored and isinstance(query, wq.And):  # a partial And must not add to an Or above it
+                found.scores[~found.mask] = 0.0
+            return found
         # Anything else (numeric ranges of the filters) is left to Whoosh: unscored.
         mask = self._none()
         docnums = list(self._searcher.docs_for_query(query))
