@@ -118,7 +118,8 @@ _RECENT_TEXTS = 8
 # words over and over. A dictionary word's normalized form, part of speech and splits follow
 # from its word id, its parts' offsets from its surface too: ｶﾞｽ料金 and ガス料金 are one
 # word id, with 料金 at 3 and at 2. Unknown (OOV) words are analyzed each time.
-_WORDS_CACHED = 200_000
+# ~0.9 KB a word: at most ~45 MB, also in web workers, where snippets fill it.
+_WORDS_CACHED = 50_000
 _words: dict[tuple[int, str], _Word] = {}
 
 
