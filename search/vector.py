@@ -17,6 +17,7 @@ as search.compiler already does.
 
 from __future__ import annotations
 
+import io
 import pickle
 import zlib
 from collections import OrderedDict
@@ -28,6 +29,7 @@ from whoosh.codec.whoosh3 import _INT_SIZE, LENGTHS_COLUMN, W3LeafMatcher, _lenf
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
+from whoosh.system import unpack_int
 
 from search.codec import LENGTH_OF_BYTE
 
@@ -221,21 +223,24 @@ def _postings(reader, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _read_blocks(matcher: W3LeafMatcher) -> tuple[np.ndarray, np.ndarray]:
-    """Decode every block of an on-disk posting list without stepping through it."""
-    postfile = matcher._postfile
+    """Decode every block of an on-disk posting list without stepping through it.
+
+    The whole list is read at once and parsed in memory: a block is a signed length (negative
+    for the last one), a pickled info tuple, then the (compressed) pickled ids and weights.
+    """
+    length = matcher._length  # W3TermInfo.from_bytes leaves it a 1-tuple
+    raw = matcher._postfile.get(matcher._startoffset, length[0] if isinstance(length, tuple) else length)
+    buffer = io.BytesIO(raw)
     deltas: list[int] = []
     weights: list[np.ndarray] = []
-    position = matcher._baseoffset
+    position = matcher._baseoffset - matcher._startoffset  # after the list's magic header
     previous_max = 0
     while True:
-        postfile.seek(position)
-        length = postfile.read_int()
-        last = length < 0
-        info = postfile.read_pickle()
-        count, max_id, _, compression = info[:4]
-        start = postfile.tell()
+        (length,) = unpack_int(raw[position : position + _INT_SIZE])
+        buffer.seek(position + _INT_SIZE)
+        count, max_id, _, compression = pickle.load(buffer)[:4]
         end = position + _INT_SIZE + abs(length)
-        data = postfile.get(start, end - start)
+        data = raw[buffer.tell() : end]
         block_ids, block_weights = pickle.loads(zlib.decompress(data) if compression else data)[:2]
         # Ids are delta-coded within a block, the first one absolute: make it relative to
         # the previous block's last id so that one cumulative sum decodes the whole list.
@@ -248,7 +253,7 @@ def _read_blocks(matcher: W3LeafMatcher) -> tuple[np.ndarray, np.ndarray]:
             weights.append(np.full(count, block_weights, dtype=np.float32))
         else:
             weights.append(np.array(block_weights, dtype=np.float32))
-        if last:
+        if length < 0:
             break
         position = end
     return np.cumsum(np.array(deltas, dtype=np.int64)).astype(np.int32), np.concatenate(weights)
