@@ -26,6 +26,7 @@ from collections.abc import Sequence
 import numpy as np
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import _INT_SIZE, LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.columns import EmptyColumnReader
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
@@ -182,18 +183,28 @@ class VectorSearcher:
     def sorted_by(self, mask: np.ndarray, fields: Sequence[str], limit: int) -> list[int]:
         """The first ``limit`` documents in ``mask``, by ``fields`` descending, then docnum."""
         docs = np.flatnonzero(mask)
-        keys = [docs, *(-self.column(name)[docs] for name in reversed(fields))]
+        keys = [docs]
+        for name in reversed(fields):
+            # Ranks, not values: unsigned 64-bit columns (dates, Whoosh's "missing" maximum)
+            # cannot be negated.
+            _, rank = np.unique(self.column(name)[docs], return_inverse=True)
+            keys.append(-rank.reshape(-1))
         return [int(d) for d in docs[np.lexsort(keys)[:limit]]]
 
     def column(self, name: str) -> np.ndarray:
-        """A sortable numeric field's column for every document, as int64: Whoosh's
-        order-preserving form (a signed field is shifted), for sorting; see ``value``."""
+        """A sortable numeric field's column for every document: Whoosh's order-preserving
+        form (a signed field is shifted, a missing value is the type's maximum), for sorting;
+        see ``value``."""
         if name not in self._columns:
-            parts = []
+            dtype = np.dtype(self._searcher.schema[name].column_type._typecode)
+            parts = [np.zeros(0, dtype=dtype)]
             for reader, _ in self._leaves:
                 column = reader.column_reader(name, translate=False)
-                parts.append(_column_array(column, reader.doc_count_all()).astype(np.int64))
-            self._columns[name] = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+                if isinstance(column, EmptyColumnReader):  # no document of the segment has one
+                    parts.append(np.full(reader.doc_count_all(), column[0], dtype=dtype))
+                else:
+                    parts.append(_column_array(column, reader.doc_count_all()).astype(dtype))
+            self._columns[name] = np.concatenate(parts)
         return self._columns[name]
 
     def value(self, name: str, docnum: int) -> int:

@@ -119,3 +119,18 @@ def test_the_postings_cache_stays_within_its_budget(searchers, monkeypatch):
         vectors.match(wq.Term("text", term))
         assert vectors._cached_postings <= 200 or len(vectors._postings) == 1
     assert 0 < len(vectors._postings) < 5
+
+
+def test_a_segment_without_a_column_sorts_by_its_default():
+    from whoosh.filedb.filestore import RamStorage
+    from whoosh.scoring import BM25F
+
+    from search.schema import build_schema
+
+    ix = RamStorage().create_index(build_schema())
+    with ix.writer() as writer:
+        writer.add_document(id="1", text=(("住民税", 1.0),))  # no score, no created
+    with ix.searcher(weighting=BM25F()) as searcher:
+        vectors = VectorSearcher(searcher)
+        assert vectors.value("score", 0) == searcher.reader().column_reader("score")[0]
+        assert vectors.sorted_by(vectors.match(wq.Term("text", "住民税")).mask, ("score", "created"), 5) == [0]
