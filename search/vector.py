@@ -82,14 +82,8 @@ class VectorSearcher:
         found.mask &= self.live
         return found
 
-    def docs(self, query: wq.Query | set[int] | None) -> np.ndarray | None:
-        """A boolean mask of the documents ``query`` (or a set of document numbers) selects."""
-        if query is None:
-            return None
-        if isinstance(query, (set, frozenset)):
-            mask = np.zeros(self.size, dtype=bool)
-            mask[np.fromiter(query, dtype=np.int64, count=len(query))] = True
-            return mask
+    def docs(self, query: wq.Query) -> np.ndarray:
+        """A boolean mask of the documents ``query`` selects (deleted ones included)."""
         return self._evaluate(query, scored=False).mask
 
     def _evaluate(self, query: wq.Query, scored: bool) -> Match:
