@@ -7,7 +7,7 @@ Whoosh pickles the schema into every index by import path: keep this module at
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.system import pack_uint
@@ -36,16 +36,31 @@ class WeightedText(TEXT):
     in one field ~60 ms. Weighting each occurrence by its part keeps the field boosts.
     """
 
-    def index(self, value: Sequence[tuple[str, float]], **kwargs) -> Iterator[tuple[bytes, int, float, bytes]]:
+    def index(self, value: Sequence[tuple[str, float]], **kwargs) -> list[tuple[bytes, int, float, bytes]]:
+        return [(term, n, weight, frequency_bytes(n)) for term, n, weight in self.postings(value)]
+
+    def postings(self, value: Sequence[tuple[str, float]]) -> list[tuple[bytes, int, float]]:
+        """(term, frequency, weight) of each term of ``value``; the rebuild's writer pools these
+        directly (search.codec.BulkWriter)."""
         counts: Counter[str] = Counter()
-        weights: Counter[str] = Counter()
+        extra: Counter[str] = Counter()  # weight above 1 per occurrence (negative below)
         for text, weight in value:
-            part = Counter(self.analyzer.index_terms(text))
-            counts.update(part)
-            for term, n in part.items():
-                # n * weight is the sum of n weights exactly: TEXT_WEIGHTS are binary fractions.
-                weights[term] += n * weight
-        return [(term.encode("utf-8"), n, weights[term], pack_uint(n)) for term, n in counts.items()]
+            terms = self.analyzer.index_terms(text)
+            counts.update(terms)
+            if weight != 1.0:
+                for term, n in Counter(terms).items():
+                    # Exact: TEXT_WEIGHTS are binary fractions.
+                    extra[term] += n * (weight - 1.0)
+        extra_weight = extra.get
+        return [(term.encode("utf-8"), n, n + extra_weight(term, 0.0)) for term, n in counts.items()]
+
+
+# pack_uint(n), the Frequency format's posting value, shared for the common small counts.
+_FREQUENCY_BYTES = [pack_uint(n) for n in range(256)]
+
+
+def frequency_bytes(n: int) -> bytes:
+    return _FREQUENCY_BYTES[n] if n < 256 else pack_uint(n)
 
 
 def build_schema() -> Schema:
