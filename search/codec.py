@@ -33,6 +33,7 @@ from itertools import groupby
 from operator import itemgetter
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3FieldWriter, W3PostingsWriter, W3TermInfo, _lenfield
+from whoosh.matching import ListMatcher
 from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
@@ -56,6 +57,15 @@ class ZenninCodec(W3Codec):
 
     def field_writer(self, storage, segment):
         return _FieldWriter(self, storage, segment)
+
+    def postings_reader(self, dbfile, terminfo, format_, term=None, scorer=None):
+        if not terminfo.is_inlined():
+            return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
+        ids, weights, values = terminfo.inlined_postings()
+        # A format without values (ID, KEYWORD) inlines none, and ListMatcher.value() then
+        # gives "", a str, where merging segments asserts bytes: the merge failed.
+        values = values or (b"",) * len(ids)
+        return ListMatcher(ids, weights, values, format_, scorer=scorer, term=term, terminfo=terminfo)
 
     def postings_writer(self, dbfile, byteids=False):
         return _PostingsWriter(

@@ -18,7 +18,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import SegmentWriter
 
 import search.ja as ja
-from search import AnswerDocument, QuestionDocument, rebuild_index
+from search import AnswerDocument, QuestionDocument, SearchIndex, rebuild_index
 from search.codec import BulkWriter, ZenninCodec
 from search.schema import QUESTION_BIGRAMS, build_schema, document_fields
 
@@ -194,3 +194,17 @@ def test_a_rebuilt_index_answers_as_a_plain_whoosh_index(tmp_path):
     for query in ("住民税", "ガイドライン OR 附属資料", "特別徴収 AND 確認", "question_ng:税額", "整理番号"):
         assert search(rebuilt, query) == search(tmp_path / "plain", query)
         assert search(rebuilt, query)
+
+
+def test_later_commits_merge_a_rebuilt_segment(tmp_path):
+    """Small segments are merged on commit, a rebuilt one included: its inlined postings of
+    ID and KEYWORD fields (which have no values) must read back as Whoosh's merge expects."""
+    docs = corpus(40)
+    rebuild_index(tmp_path, docs, procs=1)
+    with SearchIndex.open(tmp_path) as index:
+        for n in range(12):  # enough commits for Whoosh's policy to merge the first segment
+            index.apply([question(900 + n, f"公印の管理 その{n}", "公印規程の改正")], [], timeout=5)
+        segments = index._index()._segments()
+        assert len(segments) < 13
+        assert index.search("公印").total == 12
+        assert index.search(f"[{WORDS[0]}]").total == sum(WORDS[0] in doc.tags for doc in docs)
