@@ -26,16 +26,26 @@ from __future__ import annotations
 
 import heapq
 import pickle
+import zlib
 from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from itertools import groupby
 from operator import itemgetter
 
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3FieldWriter, W3PostingsWriter, W3TermInfo, _lenfield
+from whoosh.codec.whoosh3 import (
+    LENGTHS_COLUMN,
+    WHOOSH3_HEADER_MAGIC,
+    W3Codec,
+    W3FieldWriter,
+    W3PostingsWriter,
+    W3TermInfo,
+    _lenfield,
+)
 from whoosh.matching import ListMatcher
 from whoosh.system import pack_ushort
-from whoosh.util.numeric import byte_to_length
+from whoosh.util.numeric import byte_to_length, length_to_byte
+from whoosh.util.numlists import delta_encode
 from whoosh.writing import SegmentWriter
 
 from search.schema import WeightedText, frequency_bytes
@@ -132,6 +142,50 @@ def _doc_lengths(lengths, fieldname: str) -> list[int] | None:
 
 
 class _PostingsWriter(W3PostingsWriter):
+    """W3's posting blocks, with ids and weights as arrays pickled at the highest protocol.
+
+    W3 pickles them as tuples of Python numbers (protocol 2), so reading a block built one
+    object per posting: most of a search's time on common words and bigrams. An array
+    loads as one copy of bytes, and NumPy reads it in place (search.vector). Whoosh's own
+    matchers read both forms (they delta-decode ids and index weights as sequences).
+    """
+
+    def _mini_ids(self) -> array:
+        deltas = list(delta_encode(self._ids))
+        largest = max(deltas)  # the smallest item type compresses best
+        return array("B" if largest < 1 << 8 else "H" if largest < 1 << 16 else "I", deltas)
+
+    def _mini_weights(self) -> array | float | None:
+        minified = super()._mini_weights()  # None (all 1.0) or one float, when they are equal
+        return array("f", self._weights) if isinstance(minified, tuple) else minified
+
+    def _write_block(self, last: bool = False) -> None:
+        # W3's layout: a signed length (negative for the last block), then the pickled
+        # info tuple, then the compressed pickled data.
+        if not self._blockcount:
+            self._postfile.write(WHOOSH3_HEADER_MAGIC)
+        self._terminfo.add_block(self)
+        data = (self._mini_ids(), self._mini_weights(), self._mini_values())
+        databytes = pickle.dumps(data, pickle.HIGHEST_PROTOCOL)
+        if self._compression:
+            databytes = zlib.compress(databytes, self._compression)
+        ids = self._ids
+        info = (
+            len(ids),
+            ids[-1],
+            self._maxweight,
+            self._compression,
+            length_to_byte(self._minlength),
+            length_to_byte(self._maxlength),
+        )
+        infobytes = pickle.dumps(info, 2)
+        size = len(infobytes) + len(databytes)
+        self._postfile.write_int(-size if last else size)
+        self._postfile.write(infobytes)
+        self._postfile.write(databytes)
+        self._blockcount += 1
+        self._new_block()
+
     def add_postings(self, docnums: array, weights: array, values: list, lengths: list[int] | None) -> None:
         """What ``add_posting`` does for each posting of a term, a block at a time."""
         limit = self._blocklimit

@@ -19,6 +19,7 @@ from whoosh.index import Index, LockError
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
+from search.codec import ZenninCodec
 from search.compiler import ENOUGH_HITS, HighlightTerms, QueryPlan, prune
 from search.documents import QuestionDocument
 from search.errors import IndexLocked, SearchUnavailable
@@ -199,7 +200,7 @@ class SearchIndex:
     def _commit(ix: Index, batch: Batch, timeout: float) -> None:
         deleted = {str(question_id) for question_id in batch.deletes}
         try:
-            writer = ix.writer(timeout=timeout, delay=0.05)
+            writer = ix.writer(timeout=timeout, delay=0.05, codec=ZenninCodec())
         except LockError as error:
             raise IndexLocked("the search index is locked by another writer") from error
         try:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 import pickle
 import zlib
+from array import array
 from collections import OrderedDict
 from collections.abc import Sequence
 
@@ -231,12 +232,13 @@ def _read_blocks(matcher: W3LeafMatcher) -> tuple[np.ndarray, np.ndarray]:
     """Decode every block of an on-disk posting list without stepping through it.
 
     The whole list is read at once and parsed in memory: a block is a signed length (negative
-    for the last one), a pickled info tuple, then the (compressed) pickled ids and weights.
+    for the last one), a pickled info tuple, then the (compressed) pickled ids and weights:
+    arrays as search.codec writes them, tuples as Whoosh's own writer does.
     """
     length = matcher._length  # W3TermInfo.from_bytes leaves it a 1-tuple
     raw = matcher._postfile.get(matcher._startoffset, length[0] if isinstance(length, tuple) else length)
     buffer = io.BytesIO(raw)
-    deltas: list[int] = []
+    ids: list[np.ndarray] = []
     weights: list[np.ndarray] = []
     position = matcher._baseoffset - matcher._startoffset  # after the list's magic header
     previous_max = 0
@@ -247,21 +249,26 @@ def _read_blocks(matcher: W3LeafMatcher) -> tuple[np.ndarray, np.ndarray]:
         end = position + _INT_SIZE + abs(length)
         data = raw[buffer.tell() : end]
         block_ids, block_weights = pickle.loads(zlib.decompress(data) if compression else data)[:2]
+        deltas = (
+            np.frombuffer(block_ids, dtype=block_ids.typecode) if isinstance(block_ids, array) else np.array(block_ids)
+        ).astype(np.int64)
         # Ids are delta-coded within a block, the first one absolute: make it relative to
         # the previous block's last id so that one cumulative sum decodes the whole list.
-        deltas.append(block_ids[0] - previous_max)
-        deltas.extend(block_ids[1:])
+        deltas[0] -= previous_max
+        ids.append(deltas)
         previous_max = max_id
         if block_weights is None:
             weights.append(np.ones(count, dtype=np.float32))
         elif isinstance(block_weights, float):
             weights.append(np.full(count, block_weights, dtype=np.float32))
+        elif isinstance(block_weights, array):
+            weights.append(np.frombuffer(block_weights, dtype=np.float32))
         else:
             weights.append(np.array(block_weights, dtype=np.float32))
         if length < 0:
             break
         position = end
-    return np.cumsum(np.array(deltas, dtype=np.int64)).astype(np.int32), np.concatenate(weights)
+    return np.cumsum(np.concatenate(ids)).astype(np.int32), np.concatenate(weights)
 
 
 def _column_array(column, doc_count: int) -> np.ndarray:

@@ -9,11 +9,15 @@ import random
 import pytest
 from whoosh import query as wq
 from whoosh import sorting
+from whoosh.codec.whoosh3 import W3Codec
+from whoosh.writing import NO_MERGE
 
 import search.vector
 from search import SearchIndex, parse_query
+from search.codec import ZenninCodec
 from search.compiler import QueryPlan, prune
 from search.ja import morph_terms
+from search.schema import document_fields
 from search.vector import VectorSearcher
 from tests.search.test_index import DOCS, answer, question
 
@@ -42,8 +46,14 @@ def searchers():
     index.apply(DOCS, [])
     index.apply(_generated(300, 1000), [])  # > 128 postings per common term: several blocks
     index.apply(_generated(40, 2000), [1003, 1010, 2005, 6])  # deletions in older segments
+    # A segment in Whoosh's own block format (tuples, not arrays), as older indexes have.
+    with index._index().writer(codec=W3Codec()) as writer:
+        writer.mergetype = NO_MERGE
+        for doc in _generated(400, 3000):
+            writer.add_document(**document_fields(doc))
     searcher = index._fresh_searcher()
-    assert len(searcher.reader().leaf_readers()) > 1
+    codecs = {type(reader.codec()) for reader, _ in searcher.reader().leaf_readers()}
+    assert codecs == {W3Codec, ZenninCodec}
     yield searcher, VectorSearcher(searcher)
     index.close()
 
