@@ -248,9 +248,17 @@ _CJK = "\u3041-\u3096\u309d\u309e\u30fc\u3005\u3006\u3400-\u4dbf\u4e00-\u9fff\uf
 _RUNS = re.compile(f"([{_CJK}]+)|\\d+|[^\\W\\d_{_CJK}]+")
 
 
+_KATAKANA_RUN = re.compile("[ァ-ヶ]+")
+
+
+def _hiragana(run: re.Match) -> str:
+    return run.group().translate(_KATAKANA_TO_HIRAGANA)
+
+
 def fold(text: str) -> str:
     """NFKC + lower-case + katakana->hiragana: ゴミ, ごみ and ｺﾞﾐ all fold to ごみ."""
-    return unicodedata.normalize("NFKC", text).lower().translate(_KATAKANA_TO_HIRAGANA)
+    # translate() looks every character up in a dict: only katakana runs need it.
+    return _KATAKANA_RUN.sub(_hiragana, unicodedata.normalize("NFKC", text).lower())
 
 
 def _fold_with_offsets(text: str) -> tuple[str, list[int], list[int]]:

@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 import whoosh.index
 
+import search.index as search_index
 from app import indexing
 from app.extensions import db
 from app.models import SearchOutbox
@@ -166,3 +167,12 @@ def test_question_page_shows_related_questions(client, corpus, bob):
     sidebar = page[page.index('<aside class="sidebar">') :]
     assert "関連する質問" in sidebar and related.title in sidebar
     assert corpus["debt"].title not in sidebar
+
+
+def test_a_phrase_checked_in_part_says_so(client, corpus, monkeypatch):
+    monkeypatch.setattr(search_index, "PHRASE_CHECK_LIMIT", 0)
+    page = client.get('/search?q="時効の援用"').get_data(as_text=True)
+    assert "上位0件で確かめた結果です" in page
+    monkeypatch.setattr(search_index, "PHRASE_CHECK_LIMIT", 10)
+    found = search.search_questions('"時効の援用"')
+    assert (_ids(found), found.notice) == ([corpus["debt"].id], None)

@@ -46,7 +46,7 @@ class Results(PageNumbers):
     per_page: int
     total: int
     hits: list[Result] = field(default_factory=list)
-    notice: str | None = None  # shown when the fallback answered
+    notice: str | None = None  # the fallback answered, or phrases were checked in part
 
 
 def synonym_groups() -> list[list[str]]:
@@ -99,7 +99,13 @@ def search_questions(query: str, *, page: int = 1, sort: str = "relevance", per_
         for hit in found.hits
         if hit.question_id in questions
     ]
-    return Results(query, sort, page, per_page, found.total, hits)
+    notice = None
+    if found.phrases_checked_in is not None:
+        notice = _(
+            '「"…"」の完全一致は、候補のうち上位%(n)s件で確かめた結果です。語を加えて候補を絞ると、すべてを確かめます。',
+            n=f"{found.phrases_checked_in:,}",
+        )
+    return Results(query, sort, page, per_page, found.total, hits, notice)
 
 
 def similar_questions(text: str, *, limit: int = 5, exclude_id: int | None = None) -> list[Question]:

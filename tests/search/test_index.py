@@ -383,3 +383,28 @@ def test_deep_pages_are_not_ranked_but_the_total_stays_true(monkeypatch):
     assert (len(served.hits), served.total) == (20, 60)
     assert (beyond.hits, beyond.total, beyond.pages) == ([], 60, 3)
     assert (absurd.hits, absurd.total) == ([], 60)
+
+
+def test_phrases_are_checked_in_the_best_candidates_only_past_the_limit(monkeypatch):
+    """Each candidate of an "exact phrase" is checked on its stored text: past
+    PHRASE_CHECK_LIMIT candidates only the best ones are, and the page says so."""
+    monkeypatch.setattr(search.index, "PHRASE_CHECK_LIMIT", 5)
+    # 12 questions with both words (more of them in some titles), the odd ones with the phrase.
+    docs = [
+        question(
+            n,
+            f"第{n}号 " + "税額の確認と通知 " * (n % 4),
+            "税額通知の様式" if n % 2 else "通知と税額の様式",
+            tags=["様式"] if n in (3, 4) else [],
+        )
+        for n in range(1, 13)
+    ]
+    with SearchIndex.in_memory() as index:
+        index.apply(docs, [])
+        limited = index.search('"税額通知"')
+        few = index.search('"税額通知" [様式]')  # 2 candidates: every one checked
+    assert limited.phrases_checked_in == 5
+    checked = {hit.question_id for hit in limited.hits}
+    assert checked and checked <= {n for n in range(1, 13) if n % 2}
+    assert limited.total == len(checked) <= 5
+    assert (few.phrases_checked_in, [h.question_id for h in few.hits]) == (None, [3])
