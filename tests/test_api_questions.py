@@ -3,6 +3,7 @@
 import pytest
 import sqlalchemy as sa
 
+import search.index as search_index
 from app.extensions import db
 from app.models import Answer, ApiToken, Question, Vote
 from app.services import answers, questions, reputation, tokens
@@ -297,6 +298,15 @@ def test_search_returns_ids_titles_snippets_and_scores(client, alice, alice_toke
     assert "郵送" in hit["snippet"] and "<mark>" in hit["snippet_html"] and "<" not in hit["snippet"]
     half_width = client.get("/api/v1/search?q=ｼﾞｭｳﾐﾝﾋｮｳ", headers=bearer(alice_token))
     assert half_width.status_code == 200
+
+
+def test_a_phrase_checked_in_part_comes_with_a_notice(client, alice, alice_token, monkeypatch):
+    monkeypatch.setattr(search_index, "PHRASE_CHECK_LIMIT", 1)
+    # Both are candidates (every word of the phrase); the one with the phrase ranks first.
+    make_question(alice, title="住民票の郵送請求", body="返信用封筒の扱いを教えてください。", tags="住民基本台帳")
+    make_question(alice, title="郵送での住民票の取り寄せ", body="請求の仕方を教えてください。", tags="住民基本台帳")
+    body = client.get('/api/v1/search?q="住民票の郵送請求"', headers=bearer(alice_token)).get_json()
+    assert body["total"] == 1 and "上位1件で確かめた結果です" in body["notice"]
 
 
 @pytest.mark.parametrize("query", ["", "q=", "q=%20%20", "q=" + "あ" * 201])

@@ -183,7 +183,7 @@ _SCHEMAS: dict = {
             "items": {"type": "array", "items": _ref("SearchHit")},
             "total": {"type": "integer"},
             "page": {"type": "integer"},
-            "notice": {"type": "string", "description": "検索索引が使えず簡易検索で答えたときのお知らせ"},
+            "notice": {"type": "string", "description": "お知らせ: 検索索引が使えず簡易検索で答えたとき、または完全一致（\"…\"）を候補の一部でだけ確かめたとき"},
         },
     },
     "NewQuestion": {
