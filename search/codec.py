@@ -54,6 +54,11 @@ from search.schema import WeightedText, frequency_bytes
 # own ~80 bytes of overhead: below 8 documents the term table is the smaller place.
 INLINE_LIMIT = 8
 
+# Postings per block (W3: 128). Searches decode whole posting lists (search.vector), and a
+# block costs a pickle and a zlib call: 1,024 decodes a long list ~3x faster, and the index
+# is smaller (366 -> 320 MiB at 100k). Whoosh's block-max skipping, coarser now, is not used.
+BLOCK_LIMIT = 1024
+
 # Length byte -> document length as W3PerDocReader.doc_field_length reports it (0: none).
 LENGTH_OF_BYTE = [byte_to_length(b) if b else 0 for b in range(256)]
 
@@ -62,8 +67,8 @@ TermPostings = tuple[str, bytes, array, array, list]
 
 
 class ZenninCodec(W3Codec):
-    def __init__(self, inlinelimit: int = INLINE_LIMIT):
-        super().__init__(inlinelimit=inlinelimit)
+    def __init__(self, inlinelimit: int = INLINE_LIMIT, blocklimit: int | None = None):
+        super().__init__(blocklimit=blocklimit or BLOCK_LIMIT, inlinelimit=inlinelimit)
 
     def field_writer(self, storage, segment):
         return _FieldWriter(self, storage, segment)

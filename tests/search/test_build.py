@@ -17,6 +17,7 @@ from whoosh.codec.whoosh3 import W3Codec
 from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import SegmentWriter
 
+import search.codec as search_codec
 import search.ja as ja
 from search import AnswerDocument, QuestionDocument, SearchIndex, rebuild_index
 from search.codec import BulkWriter, ZenninCodec
@@ -55,6 +56,12 @@ def reference_morph_spans(text: str) -> list[tuple[str, int, int]]:
                 if term not in ja._STOP_FORMS:
                     spans.append((term, offset + morpheme.begin(), offset + morpheme.end()))
     return spans
+
+
+@pytest.fixture(autouse=True)
+def small_blocks(monkeypatch):
+    """W3's 128 postings a block, so these corpora's common terms span several blocks."""
+    monkeypatch.setattr(search_codec, "BLOCK_LIMIT", 128)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from whoosh import sorting
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.writing import NO_MERGE
 
+import search.codec
 import search.vector
 from search import SearchIndex, parse_query
 from search.codec import ZenninCodec
@@ -43,9 +44,11 @@ def _generated(count: int, first_id: int) -> list:
 @pytest.fixture(scope="module")
 def searchers():
     index = SearchIndex.in_memory()
-    index.apply(DOCS, [])
-    index.apply(_generated(300, 1000), [])  # > 128 postings per common term: several blocks
-    index.apply(_generated(40, 2000), [1003, 1010, 2005, 6])  # deletions in older segments
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(search.codec, "BLOCK_LIMIT", 128)  # > 128 postings per common term: several blocks
+        index.apply(DOCS, [])
+        index.apply(_generated(300, 1000), [])
+        index.apply(_generated(40, 2000), [1003, 1010, 2005, 6])  # deletions in older segments
     # A segment in Whoosh's own block format (tuples, not arrays), as older indexes have.
     with index._index().writer(codec=W3Codec()) as writer:
         writer.mergetype = NO_MERGE
