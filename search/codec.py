@@ -48,8 +48,6 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.util.numlists import delta_encode
 from whoosh.writing import SegmentWriter
 
-from search.schema import WeightedText, frequency_bytes
-
 # A posting list in the term table costs ~20 bytes a posting uncompressed, a block of its
 # own ~80 bytes of overhead: below 8 documents the term table is the smaller place.
 INLINE_LIMIT = 8
@@ -161,8 +159,12 @@ class _PostingsWriter(W3PostingsWriter):
         return array("B" if largest < 1 << 8 else "H" if largest < 1 << 16 else "I", deltas)
 
     def _mini_weights(self) -> array | float | None:
-        minified = super()._mini_weights()  # None (all 1.0) or one float, when they are equal
-        return array("f", self._weights) if isinstance(minified, tuple) else minified
+        # As W3: None when every weight is 1.0, one float when they are all equal.
+        weights = self._weights
+        first = weights[0]
+        if all(w == first for w in weights):
+            return None if first == 1.0 else first
+        return array("f", weights)
 
     def _write_block(self, last: bool = False) -> None:
         # W3's layout: a signed length (negative for the last block), then the pickled
@@ -234,35 +236,26 @@ class TermPool:
         self._runs: list[str] = []
 
     def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
+        """One posting, as Whoosh's PostingPool takes it."""
         fieldname, btext, docnum, weight, value = item
-        terms = self._fields[fieldname]
-        postings = terms.get(btext)
-        if postings is None:
-            postings = terms[btext] = (array("I"), array("d"), [])
-            self._size += _TERM_SIZE
-        docnums, weights, values = postings
-        docnums.append(docnum)
-        weights.append(weight)
-        values.append(value)
-        self._size += _POSTING_SIZE
-        if self._size > self._limit:
-            self._save()
+        self.add_field(fieldname, docnum, [(btext, 0, weight, value)])
 
-    def add_field(self, fieldname: str, docnum: int, postings: list[tuple[bytes, int, float]]) -> int:
-        """``add`` for each (term, frequency, weight) of one document's field, with the
-        Frequency format's value; returns the field's length (the frequencies' sum)."""
+    def add_field(self, fieldname: str, docnum: int, postings: Iterable[tuple[bytes, int, float, bytes | None]]) -> int:
+        """One document's postings in a field, as ``FieldType.index`` gives them (term,
+        frequency, weight, value); returns the sum of the frequencies."""
         terms = self._fields[fieldname]
-        length = new_terms = 0
-        for btext, n, weight in postings:
+        length = new_terms = count = 0
+        for btext, n, weight, value in postings:
             entry = terms.get(btext)
             if entry is None:
                 entry = terms[btext] = (array("I"), array("d"), [])
                 new_terms += 1
             entry[0].append(docnum)
             entry[1].append(weight)
-            entry[2].append(frequency_bytes(n))
+            entry[2].append(value)
             length += n
-        self._size += new_terms * _TERM_SIZE + len(postings) * _POSTING_SIZE
+            count += 1
+        self._size += new_terms * _TERM_SIZE + count * _POSTING_SIZE
         if self._size > self._limit:
             self._save()
         return length
@@ -331,8 +324,8 @@ class BulkWriter(SegmentWriter):
 
     def add_document(self, **fields) -> None:
         """SegmentWriter.add_document for this schema (no boosts, vectors or spelling), with
-        a WeightedText's postings pooled in one call per field: Whoosh's per-posting tuple,
-        call and multiplication by a boost of 1 were ~15 % of a rebuild."""
+        a field's postings pooled in one call: Whoosh's per-posting tuple, call and
+        multiplication by a boost of 1 were ~15 % of a rebuild."""
         self._check_state()
         docnum, schema, perdoc, pool = self.docnum, self.schema, self.perdocwriter, self.pool
         perdoc.start_doc(docnum)
@@ -341,16 +334,8 @@ class BulkWriter(SegmentWriter):
                 value, field = fields[name], schema[name]
                 if value is None:
                     continue
-                length = 0
-                if isinstance(field, WeightedText):
-                    length = pool.add_field(name, docnum, field.postings(value))
-                elif field.indexed:
-                    for btext, n, weight, vbytes in field.index(value):
-                        pool.add((name, btext, docnum, weight, vbytes))
-                        length += n
-                    if not field.scorable:
-                        length = 0
-                perdoc.add_field(name, field, value if field.stored else None, length)
+                length = pool.add_field(name, docnum, field.index(value)) if field.indexed else 0
+                perdoc.add_field(name, field, value if field.stored else None, length if field.scorable else 0)
                 if field.column_type:
                     perdoc.add_column_value(name, field.column_type, field.to_column_value(value))
         except Exception:

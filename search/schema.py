@@ -37,11 +37,6 @@ class WeightedText(TEXT):
     """
 
     def index(self, value: Sequence[tuple[str, float]], **kwargs) -> list[tuple[bytes, int, float, bytes]]:
-        return [(term, n, weight, frequency_bytes(n)) for term, n, weight in self.postings(value)]
-
-    def postings(self, value: Sequence[tuple[str, float]]) -> list[tuple[bytes, int, float]]:
-        """(term, frequency, weight) of each term of ``value``; the rebuild's writer pools these
-        directly (search.codec.BulkWriter)."""
         counts: Counter[str] = Counter()
         extra: Counter[str] = Counter()  # weight above 1 per occurrence (negative below)
         for text, weight in value:
@@ -52,14 +47,16 @@ class WeightedText(TEXT):
                     # Exact: TEXT_WEIGHTS are binary fractions.
                     extra[term] += n * (weight - 1.0)
         extra_weight = extra.get
-        return [(term.encode("utf-8"), n, n + extra_weight(term, 0.0)) for term, n in counts.items()]
+        return [
+            (term.encode("utf-8"), n, n + extra_weight(term, 0.0), _frequency_bytes(n)) for term, n in counts.items()
+        ]
 
 
 # pack_uint(n), the Frequency format's posting value, shared for the common small counts.
 _FREQUENCY_BYTES = [pack_uint(n) for n in range(256)]
 
 
-def frequency_bytes(n: int) -> bytes:
+def _frequency_bytes(n: int) -> bytes:
     return _FREQUENCY_BYTES[n] if n < 256 else pack_uint(n)
 
 
