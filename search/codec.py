@@ -7,8 +7,8 @@ class): keep this module at ``search.codec`` and keep the name ``ZenninCodec``.
 What made Whoosh's (whoosh-reloaded 2.7.5) segment writing slow, per posting or per term:
 
 * ``PostingPool`` keeps one tuple per posting and sorts them all at the end: 1.4 million
-  tuples for 3,000 questions, and their sort alone took ~4 s. Documents arrive in docnum
-  order, so ``TermPool`` appends each posting to its term's arrays and sorts only the terms.
+  tuples for 3,000 questions, and their sort alone took ~4 s. ``TermPool`` keeps a field's
+  postings in flat arrays, a term number per posting, and groups them with one NumPy sort.
 * ``FieldWriter.add_postings`` read each posting's document length from the length column
   file; ``_FieldWriter`` reads each field's lengths once, and hands a term's postings to the
   postings writer as whole blocks.
@@ -17,6 +17,8 @@ What made Whoosh's (whoosh-reloaded 2.7.5) segment writing slow, per posting or 
   fewer than ``INLINE_LIMIT`` documents now keep their postings in the term table; readers
   get them as a ``ListMatcher`` instead of a ``W3LeafMatcher``. W3's own inlining crashes
   (it calls ``W3TermInfo.set_inline``, which does not exist), hence ``_TermInfo``.
+* Per term, ``W3TermInfo`` objects and ``tell()`` system calls: inlined terms are encoded
+  directly, and the segment's files count their own position (``_PositionedWriter``).
 
 Blocks are still made by W3's ``_write_block``: with ``inlinelimit=1`` the term and posting
 files equal a plain W3 SegmentWriter's byte for byte (tests/search/test_build.py).
@@ -25,14 +27,16 @@ files equal a plain W3 SegmentWriter's byte for byte (tests/search/test_build.py
 from __future__ import annotations
 
 import heapq
+import io
 import pickle
 import zlib
 from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from itertools import groupby
+from itertools import groupby, repeat
 from operator import itemgetter
 
+import numpy as np
 from whoosh.codec.whoosh3 import (
     LENGTHS_COLUMN,
     WHOOSH3_HEADER_MAGIC,
@@ -56,6 +60,8 @@ INLINE_LIMIT = 8
 # block costs a pickle and a zlib call: 1,024 decodes a long list ~3x faster, and the index
 # is smaller (366 -> 320 MiB at 100k). Whoosh's block-max skipping, coarser now, is not used.
 BLOCK_LIMIT = 1024
+
+_TERM_INFO = W3TermInfo._struct  # W3TermInfo.to_bytes()'s fixed part
 
 # Length byte -> document length as W3PerDocReader.doc_field_length reports it (0: none).
 LENGTH_OF_BYTE = [byte_to_length(b) if b else 0 for b in range(256)]
@@ -96,6 +102,11 @@ class _TermInfo(W3TermInfo):
 
 
 class _FieldWriter(W3FieldWriter):
+    def _create_file(self, ext):
+        structfile = super()._create_file(ext)
+        structfile.file = _PositionedWriter(structfile.file)
+        return structfile
+
     def start_term(self, btext):
         self._btext = btext
         self._postwriter.start_postings(self._format, _TermInfo())
@@ -110,8 +121,9 @@ class _FieldWriter(W3FieldWriter):
             for _, btext, docnums, weights, values in field_terms:
                 term_lengths = None if doc_lengths is None else [doc_lengths[d] for d in docnums]
                 if len(docnums) < inlinelimit:  # most terms: skip the postings writer
-                    terminfo = _inlined_terminfo(docnums, weights, values, term_lengths)
-                    self._tindex.add(key_prefix + btext, terminfo.to_bytes())
+                    self._tindex.add(
+                        key_prefix + btext, _inlined_terminfo_bytes(docnums, weights, values, term_lengths)
+                    )
                 else:
                     self.start_term(btext)
                     postwriter.add_postings(docnums, weights, values, term_lengths)
@@ -119,21 +131,45 @@ class _FieldWriter(W3FieldWriter):
             self.finish_field()
 
 
-def _inlined_terminfo(docnums: array, weights: array, values: list, lengths: list[int] | None) -> W3TermInfo:
-    """The term info W3's postings writer makes when it inlines postings."""
-    stored_weights = array("f", weights)
+def _inlined_terminfo_bytes(docnums: array, weights: array, values: list, lengths: list[int] | None) -> bytes:
+    """``W3TermInfo.to_bytes()`` of the term info W3's postings writer makes when it inlines
+    postings, without the object (once per term: most of a segment's terms)."""
+    stored_weights = tuple(array("f", weights))
     known_lengths = [n for n in lengths if n] if lengths is not None else []
-    terminfo = W3TermInfo(
-        weight=sum(stored_weights),
-        df=len(docnums),
-        minlength=min(known_lengths) if known_lengths else None,
-        maxlength=max(known_lengths, default=0),
-        maxweight=max(0, max(weights)),
-        minid=docnums[0],
-        maxid=docnums[-1],
+    header = _TERM_INFO.pack(
+        True,
+        sum(stored_weights),
+        len(docnums),
+        length_to_byte(min(known_lengths)) if known_lengths else 0,
+        length_to_byte(max(known_lengths, default=0)),
+        max(0, max(weights)),
+        docnums[0],
+        docnums[-1],
     )
-    terminfo.set_inlined(docnums, stored_weights, [v for v in values if v])
-    return terminfo
+    return header + pickle.dumps((tuple(docnums), stored_weights, tuple(v for v in values if v)), 2)
+
+
+class _PositionedWriter:
+    """A file being written that counts its own position: a BufferedWriter's tell() is a
+    system call, and Whoosh asks for it a few times per term (~10 % of writing a segment)."""
+
+    def __init__(self, file):
+        self._file = file
+        self._position = file.tell()
+
+    def write(self, data) -> int:
+        written = self._file.write(data)
+        self._position += written
+        return written
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, *args):  # would make the count wrong; Whoosh writes segments front to back
+        raise io.UnsupportedOperation("seek")
+
+    def __getattr__(self, name: str):
+        return getattr(self._file, name)
 
 
 def _doc_lengths(lengths, fieldname: str) -> list[int] | None:
@@ -212,27 +248,76 @@ class _PostingsWriter(W3PostingsWriter):
                     self._maxlength = max(block_lengths)
 
 
-# Bytes of memory per posting in a TermPool (array items, a pointer to a shared value) and
-# per term (its dict entry, the arrays, the list): what ``limitmb`` is counted in.
-_POSTING_SIZE = 4 + 8 + 8
-_TERM_SIZE = 400
+# Bytes of memory per posting in a TermPool (its term number, docnum, weight and a pointer
+# to a shared value) and per term (a dict entry and the bytes): what ``limitmb`` counts.
+_POSTING_SIZE = 4 + 4 + 8 + 8
+_TERM_SIZE = 120
 _term_key = itemgetter(0, 1)
 
 
+class _TermNumbers(dict):
+    """btext -> a number, given in order of arrival: looking up a new term numbers it."""
+
+    def __missing__(self, btext: bytes) -> int:
+        self[btext] = number = len(self)
+        return number
+
+
+class _FieldPostings:
+    """A field's postings as flat arrays, in arrival (docnum) order.
+
+    Four appends to a term's own arrays cost ~2 µs a posting in Python, and ~200,000
+    terms' arrays and lists kept the garbage collector busy; extending flat arrays with a
+    document's columns runs in C, and one stable sort groups them by term at the end.
+    """
+
+    __slots__ = ("numbers", "terms", "docnums", "weights", "values")
+
+    def __init__(self) -> None:
+        self.numbers = _TermNumbers()
+        self.terms = array("I")  # each posting's term number
+        self.docnums = array("I")
+        self.weights = array("d")
+        self.values: list = []
+
+    def add(self, docnum: int, btexts: tuple, weights: tuple, values: tuple) -> None:
+        self.terms.extend(map(self.numbers.__getitem__, btexts))
+        self.docnums.extend(repeat(docnum, len(btexts)))
+        self.weights.extend(weights)
+        self.values.extend(values)
+
+    def by_term(self) -> Iterator[tuple[bytes, array, array, list]]:
+        """Each term's postings, terms in btext order, postings in docnum order."""
+        btexts = list(self.numbers)  # by number: the dict keeps arrival order
+        in_order = sorted(range(len(btexts)), key=btexts.__getitem__)
+        rank = np.empty(len(btexts), np.uintc)
+        rank[np.array(in_order, np.uintc)] = np.arange(len(btexts))
+        ranks = rank[np.frombuffer(self.terms, np.uintc)]
+        order = np.argsort(ranks, kind="stable")  # stable: docnums stay in order
+        docnums = array("I", np.frombuffer(self.docnums, np.uintc)[order].tobytes())
+        weights = array("d", np.frombuffer(self.weights, np.double)[order].tobytes())
+        values = list(map(self.values.__getitem__, order.tolist()))
+        start = 0
+        ends = np.cumsum(np.bincount(ranks, minlength=len(btexts))).tolist()
+        for number, end in zip(in_order, ends, strict=True):
+            yield btexts[number], docnums[start:end], weights[start:end], values[start:end]
+            start = end
+
+
 class TermPool:
-    """The postings of a new segment, grouped by term as documents are added.
+    """The postings of a new segment, grouped by term once all documents are added.
 
     Takes ``PostingPool``'s place in ``BulkWriter``. Postings must come in docnum order
-    (SegmentWriter numbers documents as they are added), so each term's arrays stay sorted.
-    Over ``limitmb`` the pool saves its terms, sorted, to a run file in the writer's temp
-    storage; ``terms()`` merges the runs term by term.
+    (SegmentWriter numbers documents as they are added). Over ``limitmb`` the pool saves
+    its terms, sorted, to a run file in the writer's temp storage; ``terms()`` merges the
+    runs term by term.
     """
 
     def __init__(self, tempstore, name: str, limitmb: float):
         self._tempstore, self._name = tempstore, name  # workers share the temp storage
         self._limit = int(limitmb * 1024 * 1024)
         self._size = 0
-        self._fields: defaultdict[str, dict[bytes, tuple[array, array, list]]] = defaultdict(dict)
+        self._fields: defaultdict[str, _FieldPostings] = defaultdict(_FieldPostings)
         self._runs: list[str] = []
 
     def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
@@ -243,22 +328,17 @@ class TermPool:
     def add_field(self, fieldname: str, docnum: int, postings: Iterable[tuple[bytes, int, float, bytes | None]]) -> int:
         """One document's postings in a field, as ``FieldType.index`` gives them (term,
         frequency, weight, value); returns the sum of the frequencies."""
-        terms = self._fields[fieldname]
-        length = new_terms = count = 0
-        for btext, n, weight, value in postings:
-            entry = terms.get(btext)
-            if entry is None:
-                entry = terms[btext] = (array("I"), array("d"), [])
-                new_terms += 1
-            entry[0].append(docnum)
-            entry[1].append(weight)
-            entry[2].append(value)
-            length += n
-            count += 1
-        self._size += new_terms * _TERM_SIZE + count * _POSTING_SIZE
+        columns = tuple(zip(*postings, strict=True))
+        if not columns:
+            return 0
+        btexts, counts, weights, values = columns
+        field = self._fields[fieldname]
+        known = len(field.numbers)
+        field.add(docnum, btexts, weights, values)
+        self._size += (len(field.numbers) - known) * _TERM_SIZE + len(btexts) * _POSTING_SIZE
         if self._size > self._limit:
             self._save()
-        return length
+        return sum(counts)
 
     def terms(self) -> Iterator[TermPostings]:
         """Every term's postings, in (fieldname, btext) order; empties the pool."""
@@ -283,11 +363,10 @@ class TermPool:
         self._runs = []
 
     def _sorted_terms(self) -> Iterator[TermPostings]:
-        fields, self._fields, self._size = self._fields, defaultdict(dict), 0
+        fields, self._fields, self._size = self._fields, defaultdict(_FieldPostings), 0
         for fieldname in sorted(fields):
-            terms = fields[fieldname]
-            for btext in sorted(terms):
-                yield (fieldname, btext, *terms[btext])
+            for term in fields[fieldname].by_term():
+                yield (fieldname, *term)
 
     def _save(self) -> None:
         path = f"{self._name}-{len(self._runs)}.termrun"
