@@ -23,12 +23,12 @@ from whoosh.index import Index
 
 from search.codec import BulkWriter
 from search.documents import QuestionDocument
-from search.schema import SCHEMA_VERSION, build_schema, document_fields
+from search.ja import analyzed_ahead
+from search.schema import SCHEMA_VERSION, analyzed_texts, build_schema, document_fields
 from search.storage import IndexHome, Meta, acquire, write_meta
 
-BATCH_SIZE = 100  # documents per message to a worker
+BATCH_SIZE = 100  # documents per message to a worker, and analyzed ahead together
 WRITER_MEMORY_MB = 256  # Whoosh's posting pool budget, shared by the workers
-PROGRESS_EVERY = 500  # documents between progress calls in a single-process build
 
 Progress = Callable[[int], None]
 
@@ -81,10 +81,10 @@ def _build_here(ix: Index, docs: Iterable[QuestionDocument], procs: int, progres
     writer = BulkWriter(ix, limitmb=WRITER_MEMORY_MB, compound=False)
     count = 0
     try:
-        for count, doc in enumerate(docs, 1):
-            writer.add_document(**document_fields(doc))
-            if count % PROGRESS_EVERY == 0:
-                progress(count)
+        for batch in _batches(docs, BATCH_SIZE):
+            _add_batch(writer, batch)
+            count += len(batch)
+            progress(count)
         writer.commit(merge=False)
     except BaseException:
         writer.cancel()
@@ -175,14 +175,20 @@ def _worker(folder: str, jobs, events, limitmb: int) -> None:
         # _lk=False: the parent owns the index; each worker writes its own segment.
         writer = BulkWriter(ix, _lk=False, limitmb=limitmb, compound=False)
         while (batch := jobs.get()) is not None:
-            for doc in batch:
-                writer.add_document(**document_fields(doc))
+            _add_batch(writer, batch)
             events.put(("indexed", len(batch)))
         # An idle worker leaves its empty files to the parent's commit, which deletes
         # files of unlisted segments (cancel() would also empty the shared temp folder).
         events.put(("segment", writer._finalize_segment() if writer._added else None))
     except BaseException:
         events.put(("error", traceback.format_exc()))
+
+
+def _add_batch(writer: BulkWriter, docs: list[QuestionDocument]) -> None:
+    batch = [document_fields(doc) for doc in docs]
+    with analyzed_ahead(text for fields in batch for text in analyzed_texts(fields)):
+        for fields in batch:
+            writer.add_document(**fields)
 
 
 def _batches(docs: Iterable[QuestionDocument], size: int) -> Iterator[list[QuestionDocument]]:

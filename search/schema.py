@@ -113,3 +113,9 @@ def document_fields(doc: QuestionDocument) -> dict[str, object]:
     if doc.org_code:
         fields["org"] = doc.org_code
     return fields
+
+
+def analyzed_texts(fields: dict[str, object]) -> list[str]:
+    """The texts Sudachi analyzes for ``document_fields``' result: the morphological
+    field's parts, whose very objects the bigram fields share."""
+    return [text for text, _ in fields["text"]]

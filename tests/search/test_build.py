@@ -82,6 +82,16 @@ def test_cached_words_give_the_terms_and_offsets_sudachi_gives(cold_word_cache):
             ja._per_thread.recent.clear()
 
 
+def test_texts_analyzed_ahead_give_what_sudachi_gives(cold_word_cache):
+    copies = ["".join(text) for text in TEXTS]  # new objects: nothing of them is memoized
+    with ja.analyzed_ahead(copies):
+        assert len(ja._per_thread.ahead) == len(TEXTS)
+        for text in copies:
+            assert list(ja.SudachiTokenizer().spans(text, query=False, offsets=True)) == reference_morph_spans(text)
+        assert not ja._per_thread.recent  # every text was found ahead
+    assert not ja._per_thread.ahead  # released with the block
+
+
 @pytest.mark.parametrize("tokenizer", [ja.SudachiTokenizer(), ja.CJKBigramTokenizer()], ids=type)
 def test_index_terms_are_the_terms_of_the_token_path(tokenizer, cold_word_cache):
     for text in TEXTS:
