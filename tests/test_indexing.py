@@ -15,8 +15,8 @@ from app import indexing
 from app.database import write_transaction
 from app.extensions import db
 from app.models import Question, SearchOutbox
-from app.services import questions
-from tests.factories import make_question, make_user
+from app.services import answers, questions
+from tests.factories import make_answer, make_question, make_user
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,6 +27,30 @@ def test_every_change_writes_an_outbox_row_in_its_transaction(app, alice):
     rows = db.session.scalars(sa.select(SearchOutbox.question_id).where(SearchOutbox.id > 0)).all()
     assert rows[before:] == [question.id]
     assert indexing.get_index().position == db.session.scalar(sa.select(sa.func.max(SearchOutbox.id)))
+
+
+def test_documents_carry_the_visible_question_and_answers(app, alice, bob):
+    """What the index gets from the database: plain text, tags by name, visible answers only."""
+    question = make_question(alice, title="ｶﾞｲﾄﾞﾗｲﾝ改定の周知方法 📣", body="**全庁**に周知する方法は？", tags="財政、住民税")
+    kept = make_answer(bob, question, "庁内掲示板と*メール*で周知しました。")
+    removed = make_answer(alice, question, "この回答は削除されます。")
+    answers.accept_answer(alice, kept)
+    answers.delete_answer(alice, removed)
+    deleted = make_question(bob, title="削除される質問のタイトル")
+    questions.delete_question(bob, deleted)
+
+    upserts, deletes = indexing.build_documents(db.session, {question.id, deleted.id, 999_999})
+    assert deletes == [deleted.id, 999_999]
+    [doc] = upserts
+    assert (doc.id, doc.title, doc.body) == (question.id, "ｶﾞｲﾄﾞﾗｲﾝ改定の周知方法 📣", "全庁に周知する方法は？")
+    assert doc.tags == ("住民税", "財政")  # by name, as the question page lists them
+    assert (doc.author_id, doc.org_code, doc.created_at) == (alice.id, alice.organization_code, question.created_at)
+    assert (doc.answer_count, doc.has_accepted) == (1, True)
+    [answer] = doc.answers
+    assert (answer.id, answer.body, answer.author_id, answer.accepted) == (kept.id, "庁内掲示板とメールで周知しました。", bob.id, True)
+    # A rebuild reads the same documents, batch after batch in id order.
+    newer = make_question(bob, title="二つ目に表示される質問")
+    assert list(indexing.iter_documents(db.session, batch_size=1)) == [doc, *indexing.build_documents(db.session, [newer.id])[0]]
 
 
 def test_a_rolled_back_change_reaches_neither_the_outbox_nor_the_index(app, alice):
