@@ -10,12 +10,14 @@ copied twice. Workers are spawned, not forked: the parent may be a threaded web 
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import queue
 import shutil
 import traceback
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from itertools import islice
 
 from whoosh.filedb.filestore import FileStorage
@@ -81,11 +83,12 @@ def _build_here(ix: Index, docs: Iterable[QuestionDocument], procs: int, progres
     writer = BulkWriter(ix, limitmb=WRITER_MEMORY_MB, compound=False)
     count = 0
     try:
-        for batch in _batches(docs, BATCH_SIZE):
-            _add_batch(writer, batch)
-            count += len(batch)
-            progress(count)
-        writer.commit(merge=False)
+        with _rare_collections():
+            for batch in _batches(docs, BATCH_SIZE):
+                _add_batch(writer, batch)
+                count += len(batch)
+                progress(count)
+            writer.commit(merge=False)
     except BaseException:
         writer.cancel()
         raise
@@ -174,14 +177,32 @@ def _worker(folder: str, jobs, events, limitmb: int) -> None:
         ix = FileStorage(folder).open_index()
         # _lk=False: the parent owns the index; each worker writes its own segment.
         writer = BulkWriter(ix, _lk=False, limitmb=limitmb, compound=False)
-        while (batch := jobs.get()) is not None:
-            _add_batch(writer, batch)
-            events.put(("indexed", len(batch)))
-        # An idle worker leaves its empty files to the parent's commit, which deletes
-        # files of unlisted segments (cancel() would also empty the shared temp folder).
-        events.put(("segment", writer._finalize_segment() if writer._added else None))
+        with _rare_collections():
+            while (batch := jobs.get()) is not None:
+                _add_batch(writer, batch)
+                events.put(("indexed", len(batch)))
+            # An idle worker leaves its empty files to the parent's commit, which deletes
+            # files of unlisted segments (cancel() would also empty the shared temp folder).
+            segment = writer._finalize_segment() if writer._added else None
+        events.put(("segment", segment))
     except BaseException:
         events.put(("error", traceback.format_exc()))
+
+
+@contextmanager
+def _rare_collections() -> Iterator[None]:
+    """Collect garbage every 50,000 net allocations instead of 700 while indexing.
+
+    Indexing makes millions of short-lived objects and hardly any cycles; at Python's
+    default, collections scanning the analyses held for a batch and the word cache took
+    ~20 % of a rebuild (5,000 questions in one process: 113-119 -> 142-144 per CPU second).
+    """
+    previous = gc.get_threshold()
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
 
 
 def _add_batch(writer: BulkWriter, docs: list[QuestionDocument]) -> None:

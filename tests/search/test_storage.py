@@ -1,5 +1,6 @@
 """The on-disk index: generations, positions, locks, damage, rebuilds."""
 
+import gc
 import json
 import os
 import shutil
@@ -153,7 +154,9 @@ def test_rebuild_swaps_under_an_open_reader(index_dir):
 def test_parallel_rebuild_finds_what_a_single_process_rebuild_finds(tmp_path):
     docs = DOCS * 30  # ids repeat: a rebuild takes documents as given
     progress: list[int] = []
+    collecting = gc.get_threshold()
     assert rebuild_index(tmp_path / "serial", docs, procs=1) == len(docs)
+    assert gc.get_threshold() == collecting  # a one-process build restores the collector's pace
     assert rebuild_index(tmp_path / "parallel", docs, procs=2, progress=progress.append) == len(docs)
     assert progress[-1] == len(docs) and progress == sorted(progress)
     with SearchIndex.open(tmp_path / "serial") as serial, SearchIndex.open(tmp_path / "parallel") as parallel:
