@@ -152,9 +152,9 @@ def analyzed_ahead(texts: Iterable[str]) -> Iterator[None]:
     documents before indexing them is ~13 % faster.
     """
     ahead = _per_thread.ahead
-    for text in texts:
-        ahead[id(text)] = (text, _analyze(text))
     try:
+        for text in texts:
+            ahead[id(text)] = (text, _analyze(text))
         yield
     finally:
         ahead.clear()
