@@ -152,9 +152,9 @@ def sync_index(*, limit: int = 500, timeout: float | None = None, replay: timede
 
 def build_documents(session: Session, question_ids: Iterable[int]) -> tuple[list[QuestionDocument], list[int]]:
     """Documents for the visible questions among `question_ids`, and the ids to delete."""
-    ids = sorted(set(question_ids))
-    upserts = load_documents(session, ids)
-    return upserts, sorted(set(ids) - {doc.id for doc in upserts})
+    ids = set(question_ids)
+    upserts = load_documents(session, sorted(ids))
+    return upserts, sorted(ids - {doc.id for doc in upserts})
 
 
 def iter_documents(session: Session, batch_size: int = 500) -> Iterator[QuestionDocument]:
