@@ -378,7 +378,7 @@ class Corpus:
                  "display_name": rng.choice(self.texts.names), "organization_code": last_org[0], "department": last_department,
                  "bio": "", "reputation": self.reputation[user_id], "role": "moderator" if user_id % 500 == 0 else "member",
                  "email_verified_at": datetime(2025, 4, 1), "session_token": f"{rng.getrandbits(128):032x}",
-                 "career_visibility": rng.choices(("public", "organization", "private"), (80, 15, 5))[0],
+                 "career_visibility": rng.choices(("members", "organization", "ranking_only"), (80, 15, 5))[0],
                  "notify_by_email": False, "routing_opt_in": True, "locale": None, "created_at": datetime(2025, 4, 1),
                  "is_placeholder": False}
             )  # fmt: skip

@@ -102,9 +102,9 @@ def test_a_profile_has_public_fields_only(client, alice, bob, bob_token):
 @pytest.mark.parametrize(
     "visibility, seen_by",
     [
-        ("public", {"self", "same organization", "other organization"}),
+        ("members", {"self", "same organization", "other organization"}),
         ("organization", {"self", "same organization"}),
-        ("private", {"self"}),
+        ("ranking_only", {"self"}),
     ],
 )
 def test_the_career_follows_the_persons_privacy_choice(client, alice, bob, visibility, seen_by):
@@ -127,7 +127,7 @@ def test_the_career_follows_the_persons_privacy_choice(client, alice, bob, visib
 
 
 def test_admins_see_every_career(client, bob):
-    bob.career_visibility = "private"
+    bob.career_visibility = "ranking_only"
     db.session.commit()
     add_post(bob, "財政局 税務部 収税課", org="271004")
     admin = make_user(role="admin", org="900141")
@@ -168,7 +168,7 @@ def debt_experts(alice, bob):
 
     hidden = make_user(name="非公開 さん", org="141003")
     add_post(hidden, "財政局 債権回収課 特別整理係", started=50, ended=20)
-    hidden.career_visibility = "private"
+    hidden.career_visibility = "ranking_only"
     db.session.commit()
     make_answer(bob, first, "大阪市では督促状をシステムで一括発送しています。")
     return {"veteran": veteran, "newcomer": newcomer, "hidden": hidden}

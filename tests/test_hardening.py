@@ -31,7 +31,7 @@ def test_nul_and_control_characters_never_reach_the_database(client, alice):
     assert NUL not in question.title + question.body and "\x07" not in question.body
     assert {t.name for t in question.tags} == {"財政", "予算"}
     for path, data in [
-        ("/settings", {"display_name": f"横浜{NUL}アリス", "department": f"財政局{NUL}", "bio": NUL, "career_visibility": "public"}),
+        ("/settings", {"display_name": f"横浜{NUL}アリス", "department": f"財政局{NUL}", "bio": NUL, "career_visibility": "members"}),
         (f"/questions/{question.id}/answers", {"body": f"回答{NUL}です。十分な長さがあります。"}),
         (f"/posts/{question.id}/comments", {"body": f"コメント{NUL}です"}),
     ]:
@@ -119,7 +119,7 @@ def test_mass_assignment_is_ignored(client, alice, bob):
     login(client, alice)
     client.post(
         "/settings",
-        data={"display_name": "アリス", "department": "", "bio": "", "career_visibility": "public", "role": "admin", "reputation": "99999", "email": "x@evil.com", "email_verified_at": ""},
+        data={"display_name": "アリス", "department": "", "bio": "", "career_visibility": "members", "role": "admin", "reputation": "99999", "email": "x@evil.com", "email_verified_at": ""},
     )
     client.post(
         "/questions/ask",

@@ -121,9 +121,9 @@ def test_the_career_shows_as_the_person_chose(app, alice, bob, carol):
     add_post(carol, org="010006", department="総務部 財政課", tags="財政")
     colleague = make_user(org="010006")
     for visibility, seen_by in [
-        ("public", {alice, bob, carol, colleague, admin}),
+        ("members", {alice, bob, carol, colleague, admin}),
         ("organization", {carol, colleague, admin}),
-        ("private", {carol, admin}),
+        ("ranking_only", {carol, admin}),
     ]:
         carol.career_visibility = visibility
         db.session.commit()
@@ -178,7 +178,7 @@ def test_career_pages_add_edit_end_delete(client, alice, bob):
 def test_the_profile_timeline_respects_privacy(client, alice, bob):
     add_post(bob, "市民局 住民情報担当", org="271004", tags="住民基本台帳", started=50, ended=20)
     add_post(bob, "財政局 税務部 収税課", org="271004", tags="債権回収", started=19)
-    bob.career_visibility = "private"
+    bob.career_visibility = "ranking_only"
     db.session.commit()
 
     page = client.get(f"/users/{bob.id}").get_data(as_text=True)

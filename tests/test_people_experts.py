@@ -111,7 +111,7 @@ def test_hidden_careers_rank_but_never_show(app, alice, bob, debt_tag):
     colleague_only = make_user(name="庁内公開 さん", org="271004")
     add_post(colleague_only, "財政局 税務部 収税課", org="271004", started=40, ended=20)
     admin = make_user(role="admin", org="900141")
-    secret.career_visibility = "private"
+    secret.career_visibility = "ranking_only"
     colleague_only.career_visibility = "organization"
     db.session.commit()
 
@@ -226,11 +226,11 @@ def test_every_change_shows_in_the_next_ranking_in_the_same_app(app, client, ali
 
     careers.end_entry(bob, entry.id, month(1))
     assert person(bob).posts and not any(post.is_current for post in person(bob).posts)
-    accounts.update_profile(bob, accounts.ProfileUpdate(bob.display_name, bob.department, "", "private", False))
-    assert person(bob).career_visibility == "private" and "収税課" not in page()
+    accounts.update_profile(bob, accounts.ProfileUpdate(bob.display_name, bob.department, "", "ranking_only", False))
+    assert person(bob).career_visibility == "ranking_only" and "収税課" not in page()
 
     profiles.update_settings(
-        bob, accounts.ProfileUpdate(bob.display_name, bob.department, "", "private", False), routing_opt_in=False
+        bob, accounts.ProfileUpdate(bob.display_name, bob.department, "", "ranking_only", False), routing_opt_in=False
     )
     assert person(bob).routing_opt_in is False
 

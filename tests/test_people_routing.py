@@ -103,7 +103,7 @@ def test_people_who_opted_out_are_never_routed(client, alice):
     login(client, first)
     response = client.post(
         "/settings",
-        data={"display_name": first.display_name, "department": "", "bio": "", "career_visibility": "public", "notify_by_email": "y"},
+        data={"display_name": first.display_name, "department": "", "bio": "", "career_visibility": "members", "notify_by_email": "y"},
     )
     assert response.status_code == 302
     db.session.refresh(first)

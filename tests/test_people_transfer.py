@@ -41,7 +41,7 @@ def test_predecessors_of_a_post_most_recent_first(app, chain, alice):
     before_third = careers.post_holders(alice, "141003", "財政局 債権回収課", before=holders[0].start_on, exclude_user=third)
     assert _names(before_third) == ["二代目 鈴木", "初代 佐藤"]
 
-    second.career_visibility = "private"
+    second.career_visibility = "ranking_only"
     db.session.commit()
     assert _names(careers.post_holders(alice, "141003", "財政局 債権回収課")) == ["三代目 山田", "初代 佐藤"]
     assert _names(careers.post_holders(second, "141003", "財政局 債権回収課")) == ["三代目 山田", "二代目 鈴木", "初代 佐藤"]

@@ -43,7 +43,14 @@ class MailMessage(db.Model):
 
 
 class AuditLog(db.Model):
+    """Append-only: database triggers (migration 0006) refuse UPDATE and DELETE. `detail` holds
+    JSON facts about the action (categories, reasons), never the text a person wrote."""
+
     __tablename__ = "audit_log"
+    __table_args__ = (
+        sa.Index("ix_audit_log_action", "action", "created_at"),
+        sa.Index("ix_audit_log_target", "target_type", "target_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)

@@ -65,6 +65,10 @@ class Post(db.Model):
     edited_at: Mapped[datetime | None]
     deleted_at: Mapped[datetime | None]
     deleted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # Why a moderator removed someone else's post (a code of app.services.removal), and their note:
+    # shown to the author instead of a bare 404.
+    removal_reason: Mapped[str | None] = mapped_column(sa.String(30))
+    removal_note: Mapped[str | None] = mapped_column(sa.String(500))
 
     # Question-only columns (NULL on answers).
     title: Mapped[str | None] = mapped_column(sa.String(TITLE_MAX))
@@ -175,5 +179,6 @@ class Revision(db.Model):
     tags: Mapped[str | None] = mapped_column(sa.String(300))  # space-separated tag names
     summary: Mapped[str] = mapped_column(sa.String(200), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    redacted_at: Mapped[datetime | None]  # a passage was removed from this revision (the audit log says who and why)
 
     author: Mapped[User] = relationship()

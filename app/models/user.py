@@ -12,7 +12,9 @@ from app.models.base import utcnow
 from app.models.organization import Organization
 
 ROLES = ("member", "moderator", "admin")
-CAREER_VISIBILITY = ("public", "organization", "private")
+# Who sees a person's past posts: every member, members of the same organization, or nobody
+# (the career then only counts for rankings and expert routing).
+CAREER_VISIBILITY = ("members", "organization", "ranking_only")
 
 
 def new_session_token() -> str:
@@ -24,7 +26,7 @@ class User(UserMixin, db.Model):
     __table_args__ = (
         sa.CheckConstraint("role IN ('member', 'moderator', 'admin')", name="role"),
         sa.CheckConstraint(
-            "career_visibility IN ('public', 'organization', 'private')", name="career_visibility"
+            "career_visibility IN ('members', 'organization', 'ranking_only')", name="career_visibility"
         ),
     )
 
@@ -41,7 +43,10 @@ class User(UserMixin, db.Model):
     email_verified_at: Mapped[datetime | None]
     # Part of the login cookie's identity: rotating it ends every session and remember-me cookie.
     session_token: Mapped[str] = mapped_column(sa.String(32), default=new_session_token)
-    career_visibility: Mapped[str] = mapped_column(sa.String(16), default="public")
+    career_visibility: Mapped[str] = mapped_column(sa.String(16), default="members")
+    # Secret behind the person's feed URLs (app/services/feeds.py derives the token); rotating it
+    # revokes every feed URL at once, None means no feed URL.
+    feed_key: Mapped[str | None] = mapped_column(sa.String(32))
     notify_by_email: Mapped[bool] = mapped_column(default=True)
     # Expert routing: new questions in the person's areas may be sent to them (capped per week).
     # On by default, so a new expert is found without a settings visit; one click turns it off.

@@ -19,7 +19,7 @@ from app.database import write_transaction
 from app.extensions import db
 from app.mail import queue_mail
 from app.models import User, utcnow
-from app.models.user import new_session_token
+from app.models.user import CAREER_VISIBILITY, new_session_token
 from app.services import audit
 from app.services.careers import current_post_entry
 from app.services.errors import ValidationFailed, validate_all
@@ -343,7 +343,7 @@ def update_profile(user: User, update: ProfileUpdate) -> None:
     bio = clean_text(update.bio).strip()
     if len(bio) > BIO_MAX:
         raise ValidationFailed({"bio": _("自己紹介は%(n)d文字以内にしてください。", n=BIO_MAX)})
-    if update.career_visibility not in ("public", "organization", "private"):
+    if update.career_visibility not in ("members", "organization", "ranking_only"):
         raise ValidationFailed({"career_visibility": _("公開範囲を選んでください。")})
     with write_transaction():
         user.display_name = name

@@ -202,7 +202,7 @@ def can_see_career(viewer: User | None, person: User) -> bool:
     """Past posts as the person chose: everyone, their own organization, or nobody (ranking only)."""
     if viewer is not None and viewer.is_authenticated and (viewer.id == person.id or viewer.is_admin):
         return True
-    if person.career_visibility == "public":
+    if person.career_visibility == "members":
         return True
     if person.career_visibility == "organization":
         return (

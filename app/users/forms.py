@@ -4,9 +4,9 @@ from wtforms import BooleanField, PasswordField, RadioField, SelectChoice, Strin
 from wtforms.validators import DataRequired, EqualTo, Length
 
 VISIBILITY_CHOICES = [
-    SelectChoice("public", _l("全員に公開")),
-    SelectChoice("organization", _l("同じ団体の人にだけ公開")),
-    SelectChoice("private", _l("公開しない（専門家の推薦にだけ使う）")),
+    SelectChoice("members", _l("会員全員")),
+    SelectChoice("organization", _l("同じ団体の会員")),
+    SelectChoice("ranking_only", _l("順位付けのみ（職歴は誰にも表示せず、専門家の推薦にだけ使う）")),
 ]
 
 
@@ -14,7 +14,7 @@ class ProfileForm(FlaskForm):
     display_name = StringField(_l("表示名"), validators=[DataRequired(_l("表示名を入力してください。")), Length(max=50)])
     department = StringField(_l("所属部署"), validators=[Length(max=100)])
     bio = TextAreaField(_l("自己紹介"), validators=[Length(max=2000)])
-    career_visibility = RadioField(_l("過去の職歴の公開範囲"), choices=VISIBILITY_CHOICES, default="public")
+    career_visibility = RadioField(_l("過去の職歴の公開範囲"), choices=VISIBILITY_CHOICES, default="members")
     notify_by_email = BooleanField(_l("通知をメールでも受け取る"))
     routing_opt_in = BooleanField(_l("経験のある分野の新しい質問を受け取る（専門家への振り分け）"))
 
