@@ -9,7 +9,8 @@ from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
 from app.security import security_event
-from app.services.errors import Conflict, NotFound, PermissionDenied
+from app.services import privacy_guard
+from app.services.errors import Conflict, NotFound, PermissionDenied, PersonalInformationFound
 
 
 def _messages() -> dict[int, tuple[str, str]]:
@@ -21,6 +22,7 @@ def _messages() -> dict[int, tuple[str, str]]:
         405: (_("この方法では利用できません"), _("このページはこの方法（メソッド）では利用できません。")),
         409: (_("ほかの人が先に更新しました"), _("内容が更新されています。最新の状態を確認してから、もう一度お試しください。")),
         413: (_("データが大きすぎます"), _("送信された内容が大きすぎます。分量を減らしてお試しください。")),
+        422: (_("送信内容を確認してください"), _("送信された内容を受け付けられませんでした。内容は保存されていません。")),
         429: (_("操作が多すぎます"), _("短時間に多くの操作が行われました。しばらく待ってからお試しください。")),
         503: (_("ただいま混み合っています"), _("データベースが混み合っていたため、処理を完了できませんでした。内容は保存されていません。少し待ってから、もう一度送信してください。")),
         500: (_("サーバーでエラーが発生しました"), _("申し訳ありません。時間をおいてもう一度お試しください。問題が続く場合は管理者にお知らせください。")),
@@ -83,6 +85,11 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Conflict)
     def conflict(_error):
         return error_response(409)
+
+    @app.errorhandler(PersonalInformationFound)
+    def personal_information(found: PersonalInformationFound):
+        # Forms catch it to show the findings; this page is for any other path: nothing was stored.
+        return error_response(422, privacy_guard.held_message(found), "personal_information")
 
     @app.errorhandler(OperationalError)
     def database_busy(error: OperationalError):

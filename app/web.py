@@ -1,6 +1,6 @@
 """Small helpers shared by the HTML blueprints."""
 
-from flask import abort
+from flask import abort, request
 from flask_wtf import FlaskForm
 from werkzeug.routing import BaseConverter
 
@@ -38,3 +38,8 @@ def show_errors(form: FlaskForm, failure: ValidationFailed) -> None:
             field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
         else:
             form.form_errors.append(message)
+
+
+def confirmed_categories() -> list[str]:
+    """The categories the form's 「個人情報ではありません」 boxes confirm (the service checks the names)."""
+    return request.form.getlist("confirmed_findings")

@@ -7,13 +7,14 @@ app/api/serializers.py. Change the three together.
 
 from copy import deepcopy
 
-from app.models.post import TITLE_MAX
+from app.models.post import COMMENT_MAX, TITLE_MAX
 from app.models.tag import TAG_NAME_MAX
 from app.services.careers import DEPARTMENT_MAX
 from app.services.experts import HOLDERS, SCOPES
 from app.services.pagination import MAX_PAGE
 from app.services.tags import MAX_TAGS
 from app.web import MAX_ID
+from pii import CATEGORIES
 
 BODY_MAX = 30000  # MARKDOWN_MAX_CHARS
 TAGS_TEXT_MAX = 300  # the ask form's limit
@@ -34,6 +35,11 @@ def _json(schema: dict, description: str, headers: dict | None = None) -> dict:
 
 def _errors(*statuses: int) -> dict:
     return {str(status): {"$ref": f"#/components/responses/{_ERROR_RESPONSES[status][0]}"} for status in statuses}
+
+
+def _guarded_errors(*statuses: int) -> dict:
+    """Errors of an endpoint that publishes text: its 422 may also be the personal-information guard."""
+    return {**_errors(*statuses), "422": {"$ref": "#/components/responses/ValidationFailedOrPersonalInformation"}}
 
 
 def _id_parameter(name: str, description: str) -> dict:
@@ -65,6 +71,15 @@ _ERROR_RESPONSES = {
     429: ("RateLimited", "トークンごとの回数制限を超えた"),
 }
 
+_CONFIRMED_FINDINGS = {
+    "type": "array",
+    "items": {"type": "string", "enum": list(CATEGORIES)},
+    "default": [],
+    "description": "個人情報チェックで見つかったが個人情報ではないと確認した種類（422 の findings の category）。"
+    "見つかった種類をすべて挙げると受け付ける。見つからなかった種類を挙げても害はない",
+    "examples": [["phone"]],
+}
+
 _LOCATION = {"Location": {"description": "作成されたリソースの URL", "schema": {"type": "string"}}}
 
 _SCHEMAS: dict = {
@@ -79,6 +94,35 @@ _SCHEMAS: dict = {
                     "code": {"type": "string", "examples": ["validation_failed"]},
                     "message": {"type": "string", "examples": ["タイトルは5文字以上で、内容がわかるように書いてください。"]},
                     "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+                },
+            }
+        },
+    },
+    "PersonalInformationError": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message", "findings"],
+                "properties": {
+                    "code": {"const": "personal_information"},
+                    "message": {"type": "string", "description": "日本語の説明（見つかった種類と、どうすればよいか）"},
+                    "findings": {
+                        "type": "array",
+                        "description": "確認されていない種類の箇所。位置は保存される形の文字列（改行を \\n に統一し前後の空白を除いたもの。"
+                        "タイトルは続く空白を1つにまとめたもの）での文字（Unicode コードポイント）の位置で、start を含み end を含まない",
+                        "items": {
+                            "type": "object",
+                            "required": ["category", "start", "end", "field"],
+                            "properties": {
+                                "category": {"type": "string", "enum": list(CATEGORIES)},
+                                "start": {"type": "integer", "minimum": 0},
+                                "end": {"type": "integer", "minimum": 0},
+                                "field": {"type": "string", "enum": ["title", "body"]},
+                            },
+                        },
+                    },
                 },
             }
         },
@@ -200,12 +244,35 @@ _SCHEMAS: dict = {
                 ],
                 "examples": [["住民税", "特別徴収"], "住民税、特別徴収"],
             },
+            "confirmed_findings": _CONFIRMED_FINDINGS,
         },
     },
     "NewAnswer": {
         "type": "object",
         "required": ["body"],
-        "properties": {"body": {"type": "string", "minLength": 10, "maxLength": BODY_MAX, "description": "Markdown"}},
+        "properties": {
+            "body": {"type": "string", "minLength": 10, "maxLength": BODY_MAX, "description": "Markdown"},
+            "confirmed_findings": _CONFIRMED_FINDINGS,
+        },
+    },
+    "NewComment": {
+        "type": "object",
+        "required": ["body"],
+        "properties": {
+            "body": {"type": "string", "minLength": 2, "maxLength": COMMENT_MAX, "description": "プレーンテキスト"},
+            "confirmed_findings": _CONFIRMED_FINDINGS,
+        },
+    },
+    "Comment": {
+        "type": "object",
+        "required": ["id", "post_id", "body", "author", "created"],
+        "properties": {
+            "id": {"type": "integer"},
+            "post_id": {"type": "integer", "description": "コメントした質問または回答の ID"},
+            "body": {"type": "string"},
+            "author": _ref("User"),
+            "created": {"type": "string", "format": "date-time"},
+        },
     },
     "CareerEntry": {
         "type": "object",
@@ -354,7 +421,7 @@ _PATHS: dict = {
             "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("NewQuestion")}}},
             "responses": {
                 "201": _json(_ref("Question"), "作成された質問", _LOCATION),
-                **_errors(400, 401, 403, 409, 413, 422, 429),
+                **_guarded_errors(400, 401, 403, 409, 413, 429),
             },
         },
     },
@@ -374,7 +441,19 @@ _PATHS: dict = {
             "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("NewAnswer")}}},
             "responses": {
                 "201": _json(_ref("Answer"), "作成された回答", _LOCATION),
-                **_errors(400, 401, 403, 404, 409, 413, 422, 429),
+                **_guarded_errors(400, 401, 403, 404, 409, 413, 429),
+            },
+        }
+    },
+    "/posts/{post_id}/comments": {
+        "post": {
+            "operationId": "createComment",
+            "summary": "質問か回答にコメントする",
+            "parameters": [_id_parameter("post_id", "質問または回答の ID（同じ番号の空間）")],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("NewComment")}}},
+            "responses": {
+                "201": _json(_ref("Comment"), "作成されたコメント", _LOCATION),
+                **_guarded_errors(400, 401, 403, 404, 409, 413, 429),
             },
         }
     },
@@ -476,6 +555,11 @@ def openapi_document() -> dict:
         if status == 401:
             response["headers"] = {"WWW-Authenticate": {"schema": {"type": "string"}}}
         responses[name] = response
+    responses["ValidationFailedOrPersonalInformation"] = _json(
+        {"anyOf": [_ref("Error"), _ref("PersonalInformationError")]},
+        "値が受け付けられない（code が validation_failed、error.fields に項目ごとのメッセージ）、または"
+        "個人情報の可能性がある箇所が見つかった（code が personal_information、error.findings にその箇所。何も保存していない）",
+    )
     return deepcopy(
         {
             "openapi": "3.1.0",

@@ -2,7 +2,9 @@
 
 Statuses: 200/201 (+Location)/204, 400 malformed request, 401 no/invalid token, 403 not allowed
 (or a read-only token writing), 404 missing or hidden, 409 a concurrent change, 413 body too
-large, 422 the service refused the values (with the field messages), 429 rate limit.
+large, 422 the service refused the values (with the field messages) or found personal
+information not named in `confirmed_findings` (code `personal_information`, with the findings;
+nothing stored), 429 rate limit.
 """
 
 import sqlalchemy as sa
@@ -15,10 +17,22 @@ from app.api.openapi import BODY_MAX, MONTH_TEXT_MAX, ORGANIZATION_TEXT_MAX, TAG
 from app.errors import error_response
 from app.extensions import db, limiter
 from app.models import Answer, Post, Question, User
-from app.models.post import TITLE_MAX
+from app.models.post import COMMENT_MAX, TITLE_MAX
 from app.models.tag import TAG_NAME_MAX
-from app.services import answers, careers, experts, permissions, profiles, questions, search, tags, votes
-from app.services.errors import NotFound, PermissionDenied, ValidationFailed
+from app.services import (
+    answers,
+    careers,
+    comments,
+    experts,
+    permissions,
+    privacy_guard,
+    profiles,
+    questions,
+    search,
+    tags,
+    votes,
+)
+from app.services.errors import NotFound, PermissionDenied, PersonalInformationFound, ValidationFailed
 from app.services.pagination import MAX_PAGE
 from app.services.tags import MAX_TAGS
 
@@ -49,6 +63,13 @@ def _api_error(error: ApiError):
 def _validation_failed(failure: ValidationFailed):
     fields = {name: str(message) for name, message in failure.errors.items()}
     return _api_error(ApiError(422, "validation_failed", " ".join(fields.values()), fields))
+
+
+@bp.errorhandler(PersonalInformationFound)
+def _personal_information(found: PersonalInformationFound):
+    findings = [{"category": f.category, "start": f.start, "end": f.end, "field": name} for name, f in found.held]
+    body = {"error": {"code": "personal_information", "message": privacy_guard.held_message(found), "findings": findings}}
+    return jsonify(body), 422
 
 
 @bp.errorhandler(sa.exc.IntegrityError)
@@ -115,6 +136,14 @@ def _tags(data: dict) -> str:
     return ",".join(value)
 
 
+def _confirmed(data: dict) -> list[str]:
+    """`confirmed_findings`: the categories the client confirms are not personal information."""
+    value = data.get("confirmed_findings", [])
+    if not isinstance(value, list):
+        raise privacy_guard.unknown_category_error()
+    return value
+
+
 def _visible_answer(answer_id: int) -> Answer:
     answer = db.session.get(Answer, answer_id)
     if answer is None:
@@ -166,7 +195,9 @@ def get_question(question_id: int):
 def create_question():
     data = _json_object()
     question = questions.ask_question(
-        api_user(), questions.QuestionInput(_text(data, "title", TITLE_MAX), _text(data, "body", BODY_MAX), _tags(data))
+        api_user(),
+        questions.QuestionInput(_text(data, "title", TITLE_MAX), _text(data, "body", BODY_MAX), _tags(data)),
+        confirmed_categories=_confirmed(data),
     )
     location = url_for("api.get_question", question_id=question.id)
     return jsonify(_question_body(question)), 201, {"Location": location}
@@ -176,9 +207,19 @@ def create_question():
 def create_answer(question_id: int):
     question = questions.get_question(api_user(), question_id)
     data = _json_object()
-    answer = answers.post_answer(api_user(), question, _text(data, "body", BODY_MAX))
+    answer = answers.post_answer(api_user(), question, _text(data, "body", BODY_MAX), confirmed_categories=_confirmed(data))
     location = url_for("api.get_question", question_id=question.id, _anchor=f"answer-{answer.id}")
     return jsonify(serializers.answer(answer, question.accepted_answer_id)), 201, {"Location": location}
+
+
+@bp.post("/posts/<id:post_id>/comments")
+def create_comment(post_id: int):
+    post = _visible_post(post_id)
+    data = _json_object()
+    comment = comments.add_comment(api_user(), post, _text(data, "body", COMMENT_MAX), confirmed_categories=_confirmed(data))
+    question_id = post.question_id or post.id
+    location = url_for("api.get_question", question_id=question_id, _anchor=f"comment-{comment.id}")
+    return jsonify(serializers.comment(comment)), 201, {"Location": location}
 
 
 @bp.post("/answers/<id:answer_id>/accept")

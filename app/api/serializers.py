@@ -12,7 +12,7 @@ from datetime import datetime
 
 from markupsafe import Markup
 
-from app.models import Answer, CareerEntry, Organization, Question, User
+from app.models import Answer, CareerEntry, Comment, Organization, Question, User
 from app.services.experts import ExpertRow
 from app.services.pagination import Page
 from app.services.profiles import Profile
@@ -54,6 +54,16 @@ def answer(item: Answer, accepted_answer_id: int | None) -> dict:
         "author": user_summary(item.author),
         "created": timestamp(item.created_at),
         "edited": timestamp(item.edited_at),
+    }
+
+
+def comment(item: Comment) -> dict:
+    return {
+        "id": item.id,
+        "post_id": item.post_id,
+        "body": item.body,
+        "author": user_summary(item.author),
+        "created": timestamp(item.created_at),
     }
 
 

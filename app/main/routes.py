@@ -1,5 +1,7 @@
 """Home page, Markdown preview, language switch."""
 
+from dataclasses import asdict
+
 from flask import current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -7,10 +9,11 @@ from app.extensions import limiter
 from app.i18n import LOCALE_COOKIE
 from app.main import bp
 from app.security import safe_next
-from app.services import accounts, health, questions, tags
+from app.services import accounts, health, privacy_guard, questions, tags
 from app.services.errors import ValidationFailed
 from app.services.pagination import parse_page
 from app.services.posting import render_body
+from app.text import clean_text
 
 
 @bp.get("/")
@@ -25,12 +28,14 @@ def index():
 @login_required
 @limiter.limit(lambda: current_app.config["PREVIEW_RATE_LIMIT"])
 def preview():
-    """Server-side preview: the same pipeline and limits as saving (SECURITY.md XSS-10)."""
+    """Server-side preview: the same pipeline and limits as saving (SECURITY.md XSS-10), and what
+    the personal-information guard would hold, each finding with its context and why."""
+    body = request.form.get("body", "")
     try:
-        html = render_body(request.form.get("body", ""))
+        html = render_body(body)
     except ValidationFailed as failure:
         return jsonify(error=next(iter(failure.errors.values()))), 422
-    return jsonify(html=html)
+    return jsonify(html=html, findings=[asdict(notice) for notice in privacy_guard.preview(clean_text(body).strip())])
 
 
 @bp.post("/language")

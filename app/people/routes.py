@@ -10,10 +10,10 @@ from app.people import bp
 from app.people.forms import CareerForm, TransferForm
 from app.questions.forms import QuestionForm
 from app.services import careers, experts, questions, tags, transfer
-from app.services.errors import NotFound, ValidationFailed
+from app.services.errors import NotFound, PersonalInformationFound, ValidationFailed
 from app.services.pagination import parse_page
 from app.templating import question_url
-from app.web import show_errors
+from app.web import confirmed_categories, show_errors
 
 SIDEBAR_EXPERTS = 5
 
@@ -164,12 +164,14 @@ def ask_person(user_id: int):
     if form.validate_on_submit():
         data = questions.QuestionInput(form.title.data, form.body.data, form.tags.data, directed_to_id=person.id)
         try:
-            question = questions.ask_question(current_user, data)
+            question = questions.ask_question(current_user, data, confirmed_categories=confirmed_categories())
         except ValidationFailed as failure:
             show_errors(form, failure)
+        except PersonalInformationFound as found:
+            form.hold(found)
         else:
             flash(_("%(name)s さんに質問を送りました。", name=person.display_name), "success")
             return redirect(question_url(question))
     elif request.method == "GET" and request.args.get("tags"):
         form.tags.data = request.args["tags"]
-    return render_template("people/ask.html", form=form, person=person)
+    return render_template("people/ask.html", form=form, person=person), 422 if form.privacy else 200

@@ -4,11 +4,23 @@ from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from app.models.post import COMMENT_MAX, TITLE_MAX
+from app.services import privacy_guard
+from app.services.errors import PersonalInformationFound
 
 BODY_FIELD_MAX = 40000  # the service's 30,000-character rule gives the friendly message
 
 
-class QuestionForm(FlaskForm):
+class GuardedForm(FlaskForm):
+    """A form whose text the personal-information guard checks; `privacy` lists what held the
+    last submit (the template shows it with a 「個人情報ではありません」 box per category)."""
+
+    privacy: list[privacy_guard.Notice] = []
+
+    def hold(self, found: PersonalInformationFound) -> None:
+        self.privacy = privacy_guard.describe_held(found)
+
+
+class QuestionForm(GuardedForm):
     title = StringField(
         _l("タイトル"),
         validators=[DataRequired(_l("タイトルを入力してください。")), Length(max=TITLE_MAX)],
@@ -28,7 +40,7 @@ class QuestionForm(FlaskForm):
     base_revision = HiddenField()
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(GuardedForm):
     body = TextAreaField(
         _l("回答（Markdown）"),
         validators=[DataRequired(_l("回答を入力してください。")), Length(max=BODY_FIELD_MAX)],
@@ -37,7 +49,7 @@ class AnswerForm(FlaskForm):
     base_revision = HiddenField()
 
 
-class CommentForm(FlaskForm):
+class CommentForm(GuardedForm):
     body = TextAreaField(
         _l("コメント"), validators=[DataRequired(_l("コメントを入力してください。")), Length(max=COMMENT_MAX)]
     )

@@ -11,11 +11,11 @@ from app.models import Answer, Comment, Post
 from app.questions import bp
 from app.questions.forms import AnswerForm, CommentForm, QuestionForm
 from app.services import answers, comments, permissions, questions, revisions, search, votes
-from app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.services.errors import Conflict, NotFound, PermissionDenied, PersonalInformationFound, ValidationFailed
 from app.services.pagination import parse_page
 from app.templating import question_url
 from app.text import slugify
-from app.web import show_errors
+from app.web import confirmed_categories, show_errors
 
 _VIEWED = "viewed_questions"
 
@@ -54,16 +54,20 @@ def ask():
     if form.validate_on_submit():
         try:
             question = questions.ask_question(
-                current_user, questions.QuestionInput(form.title.data, form.body.data, form.tags.data)
+                current_user,
+                questions.QuestionInput(form.title.data, form.body.data, form.tags.data),
+                confirmed_categories=confirmed_categories(),
             )
         except ValidationFailed as failure:
             show_errors(form, failure)
+        except PersonalInformationFound as found:
+            form.hold(found)
         else:
             flash(_("質問を投稿しました。"), "success")
             return redirect(question_url(question))
     elif request.method == "GET" and request.args.get("tags"):
         form.tags.data = request.args["tags"]
-    return render_template("questions/ask.html", form=form)
+    return render_template("questions/ask.html", form=form), 422 if form.privacy else 200
 
 
 @bp.get("/questions/<id:question_id>")
@@ -91,7 +95,9 @@ def edit(question_id: int):
 
     def save(base_revision: int, summary: str) -> None:
         data = questions.QuestionInput(form.title.data, form.body.data, form.tags.data)
-        questions.edit_question(current_user, question, data, base_revision=base_revision, summary=summary)
+        questions.edit_question(
+            current_user, question, data, base_revision=base_revision, summary=summary, confirmed_categories=confirmed_categories()
+        )
 
     status = _submit_edit(form, question, save)
     if status is None:
@@ -103,7 +109,8 @@ def edit(question_id: int):
 def _submit_edit(form, post, save: Callable[[int, str], None]) -> int | None:
     """An edit form's request: None once `save(base_revision, summary)` has saved it, else the
     status of the form page. A stale base revision (someone saved in between) is a 409 that
-    keeps the input and moves the form to the newest revision, so saving again is deliberate."""
+    keeps the input and moves the form to the newest revision, so saving again is deliberate;
+    personal information not confirmed is a 422 that keeps the input and lists the findings."""
     if request.method == "GET":
         form.base_revision.data = post.revision_count
         return 200
@@ -114,6 +121,9 @@ def _submit_edit(form, post, save: Callable[[int, str], None]) -> int | None:
     except ValidationFailed as failure:
         show_errors(form, failure)
         return 200
+    except PersonalInformationFound as found:
+        form.hold(found)
+        return 422
     except Conflict:
         form.form_errors.append(_conflict_message())
         form.base_revision.data = post.revision_count
@@ -158,9 +168,11 @@ def answer(question_id: int):
     form = AnswerForm()
     if form.validate_on_submit():
         try:
-            new_answer = answers.post_answer(current_user, question, form.body.data)
+            new_answer = answers.post_answer(current_user, question, form.body.data, confirmed_categories=confirmed_categories())
         except ValidationFailed as failure:
             show_errors(form, failure)
+        except PersonalInformationFound as found:
+            form.hold(found)
         else:
             flash(_("回答を投稿しました。"), "success")
             return redirect(question_url(question, _anchor=f"answer-{new_answer.id}"))
@@ -168,7 +180,9 @@ def answer(question_id: int):
     return _render_question(question, form), 422
 
 
-def _render_question(question, answer_form: AnswerForm) -> str:
+def _render_question(question, answer_form: AnswerForm, held_comment: tuple[int, CommentForm] | None = None) -> str:
+    """The question page. `held_comment`: (post id, form) of a comment the guard held, shown
+    typed as it was, with its findings, under that post."""
     answer_list = questions.answers_for_display(current_user, question)
     return render_template(
         "questions/show.html",
@@ -177,6 +191,7 @@ def _render_question(question, answer_form: AnswerForm) -> str:
         my_votes=votes.vote_of(current_user, [question.id, *(a.id for a in answer_list)]),
         related=search.similar_questions(question.title, limit=6, exclude_id=question.id),
         answer_form=answer_form,
+        held_comment=held_comment,
     )
 
 
@@ -189,7 +204,9 @@ def edit_answer(answer_id: int):
     form = AnswerForm(obj=answer_)
 
     def save(base_revision: int, summary: str) -> None:
-        answers.edit_answer(current_user, answer_, form.body.data, base_revision=base_revision, summary=summary)
+        answers.edit_answer(
+            current_user, answer_, form.body.data, base_revision=base_revision, summary=summary, confirmed_categories=confirmed_categories()
+        )
 
     status = _submit_edit(form, answer_, save)
     if status is None:
@@ -265,9 +282,13 @@ def comment(post_id: int):
     anchor = f"answer-{post.id}" if post.question_id else "question"
     if form.validate_on_submit():
         try:
-            comments.add_comment(current_user, post, form.body.data)
+            comments.add_comment(current_user, post, form.body.data, confirmed_categories=confirmed_categories())
         except ValidationFailed as failure:
             flash(next(iter(failure.errors.values())), "danger")
+        except PersonalInformationFound as found:
+            form.hold(found)
+            # The page again, the comment typed as it was: nothing is lost.
+            return _render_question(question, AnswerForm(formdata=None), held_comment=(post.id, form)), 422
     else:
         flash(_("コメントを入力してください（600文字以内）。"), "danger")
     return redirect(question_url(question, _anchor=anchor))

@@ -1,12 +1,14 @@
 """Answers: post, edit, delete, accept. The question row alone records which answer is accepted."""
 
+from collections.abc import Collection
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.database import write_transaction
 from app.extensions import db
 from app.models import Answer, Post, Question, Revision, User, utcnow
-from app.services import audit, notifications, permissions, reputation
+from app.services import audit, notifications, permissions, privacy_guard, reputation
 from app.services.errors import Conflict, PermissionDenied, ValidationFailed
 from app.services.posting import add_revision, check_body, render_body
 
@@ -17,8 +19,12 @@ def _adjust_answer_count(question_id: int, delta: int) -> None:
     )
 
 
-def post_answer(author: User, question: Question, body: str) -> Answer:
+def post_answer(
+    author: User, question: Question, body: str, *, confirmed_categories: Collection[str] | privacy_guard.Unchecked = ()
+) -> Answer:
+    """Answer. Raises PersonalInformationFound like `questions.ask_question`."""
     body = check_body(body)
+    confirmed = privacy_guard.check({"body": body}, confirmed_categories)
     body_html = render_body(body)
     with write_transaction():
         db.session.refresh(question, with_for_update=True)
@@ -31,16 +37,21 @@ def post_answer(author: User, question: Question, body: str) -> Answer:
         db.session.add(answer)
         db.session.flush()
         db.session.add(Revision(post_id=answer.id, number=1, author_id=author.id, body=body, created_at=now))
+        privacy_guard.record_confirmation(author, confirmed, "post", answer.id)
         _adjust_answer_count(question.id, +1)
         question.last_activity_at = now
         notifications.notify(question.author, "answer", author, question, answer.id)
     return answer
 
 
-def edit_answer(actor: User, answer: Answer, body: str, *, base_revision: int, summary: str = "") -> Answer:
+def edit_answer(
+    actor: User, answer: Answer, body: str, *, base_revision: int, summary: str = "", confirmed_categories: Collection[str] = ()
+) -> Answer:
+    """Save an edit; the whole text is checked again (see questions.edit_question)."""
     if not permissions.can_edit(actor, answer):
         raise PermissionDenied()
     body = check_body(body)
+    confirmed = privacy_guard.check({"body": body, "summary": summary}, confirmed_categories)
     body_html = render_body(body)
     with write_transaction():
         db.session.refresh(answer, with_for_update=True)
@@ -53,6 +64,7 @@ def edit_answer(actor: User, answer: Answer, body: str, *, base_revision: int, s
         answer.body_html = body_html
         add_revision(actor, answer, summary, now)
         answer.question.last_activity_at = now
+        privacy_guard.record_confirmation(actor, confirmed, "post", answer.id)
     return answer
 
 

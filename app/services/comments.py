@@ -1,15 +1,21 @@
 """Comments: short plain-text remarks on a question or an answer."""
 
+from collections.abc import Collection
+
 from app.database import write_transaction
 from app.extensions import db
 from app.models import Answer, Comment, Post, Question, User, utcnow
-from app.services import audit, notifications, permissions
+from app.services import audit, notifications, permissions, privacy_guard
 from app.services.errors import PermissionDenied
 from app.services.posting import check_comment
 
 
-def add_comment(author: User, post: Post, body: str) -> Comment:
+def add_comment(
+    author: User, post: Post, body: str, *, confirmed_categories: Collection[str] | privacy_guard.Unchecked = ()
+) -> Comment:
+    """Comment. Raises PersonalInformationFound like `questions.ask_question`."""
     body = check_comment(body)
+    confirmed = privacy_guard.check({"body": body}, confirmed_categories)
     with write_transaction():
         db.session.refresh(post)
         question = post if isinstance(post, Question) else post.question
@@ -18,6 +24,7 @@ def add_comment(author: User, post: Post, body: str) -> Comment:
         comment = Comment(post_id=post.id, author_id=author.id, body=body)
         db.session.add(comment)
         db.session.flush()
+        privacy_guard.record_confirmation(author, confirmed, "comment", comment.id)
         question.last_activity_at = utcnow()
         notifications.notify(post.author, "comment", author, question, post.id if isinstance(post, Answer) else None)
     return comment

@@ -3,6 +3,8 @@
 from collections.abc import Callable
 from typing import Any
 
+from pii import Finding
+
 
 class ServiceError(Exception):
     pass
@@ -26,6 +28,29 @@ class ValidationFailed(ServiceError):
     def __init__(self, errors: dict[str, str]):
         super().__init__(errors)
         self.errors = errors
+
+
+class PersonalInformationFound(ServiceError):
+    """The text looks like it holds personal information of a category its author has not
+    confirmed; nothing was stored (app/services/privacy_guard.py).
+
+    `findings`: field → every finding in that field's text; `texts`: field → the checked text
+    (the offsets index it); `confirmed`: the categories found that the author did confirm."""
+
+    def __init__(self, findings: dict[str, list[Finding]], texts: dict[str, str], confirmed: frozenset[str]):
+        self.findings = findings
+        self.texts = texts
+        self.confirmed = confirmed
+        super().__init__(self.held_categories)
+
+    @property
+    def held(self) -> list[tuple[str, Finding]]:
+        """(field, finding) for every finding of a category not confirmed: what holds the post."""
+        return [(name, f) for name, items in self.findings.items() for f in items if f.category not in self.confirmed]
+
+    @property
+    def held_categories(self) -> list[str]:
+        return list(dict.fromkeys(f.category for _name, f in self.held))
 
 
 def validate_all(**checks: Callable[[], Any]) -> dict[str, Any]:

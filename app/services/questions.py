@@ -1,5 +1,6 @@
 """Questions: ask, edit (with revisions and conflict detection), delete, list, view."""
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -9,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from app.database import write_transaction
 from app.extensions import db
 from app.models import Answer, Comment, Post, Question, Revision, Tag, User, question_tags, utcnow
-from app.services import audit, counters, permissions, routing
+from app.services import audit, counters, permissions, privacy_guard, routing
 from app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, validate_all
 from app.services.pagination import Page, paginate
 from app.services.posting import add_revision, check_body, check_title, render_body
@@ -45,8 +46,13 @@ def _validate(data: QuestionInput) -> dict:
     return valid
 
 
-def ask_question(author: User, data: QuestionInput) -> Question:
+def ask_question(
+    author: User, data: QuestionInput, *, confirmed_categories: Collection[str] | privacy_guard.Unchecked = ()
+) -> Question:
+    """Ask. Raises PersonalInformationFound (nothing stored) unless every category of personal
+    information found in the title and body is in `confirmed_categories`."""
     valid = _validate(data)
+    confirmed = privacy_guard.check({"title": valid["title"], "body": valid["body"]}, confirmed_categories)
     scored = routing.score_candidates(author, valid["tags"])  # before the write lock: see there
     with write_transaction():
         tags = resolve_tags(" ".join(valid["tags"]))
@@ -75,17 +81,30 @@ def ask_question(author: User, data: QuestionInput) -> Question:
                 created_at=now,
             )
         )
+        privacy_guard.record_confirmation(author, confirmed, "post", question.id)
         adjust_question_counts([tag.id for tag in tags], +1)
         counters.adjust(counters.VISIBLE_QUESTIONS, +1)
         routing.after_question_asked(question, author, scored, directed_to_id=data.directed_to_id)
     return question
 
 
-def edit_question(actor: User, question: Question, data: QuestionInput, *, base_revision: int, summary: str = "") -> Question:
-    """Save an edit. Raises Conflict when someone else saved since `base_revision` was loaded."""
+def edit_question(
+    actor: User,
+    question: Question,
+    data: QuestionInput,
+    *,
+    base_revision: int,
+    summary: str = "",
+    confirmed_categories: Collection[str] = (),
+) -> Question:
+    """Save an edit. Raises Conflict when someone else saved since `base_revision` was loaded, and
+    PersonalInformationFound as `ask_question` does: the whole text is checked again each time."""
     if not permissions.can_edit(actor, question):
         raise PermissionDenied()
     valid = _validate(data)
+    confirmed = privacy_guard.check(
+        {"title": valid["title"], "body": valid["body"], "summary": summary}, confirmed_categories
+    )
     with write_transaction():
         db.session.refresh(question, with_for_update=True)
         if question.revision_count != base_revision:
@@ -109,6 +128,7 @@ def edit_question(actor: User, question: Question, data: QuestionInput, *, base_
         question.tags = tags
         add_revision(actor, question, summary, now, tags=" ".join(sorted(tag.name for tag in tags)))
         question.last_activity_at = now
+        privacy_guard.record_confirmation(actor, confirmed, "post", question.id)
     return question
 
 

@@ -14,7 +14,7 @@ from flask import current_app
 from app.extensions import db
 from app.models import Answer, ImportRecord, Notification, Post, Question, Revision, User
 from app.models.tag import TAG_NAME_MAX
-from app.services import answers, questions
+from app.services import answers, privacy_guard, questions
 from app.services.accounts import NAME_MAX
 from app.services.errors import ValidationFailed
 from app.services.tags import check_tag_name
@@ -62,10 +62,22 @@ class ImportReport:
     created: Counter = field(default_factory=Counter)
     skipped: Counter = field(default_factory=Counter)  # "reason" → count
     notes: list[str] = field(default_factory=list)
+    # Imports report personal information instead of holding it: the operator reviews these.
+    personal_information: Counter = field(default_factory=Counter)  # category → findings
+    to_review: dict[str, list[int]] = field(default_factory=dict)  # "posts"/"comments" → ids
+
+    def check_personal_information(self, kind: str, item_id: int, *texts: str) -> None:
+        """Count what the detector finds in an imported item's texts; remember the item's id (never the text)."""
+        found = privacy_guard.categories_in(*texts)
+        if found:
+            self.personal_information.update(found)
+            self.to_review.setdefault(kind, []).append(item_id)
 
     def lines(self) -> list[str]:
         out = [f"created {kind}: {count}" for kind, count in sorted(self.created.items())]
         out += [f"skipped {reason}: {count}" for reason, count in sorted(self.skipped.items())]
+        out += [f"possible personal information, {category}: {count}" for category, count in sorted(self.personal_information.items())]
+        out += [f"{kind} to review for personal information: {', '.join(map(str, ids))}" for kind, ids in sorted(self.to_review.items())]
         return out + self.notes
 
 
@@ -128,8 +140,10 @@ def add_question(
     imported_score: int = 0,
 ) -> Question:
     """Ask through the questions service (validation, rendering, tags, revision), then date it as
-    it was at the source. Raises ValidationFailed like the ask form does."""
-    question = questions.ask_question(author, questions.QuestionInput(title, body, ",".join(tags)))
+    it was at the source. Raises ValidationFailed like the ask form does; personal information is
+    not held here: the importer reports it (`ImportReport.check_personal_information`)."""
+    data = questions.QuestionInput(title, body, ",".join(tags))
+    question = questions.ask_question(author, data, confirmed_categories=privacy_guard.IMPORT)
     _backdate(question, created_at, imported_score)
     question.last_activity_at = max(last_activity_at or created_at, created_at)
     question.view_count = max(view_count, 0)
@@ -138,7 +152,7 @@ def add_question(
 
 def add_answer(author: User, question: Question, *, body: str, created_at: datetime, imported_score: int = 0) -> Answer:
     db.session.flush()  # the service re-reads the question under a lock; keep what was set on it
-    answer = answers.post_answer(author, question, body)
+    answer = answers.post_answer(author, question, body, confirmed_categories=privacy_guard.IMPORT)
     _backdate(answer, created_at, imported_score)
     if question.last_activity_at is None or question.last_activity_at < created_at:
         question.last_activity_at = created_at

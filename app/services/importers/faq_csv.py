@@ -173,4 +173,6 @@ def _row(row, columns, number, author, registry, report, extra_tag, source_line)
         return None
     registry.remember("question", external_id, question.id)
     report.created["questions"] += 1
+    report.check_personal_information("posts", question.id, question.title, question.body)
+    report.check_personal_information("posts", answer.id, answer.body)
     return question.id

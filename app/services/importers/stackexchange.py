@@ -277,6 +277,7 @@ class _Importer:
         self._batch_questions.append(question.id)
         self.new_questions += 1
         self.report.created["questions"] += 1
+        self.report.check_personal_information("posts", question.id, question.title, question.body)
         if row.get("AcceptedAnswerId"):
             self.pending_accept[row["Id"]] = row["AcceptedAnswerId"]
         if row.get("ClosedDate"):
@@ -303,6 +304,7 @@ class _Importer:
         self.registry.remember("post", row["Id"], answer.id)
         self._batch_questions.append(question.id)
         self.report.created["answers"] += 1
+        self.report.check_personal_information("posts", answer.id, answer.body)
         if self.pending_accept.get(parent) == row["Id"]:
             accept(question, answer)
             self.pending_accept.pop(parent)

@@ -167,6 +167,7 @@ def _questions(folder: Path, report: ImportReport, tag_ids: dict[str, int], prog
                 )  # fmt: skip
                 restored[question.id] = item
                 report.created["questions"] += 1
+                report.check_personal_information("posts", question.id, title, body)
         done += len(batch)
         progress("questions", done, total)
     return restored
@@ -204,6 +205,7 @@ def _answers(folder: Path, report: ImportReport, questions: dict[int, dict], pro
                 db.session.add(Revision(post_id=answer.id, number=1, author_id=answer.author_id, body=body, created_at=answer.edited_at or created))
                 restored.add(answer.id)
                 report.created["answers"] += 1
+                report.check_personal_information("posts", answer.id, body)
         done += len(batch)
         progress("answers", done, total)
     return restored
@@ -223,6 +225,7 @@ def _comments(folder: Path, report: ImportReport, posts: set[int]) -> None:
                     continue
                 db.session.add(Comment(id=item["id"], post_id=item["post_id"], author_id=item["author_id"], body=body, created_at=parse_timestamp(item["created_at"])))
                 report.created["comments"] += 1
+                report.check_personal_information("comments", item["id"], body)
 
 
 def _finish(questions: dict[int, dict], answered: set[int]) -> None:

@@ -15,11 +15,38 @@
     return response.json();
   }
 
+  // The personal-information guard's findings above the preview: built from text nodes only,
+  // so nothing the author typed is ever parsed as HTML.
+  function showFindings(notice, findings) {
+    const list = notice.querySelector("ul");
+    if (!list) return;
+    list.replaceChildren(...(findings || []).map((finding) => {
+      const item = document.createElement("li");
+      const label = document.createElement("strong");
+      label.textContent = finding.label;
+      item.append(label);
+      finding.passages.forEach((passage) => {
+        const snippet = document.createElement("div");
+        const mark = document.createElement("mark");
+        mark.textContent = passage.text;
+        snippet.append(`${passage.field_label}: ${passage.before}`, mark, passage.after);
+        item.append(snippet);
+      });
+      const why = document.createElement("div");
+      why.className = "help";
+      why.textContent = finding.explanation;
+      item.append(why);
+      return item;
+    }));
+    notice.hidden = list.children.length === 0;
+  }
+
   // Markdown preview: rendered by the server with the same sanitizer as saving.
   document.querySelectorAll(".md-editor").forEach((editor) => {
     const input = editor.querySelector("textarea");
     const panel = editor.querySelector(".md-preview");
     const body = editor.querySelector(".md-preview-body");
+    const notice = editor.querySelector(".privacy-notice");
     if (!input || !panel || !body) return;
     const render = debounce(async () => {
       if (!input.value.trim()) { panel.hidden = true; return; }
@@ -32,6 +59,7 @@
         });
         const data = await response.json();
         panel.hidden = false;
+        if (notice) showFindings(notice, data.findings);
         if (data.html !== undefined) {
           body.innerHTML = data.html; // sanitized server-side (bleach allowlist)
         } else {
