@@ -88,11 +88,14 @@ FIELD_LABELS = {"title": _l("タイトル"), "body": _l("本文"), "summary": _l
 
 
 class Unchecked(enum.Enum):
+    """`confirmed_categories` of an operator's bulk load (importers, the demo seed): nothing is
+    held and no confirmation is recorded, because nobody confirmed anything; the importer
+    reports the findings instead."""
+
     IMPORT = "import"
 
 
 IMPORT = Unchecked.IMPORT
-"""`confirmed_categories` of an operator's bulk load: never held, reported by the importer."""
 
 
 def unknown_category_error() -> ValidationFailed:
