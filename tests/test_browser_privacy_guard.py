@@ -1,0 +1,58 @@
+"""In Chromium: the preview marks personal information as it is typed, the submit holds the
+question, and confirming each category posts it. User text is never run as HTML."""
+
+import pytest
+
+from app.extensions import db
+from tests.browser import chromium, free_port, live_server
+from tests.factories import PASSWORD, make_user
+
+pytestmark = pytest.mark.browser
+
+RESIDENT = "滞納者: 川崎 一郎（川崎市川崎区宮本町1-2-3）、個人番号: 123456789018 の分納について。"
+TRAP = '<img src=x onerror="alert(1)">'
+
+
+@pytest.fixture
+def live(app_factory):
+    port = free_port()
+    app = app_factory(WTF_CSRF_ENABLED=True, PUBLIC_BASE_URL=f"http://127.0.0.1:{port}")
+    with app.app_context():
+        make_user(email="kasai@city.osaka.lg.jp", name="大阪 河西", org="271004")
+        db.session.remove()
+    with live_server(app) as base_url:
+        yield base_url
+
+
+def test_preview_marks_findings_and_the_form_holds_until_confirmed(live):
+    base_url = live
+    with chromium() as browser:
+        page = browser.new_page(locale="ja-JP")
+        dialogs: list[str] = []
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        page.goto(f"{base_url}/login")
+        page.fill("#email", "kasai@city.osaka.lg.jp")
+        page.fill("#password", PASSWORD)
+        page.click("form.stack button[type=submit]")
+        page.wait_for_selector(".flash-success")
+
+        page.goto(f"{base_url}/questions/ask")
+        page.fill("#title", "分納誓約の途中で転居した滞納者への対応")
+        page.fill("#body", f"{TRAP}\n{RESIDENT}")
+        page.wait_for_selector(".privacy-notice:not([hidden]) mark")
+        marks = page.locator(".privacy-notice mark").all_inner_texts()
+        assert "123456789018" in marks and "川崎 一郎" in marks
+        assert "番号法" in page.inner_text(".privacy-notice")
+        assert page.locator(".privacy-notice img").count() == 0
+
+        page.fill("#tags", "債権回収")
+        page.click("form.stack button[type=submit]")
+        page.wait_for_selector(".privacy-panel")
+        assert page.input_value("#body") == f"{TRAP}\n{RESIDENT}"  # nothing lost
+        boxes = page.locator(".privacy-panel input[name=confirmed_findings]")
+        assert boxes.count() == 3
+        for index in range(boxes.count()):
+            boxes.nth(index).check()
+        page.click("form.stack button[type=submit]")
+        page.wait_for_selector("h1:has-text('分納誓約の途中で')")
+        assert dialogs == []
