@@ -4,7 +4,7 @@ Sudachi (the core dictionary, as search/ja.py uses) tags 姓 and 名 in context:
 is a 姓 and a 名, where a lone 「川崎」 is a place. It runs only on a short window around each
 cue, never on the whole text. A name is a run of 人名 tokens (one space allowed inside), plus:
 a proper noun right before a 名 (a surname Sudachi took for a place), and a short word right
-after a 姓 when an honorific follows (原田 こころちゃん).
+after a 姓 when an honorific or punctuation closes it (原田 こころちゃん, 加藤 ゆかり（…）).
 
 Officials named by their title (田中課長, 福田市長) are left alone: in this Q&A they speak in their
 public role. Generic addressees (担当者様, 皆さん, お客様) and placeholders (Aさん, ○○様) have no
@@ -106,6 +106,11 @@ def _tokens(text: str, start: int, end: int) -> list[_Token]:
     return [_Token(m, start) for m in _tokenizer().tokenize(window)]
 
 
+def _ends_name(token: _Token | None) -> bool:
+    """Whether a word after 「姓 ＿」 closes a full name: an honorific, punctuation, the end."""
+    return token is None or token.pos[0] == "補助記号" or _HONORIFIC.fullmatch(token.surface) is not None
+
+
 def _name_at(tokens: list[_Token], i: int) -> tuple[int, int] | None:
     """The name that begins at ``tokens[i]`` as (first, last) token indexes, or None."""
     last = None
@@ -118,7 +123,7 @@ def _name_at(tokens: list[_Token], i: int) -> tuple[int, int] | None:
         nxt = next((u for u in tokens[j + 1 :] if not u.space), None)
         if t.person or (t.proper and nxt is not None and nxt.given and last is None):
             last = j
-        elif last is not None and tokens[last].surname and t.short_noun and nxt is not None and _HONORIFIC.fullmatch(nxt.surface):
+        elif last is not None and tokens[last].surname and t.short_noun and _ends_name(nxt):
             last = j
         else:
             break

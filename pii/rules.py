@@ -106,7 +106,9 @@ def phones(text: str) -> Iterator[Candidate]:
             or _OFFICE_AFTER.match(text, m.end())
         ):
             continue
-        yield "phone", m.start(), m.end()
+        # 「（044-987-6543）」: the bracket is the sentence's, not the area code's.
+        start = m.start() + 1 if m.group().startswith("(") and ")" not in m.group() else m.start()
+        yield "phone", start, m.end()
 
 
 # ── メールアドレス ────────────────────────────────────────────────────────────
