@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from pii import names, rules
@@ -69,8 +70,11 @@ def scan(text: str) -> list[Finding]:
     ]
     candidates += [Finding("person_name", start, end) for start, end in names.person_names(folded)]
     candidates.sort(key=lambda f: (_PRECEDENCE[f.category], f.start - f.end, f.start))
-    kept: list[Finding] = []
+    kept: list[Finding] = []  # sorted by start, never overlapping
+    starts: list[int] = []
     for f in candidates:
-        if all(f.end <= k.start or k.end <= f.start for k in kept):
-            kept.append(f)
-    return sorted(kept, key=lambda f: f.start)
+        i = bisect_left(starts, f.start)
+        if (i == 0 or kept[i - 1].end <= f.start) and (i == len(kept) or f.end <= kept[i].start):
+            kept.insert(i, f)
+            starts.insert(i, f.start)
+    return kept

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+from bisect import bisect_left
 from collections.abc import Iterator
 
 from pii.fold import Folded
@@ -34,6 +35,8 @@ _TITLES = frozenset(
 )
 _WINDOW = 24
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# Sudachi refuses input over 49,149 bytes; 4,000 characters is at most 16 KB of UTF-8.
+_PIECE = re.compile(r"[^\n。]{1,4000}[\n。]?|[\n。]")
 
 
 class _PerThread(threading.local):
@@ -93,17 +96,38 @@ class _Token:
         return self.pos[1] == "固有名詞"
 
     @property
-    def space(self) -> bool:
-        return self.pos[0] == "空白"
+    def space(self) -> bool:  # a line break ends a name like punctuation does
+        return self.pos[0] == "空白" and "\n" not in self.surface
 
     @property
     def short_noun(self) -> bool:  # a given name Sudachi does not know as one (こころ)
         return self.pos[0] == "名詞" and len(self.surface) <= 4
 
 
-def _tokens(text: str, start: int, end: int) -> list[_Token]:
-    window = _SURROGATE.sub("\ufffd", text[start:end])
-    return [_Token(m, start) for m in _tokenizer().tokenize(window)]
+def _tokens(text: str, ranges: list[tuple[int, int]]) -> list[_Token]:
+    """Sudachi's tokens over the union of ``ranges``: one call per stretch of overlapping windows,
+    so a text dense with cues is still read once."""
+    tokens: list[_Token] = []
+    tokenize = _tokenizer().tokenize
+    merged: list[list[int]] = []
+    for start, end in sorted(ranges):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    for start, end in merged:
+        for piece in _PIECE.finditer(text, start, end):
+            window = _SURROGATE.sub("\ufffd", piece.group())
+            tokens += [_Token(m, piece.start()) for m in tokenize(window)]
+    return tokens
+
+
+def _next_word(tokens: list[_Token], j: int) -> _Token | None:
+    """The first token after ``tokens[j]`` that is not a space, if it follows on directly."""
+    k = j + 1
+    while k < len(tokens) and tokens[k].space and tokens[k].start == tokens[k - 1].end:
+        k += 1
+    return tokens[k] if k < len(tokens) and tokens[k].start == tokens[k - 1].end else None
 
 
 def _ends_name(token: _Token | None) -> bool:
@@ -115,12 +139,12 @@ def _name_at(tokens: list[_Token], i: int) -> tuple[int, int] | None:
     """The name that begins at ``tokens[i]`` as (first, last) token indexes, or None."""
     last = None
     j = i
-    while j < len(tokens):
+    while j < len(tokens) and (j == i or tokens[j].start == tokens[j - 1].end):
         t = tokens[j]
         if t.space and last is not None and j + 1 < len(tokens) and not tokens[j + 1].space:
             j += 1  # one space between 姓 and 名
             continue
-        nxt = next((u for u in tokens[j + 1 :] if not u.space), None)
+        nxt = _next_word(tokens, j)
         if t.person or (t.proper and nxt is not None and nxt.given and last is None):
             last = j
         elif last is not None and tokens[last].surname and t.short_noun and _ends_name(nxt):
@@ -135,11 +159,10 @@ def _name_at(tokens: list[_Token], i: int) -> tuple[int, int] | None:
     return i, last
 
 
-def _after_role(text: str, role_end: int) -> tuple[int, int] | None:
-    tokens = _tokens(text, role_end, min(len(text), role_end + _WINDOW))
-    i = 0
+def _after_role(tokens: list[_Token], i: int) -> tuple[int, int] | None:
+    """The name right after a role word whose end is where ``tokens[i]`` starts."""
     # 「滞納者: 」「申請者の」「滞納者（」: punctuation, spaces, and one の or は before the name.
-    while i < len(tokens) and (tokens[i].pos[0] in ("補助記号", "空白") and tokens[i].surface not in ("、", "。")):
+    while i < len(tokens) and tokens[i].pos[0] in ("補助記号", "空白") and tokens[i].surface not in ("、", "。", "\n"):
         i += 1
     if i < len(tokens) and tokens[i].surface in ("の", "は"):
         i += 1
@@ -149,25 +172,20 @@ def _after_role(text: str, role_end: int) -> tuple[int, int] | None:
     if name is None:
         return None
     first, last = name
-    following = next((t for t in tokens[last + 1 :] if not t.space), None)
+    following = _next_word(tokens, last)
     if following is not None and following.surface in _TITLES:
         return None
     return tokens[first].start, tokens[last].end
 
 
-def _before_honorific(text: str, start: int, end: int) -> tuple[int, int] | None:
-    window_start = max(0, start - _WINDOW)
-    cut = max(text.rfind("\n", window_start, start), text.rfind("。", window_start, start))
-    tokens = _tokens(text, max(window_start, cut + 1), end)
-    at = next((k for k, t in enumerate(tokens) if t.start == start), None)
-    if at is None:
-        return None  # the honorific is inside a word (お子さん, たくさん)
+def _before_honorific(tokens: list[_Token], at: int) -> tuple[int, int] | None:
+    """The name that ends right before the honorific ``tokens[at]``."""
     last = at - 2 if at >= 2 and tokens[at - 1].space else at - 1  # 「佐藤健一 氏」
     best = None
     # The leftmost token from which a name runs exactly up to the honorific.
     for first in range(last, max(-1, last - 5), -1):
         t = tokens[first]
-        if not (t.person or t.proper or t.space or t.short_noun):
+        if not (t.person or t.proper or t.space or t.short_noun) or t.end != tokens[first + 1].start:
             break
         if _name_at(tokens, first) == (first, last):
             best = first
@@ -177,12 +195,18 @@ def _before_honorific(text: str, start: int, end: int) -> tuple[int, int] | None
 def person_names(folded: Folded) -> Iterator[tuple[int, int]]:
     """Spans of names in ``folded.original`` (cues are found on the folded text)."""
     text = folded.original
-    for m in _ROLE.finditer(folded.text):
-        span = _after_role(text, folded.position(m.end()))
-        if span:
-            yield span
-    for m in _HONORIFIC.finditer(folded.text):
-        start, end = folded.span(m.start(), m.end())
-        span = _before_honorific(text, start, end) if start else None
+    roles = [folded.position(m.end()) for m in _ROLE.finditer(folded.text)]
+    honorifics = [folded.position(m.start()) for m in _HONORIFIC.finditer(folded.text)]
+    honorifics = [h for h in honorifics if h]
+    if not roles and not honorifics:
+        return
+    windows = [(end, min(len(text), end + _WINDOW)) for end in roles]
+    windows += [(max(0, start - _WINDOW), min(len(text), start + 3)) for start in honorifics]
+    tokens = _tokens(text, windows)
+    starts = [t.start for t in tokens]
+    for position, find in [(end, _after_role) for end in roles] + [(start, _before_honorific) for start in honorifics]:
+        k = bisect_left(starts, position)
+        # No token starts there: the cue is inside a word (お子さん, たくさん)
+        span = find(tokens, k) if k < len(tokens) and starts[k] == position else None
         if span:
             yield span

@@ -82,7 +82,7 @@ _OFFICE_UNIT = r"(?:課|係|センター|窓口|役所|役場|庁舎|県庁|都�
 _OFFICE_RIGHT_BEFORE = re.compile(
     _OFFICE_UNIT + r"(?:[\s():、・]|の|は|電話|番号|TEL|Tel|tel|FAX|Fax|ファクス|℡)*$"
 )
-_OFFICE_AFTER = re.compile(r"^\s?\([^)]{0,20}?" + _OFFICE_UNIT)
+_OFFICE_AFTER = re.compile(r"\s?\([^)]{0,20}?" + _OFFICE_UNIT)
 
 
 def _phone_digits(number: str) -> str:
@@ -210,8 +210,9 @@ def labelled_numbers(text: str) -> Iterator[Candidate]:
 
 _N = r"(?:[0-9]+|[一二三四五六七八九十]+)"
 # What ends an address: 丁目, 番地, 号, or 1-2-3; then maybe a building (a katakana name) and its room.
+# It starts where a number starts: inside a long run of digits, retrying every position is quadratic.
 _TAIL = re.compile(
-    rf"""(?:
+    rf"""(?<![0-9一二三四五六七八九十])(?:
         {_N}条[東西南北]?{_N}丁目
       | {_N}丁目(?:\s?{_N}(?:番地?|-)(?:の?{_N}号?)?)?(?:の{_N})?
       | {_N}番地?(?:の?{_N}号?)?(?:の{_N})?
