@@ -10,7 +10,7 @@ FLASK := $(BIN)/flask --app wsgi
 .DEFAULT_GOAL := help
 PG_URL ?= postgresql+psycopg://zennin:zennin@127.0.0.1:5432/zennin
 
-.PHONY: help setup translations db run serve test test-pg test-fast lint eval-search bench-search bench
+.PHONY: help setup translations db run serve test test-pg test-fast lint eval-search eval-pii bench-search bench
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -53,6 +53,9 @@ lint: setup ## ruff
 
 eval-search: setup ## Search quality (MRR@10, Recall@10) on real Japanese data, ours vs Whoosh's default
 	$(BIN)/python -m bench.eval_search
+
+eval-pii: setup ## Personal-information check: precision/recall per category on a labelled corpus, speed
+	$(BIN)/python -m bench.pii_eval
 
 bench-search: setup ## Search speed at 100k questions / 300k answers
 	$(BIN)/python -m bench.search_bench

@@ -343,7 +343,7 @@ def update_profile(user: User, update: ProfileUpdate) -> None:
     bio = clean_text(update.bio).strip()
     if len(bio) > BIO_MAX:
         raise ValidationFailed({"bio": _("自己紹介は%(n)d文字以内にしてください。", n=BIO_MAX)})
-    if update.career_visibility not in ("members", "organization", "ranking_only"):
+    if update.career_visibility not in CAREER_VISIBILITY:
         raise ValidationFailed({"career_visibility": _("公開範囲を選んでください。")})
     with write_transaction():
         user.display_name = name
