@@ -12,6 +12,7 @@ from flask import Flask, Response, current_app, request
 from flask_babel import gettext as _
 from flask_login import LoginManager, current_user
 
+from app.api import auth as api_auth
 from app.errors import error_response
 from app.models import User
 from app.security import security_event
@@ -76,7 +77,8 @@ def _gate() -> Response | None:
     if endpoint in FEED_ENDPOINTS:
         return _plain(401, _("このフィードを読むには、設定ページで作成した個人用のフィードURLを使ってください。"))
     if request.path.startswith("/api/"):
-        return error_response(401)
+        # The API checks the bearer token on its own routes; here for a path it does not route (404, 405).
+        return None if api_auth.resolve_token() is not None else error_response(401)
     if current_user.is_authenticated:  # signed in, but the address is not verified yet
         return error_response(403, _("メールアドレスの確認が済んでいません。届いたメールのリンクを開いてください。"))
     return current_app.login_manager.unauthorized()  # to /login?next=<this path>, and back afterwards
