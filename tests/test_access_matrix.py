@@ -91,7 +91,7 @@ CASES = [
     Case("GET", "/settings/career", members()),
     Case("GET", "/settings/tokens", members()),
     Case("POST", "/settings/feeds", members()),
-    Case("POST", "/settings/feeds/revoke", members()),
+    Case("POST", "/settings/feeds", members(), data={"action": "revoke"}),
     Case("GET", "/notifications", members()),
     Case("POST", "/notifications/read", members()),
     Case("GET", "/transfer", members()),

@@ -153,7 +153,8 @@ def test_the_settings_page_creates_shows_and_revokes_the_feed_url(client, alice,
     client.post("/settings/feeds")  # a second click keeps the same URL
     assert feeds.feed_token(alice) == token
 
-    client.post("/settings/feeds/revoke")
+    assert 'name="action" value="revoke"' in page
+    client.post("/settings/feeds", data={"action": "revoke"})
     assert alice.feed_key is None and "token=" not in client.get("/settings").get_data(as_text=True)
     client.post("/logout")
     assert _refused(client.get("/feeds/questions", query_string={"token": token}))

@@ -64,17 +64,14 @@ def settings():
 
 @bp.post("/settings/feeds")
 @login_required
-def create_feed_url():
-    feeds.create_feed_key(current_user)
-    flash(_("個人用のフィードURLを作成しました。フィードリーダーに登録してください。"), "success")
-    return redirect(url_for("users.settings", _anchor="feeds"))
-
-
-@bp.post("/settings/feeds/revoke")
-@login_required
-def revoke_feed_url():
-    feeds.revoke_feed_key(current_user)
-    flash(_("フィードURLを無効にしました。これまでのURLでは読めなくなります。"), "info")
+def feed_url():
+    """Create the person's feed URL, or with action=revoke make every one of theirs stop working."""
+    if request.form.get("action") == "revoke":
+        feeds.revoke_feed_key(current_user)
+        flash(_("フィードURLを無効にしました。これまでのURLでは読めなくなります。"), "info")
+    else:
+        feeds.create_feed_key(current_user)
+        flash(_("個人用のフィードURLを作成しました。フィードリーダーに登録してください。"), "success")
     return redirect(url_for("users.settings", _anchor="feeds"))
 
 
