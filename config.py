@@ -1,7 +1,7 @@
 """Configuration classes. Only this module reads the environment.
 
 DESIGN.md §5 names the variables outside tools rely on: DATABASE_URL, SEARCH_INDEX_DIR,
-SECRET_KEY, ALLOWED_EMAIL_DOMAINS, MAIL_BACKEND, MAIL_OUTBOX_DIR (and PORT, read by the Makefile).
+SECRET_KEY, ALLOWED_EMAIL_DOMAINS, MAIL_BACKEND, MAIL_OUTBOX_DIR, PUBLIC_READ (and PORT, read by the Makefile).
 """
 
 import os
@@ -64,6 +64,8 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = False
     MAX_CONTENT_LENGTH = 1 * 1024 * 1024
+    # Members-only by default (app/access.py); true opens reading to everyone, e.g. a public FAQ portal.
+    PUBLIC_READ = os.environ.get("PUBLIC_READ", "").strip().lower() in ("true", "1")
     # Host names this site answers to (Host header check); empty = any, for development.
     TRUSTED_HOSTS = _csv(os.environ.get("TRUSTED_HOSTS", "")) or None
     # Behind nginx: trust one proxy's X-Forwarded-For/-Proto/-Host.
@@ -112,3 +114,4 @@ class TestingConfig(Config):
     # Fast hashes: the suite creates hundreds of users; production keeps scrypt.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     SEARCH_INDEX_DIR = None  # in-memory Whoosh index
+    PUBLIC_READ = False  # the production default, whatever the environment says

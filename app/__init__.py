@@ -26,7 +26,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
-    from app import database, errors, ratelimit, security, templating  # noqa: F401 (ratelimit registers its storage)
+    from app import access, database, errors, ratelimit, security, templating  # noqa: F401 (ratelimit registers its storage)
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate
     from app.i18n import select_locale
 
@@ -38,6 +38,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: app.config["BABEL_DEFAULT_TIMEZONE"])
     limiter.init_app(app)
     security.init_app(app, login_manager)
+    access.init_app(app, login_manager)  # members-only unless PUBLIC_READ: one gate for every URL
 
     from app.web import IdConverter
 

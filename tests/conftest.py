@@ -74,8 +74,9 @@ def _fresh_request_globals() -> None:
 
 
 @pytest.fixture
-def app(app_factory):
-    app = app_factory()
+def app(app_factory, request):
+    # Members-only, the production default; @pytest.mark.public_read for a site open to reading.
+    app = app_factory(**({"PUBLIC_READ": True} if request.node.get_closest_marker("public_read") else {}))
     app.before_request_funcs.setdefault(None, []).insert(0, _fresh_request_globals)
     with app.app_context():
         yield app
@@ -108,6 +109,13 @@ def bob(app):
 def carol(app):
     """Unrelated member."""
     return factories.make_user(email="carol@pref.hokkaido.lg.jp", name="北海道 キャロル", org="010006")
+
+
+@pytest.fixture
+def member_client(client, carol):
+    """The test client signed in as carol, a member: the site is members-only by default."""
+    factories.login(client, carol)
+    return client
 
 
 @pytest.fixture

@@ -1,5 +1,8 @@
 """Access control over every HTML route × {anonymous, other member, owner, moderator, admin}
-(SECURITY.md AC-01..05). A new route must be classified here, or the last test fails."""
+(SECURITY.md AC-01..05). A new route must be classified here, or the last test fails.
+
+The site is members-only by default: an anonymous visitor reaches the front door, sign-up and
+sign-in only. With PUBLIC_READ=true the routes marked `readers()` open to them; nothing else does."""
 
 from dataclasses import dataclass, field
 
@@ -23,6 +26,12 @@ class Case:
     expect: dict[str, str]  # role -> outcome
     owner: str = "asker"  # whose object: the asker (question) or the answerer (answer, comment, career, token)
     data: dict = field(default_factory=dict)
+    public: bool = False  # with PUBLIC_READ=true an anonymous visitor may read it
+
+
+def reading(method: str, path: str) -> Case:
+    """A page every member reads, and everyone when the operator opens reading (PUBLIC_READ)."""
+    return Case(method, path, members(), public=True)
 
 
 def everyone(outcome=OK):
@@ -48,26 +57,27 @@ def own_only(others=FORBIDDEN):
 
 BODY = {"body": "権限の確認のために送る十分な長さの本文です。"}
 CASES = [
-    Case("GET", "/", everyone()),
+    Case("GET", "/", everyone()),  # for visitors a front door without content (test_members_only.py)
     Case("GET", "/about", everyone()),
-    Case("GET", "/api", everyone()),
     Case("GET", "/healthz", everyone()),
-    Case("GET", "/questions", everyone()),
-    Case("GET", "/questions/{q}", everyone()),
-    Case("GET", "/questions/{q}/slug", everyone()),
-    Case("GET", "/questions/similar?title=住民税", everyone()),
-    Case("GET", "/posts/{q}/revisions", everyone()),
-    Case("GET", "/tags", everyone()),
-    Case("GET", "/tags/住民税", everyone()),
-    Case("GET", "/tags/住民税/experts", everyone()),
-    Case("GET", "/tags/suggest?q=住", everyone()),
-    Case("GET", "/users", everyone()),
-    Case("GET", "/users/{u}", everyone()),
-    Case("GET", "/search?q=住民税", everyone()),
-    Case("GET", "/organizations/search?q=よこはま", everyone()),
-    Case("GET", "/feeds/questions", everyone()),
-    Case("GET", "/feeds/tags/住民税", everyone()),
-    Case("GET", "/feeds/search?q=住民税", everyone()),
+    Case("GET", "/organizations/search?q=よこはま", everyone()),  # the sign-up form's picker
+    reading("GET", "/api"),
+    reading("GET", "/questions"),
+    reading("GET", "/questions/{q}"),
+    reading("GET", "/questions/{q}/slug"),
+    reading("GET", "/questions/similar?title=住民税"),
+    reading("GET", "/posts/{q}/revisions"),
+    reading("GET", "/tags"),
+    reading("GET", "/tags/住民税"),
+    reading("GET", "/tags/住民税/experts"),
+    reading("GET", "/tags/suggest?q=住"),
+    reading("GET", "/users"),
+    reading("GET", "/users/{u}"),
+    reading("GET", "/search?q=住民税"),
+    # Feeds: members with a session here; feed readers with a personal token in test_feed_tokens.py.
+    reading("GET", "/feeds/questions"),
+    reading("GET", "/feeds/tags/住民税"),
+    reading("GET", "/feeds/search?q=住民税"),
     Case("GET", "/login", everyone()),
     Case("GET", "/register", everyone()),
     Case("GET", "/password/forgot", everyone()),
@@ -80,6 +90,8 @@ CASES = [
     Case("GET", "/settings/password", members()),
     Case("GET", "/settings/career", members()),
     Case("GET", "/settings/tokens", members()),
+    Case("POST", "/settings/feeds", members()),
+    Case("POST", "/settings/feeds", members(), data={"action": "revoke"}),
     Case("GET", "/notifications", members()),
     Case("POST", "/notifications/read", members()),
     Case("GET", "/transfer", members()),
@@ -156,6 +168,21 @@ def test_access(app, case):
         response = client.open(case.path.format(**values), method=case.method, data=case.data)
         assert _outcome(response) == case.expect[role], (role, response.status_code)
         db.session.rollback()
+
+
+def test_public_read_opens_reading_and_nothing_else(app_factory):
+    """The same routes for an anonymous visitor on a site with PUBLIC_READ=true."""
+    app = app_factory(PUBLIC_READ=True)
+    with app.app_context():
+        asker = make_user(email="asker@city.yokohama.lg.jp")
+        answerer = make_user(email="answerer@city.osaka.lg.jp", org="271004")
+        values = {**_objects(asker, answerer), "u": asker.id}  # shared: a visitor changes nothing
+        db.session.commit()
+        for case in CASES:
+            response = app.test_client().open(case.path.format(**values), method=case.method, data=case.data)
+            expected = OK if case.public else case.expect["anonymous"]
+            assert _outcome(response) == expected, (case.method, case.path, response.status_code)
+        db.session.remove()
 
 
 def test_every_html_route_is_classified(app):

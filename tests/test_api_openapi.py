@@ -12,7 +12,7 @@ from schemathesis.specs.openapi import checks as oa_checks
 
 from app.api.openapi import openapi_document
 from app.services import tokens
-from tests.factories import make_answer, make_question, make_user
+from tests.factories import login, make_answer, make_question, make_user
 from tests.people_factories import add_post
 
 PREFIX = "/api/v1"
@@ -38,16 +38,24 @@ def test_every_api_route_is_documented_and_every_documented_route_exists(app):
     assert _routes_in_code(app) == _routes_in_document()
 
 
-def test_the_document_is_served_without_a_token(client):
-    response = client.get("/api/v1/openapi.json")
+def test_members_only_the_document_needs_a_token_like_the_rest(client, alice_token):
+    refused = client.get("/api/v1/openapi.json")
+    assert refused.status_code == 401 and refused.get_json()["error"]["code"] == "unauthorized"
+    response = client.get("/api/v1/openapi.json", headers={"Authorization": f"Bearer {alice_token}"})
     assert response.status_code == 200
     document = response.get_json()
     assert document["openapi"].startswith("3.1")
     assert document["servers"] == [{"url": "/api/v1"}]
-    assert document["paths"]["/openapi.json"]["get"]["security"] == []
+    assert "security" not in document["paths"]["/openapi.json"]["get"]  # the document-wide bearer token
 
 
-def test_the_japanese_api_page_documents_auth_and_examples(client):
+def test_with_public_reading_the_document_is_served_without_a_token(app_factory):
+    response = app_factory(PUBLIC_READ=True).test_client().get("/api/v1/openapi.json")
+    assert response.status_code == 200 and response.get_json()["openapi"].startswith("3.1")
+
+
+def test_the_japanese_api_page_documents_auth_and_examples(client, alice):
+    login(client, alice)
     page = client.get("/api").get_data(as_text=True)
     for text in ["Authorization: Bearer", "curl", "住民税の特別徴収から普通徴収への切替時期は？", "/api/v1/openapi.json", "読み取り専用"]:
         assert text in page

@@ -9,7 +9,7 @@ from app.extensions import db
 from app.models import CareerEntry, User, utcnow
 from app.services import answers, tags, tokens, votes
 from tests.api_client import assert_error, bearer, post_json
-from tests.factories import make_answer, make_question, make_user
+from tests.factories import login, make_answer, make_question, make_user
 from tests.people_factories import add_post, month
 
 EXAMPLE = {"organization": "141003", "department": "財政局 債権回収課", "tags": ["債権回収"], "start": "2019-04", "end": "2022-03"}
@@ -386,7 +386,8 @@ def test_wrong_methods_on_career_are_json_405(client, alice, alice_token):
 # ---------------------------------------------------------------- the Japanese guide
 
 
-def test_the_api_page_documents_the_people_endpoints(client):
+def test_the_api_page_documents_the_people_endpoints(client, alice):
+    login(client, alice)
     page = client.get("/api").get_data(as_text=True)
     for text in [
         "GET /api/v1/tags/NAME/experts",

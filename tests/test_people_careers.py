@@ -181,8 +181,10 @@ def test_the_profile_timeline_respects_privacy(client, alice, bob):
     bob.career_visibility = "ranking_only"
     db.session.commit()
 
+    login(client, alice)
     page = client.get(f"/users/{bob.id}").get_data(as_text=True)
     assert "職歴は公開されていません" in page and "住民情報担当" not in page
+    client.post("/logout")
 
     login(client, bob)
     page = client.get(f"/users/{bob.id}").get_data(as_text=True)

@@ -173,17 +173,20 @@ def test_experts_page_filters_and_asking(client, alice, bob, debt_tag):
     assert client.get("/tags/債権回収/experts?page=5").status_code == 404
 
 
-def test_a_synonym_redirects_to_the_experts_page_of_its_tag(client, moderator, debt_tag):
+def test_a_synonym_redirects_to_the_experts_page_of_its_tag(member_client, moderator, debt_tag):
     tags.edit_tag(moderator, debt_tag, tags.TagEdit("", "policy", "徴収"))
-    response = client.get("/tags/徴収/experts?holders=current")
+    response = member_client.get("/tags/徴収/experts?holders=current")
     assert response.status_code == 301
     assert "/tags/%E5%82%B5%E6%A8%A9%E5%9B%9E%E5%8F%8E/experts?holders=current" in response.headers["Location"]
 
 
-def test_anonymous_visitors_see_experts_without_the_ask_button(client, bob, debt_tag):
+@pytest.mark.public_read
+def test_anonymous_visitors_see_experts_without_the_ask_button_or_careers(client, bob, debt_tag):
+    """On a site open to reading: the ranking, but no career (「会員全員」 means signed-in members)."""
     add_post(bob, "財政局 税務部 収税課", org="271004", started=40)
     page = client.get("/tags/債権回収/experts").get_data(as_text=True)
     assert "大阪 ボブ" in page and "この人に聞く" not in page
+    assert "収税課" not in page and "このタグの職歴あり（非公開）" in page
     assert questions.list_questions("newest", 1, 20, tag=debt_tag).total == 1
 
 

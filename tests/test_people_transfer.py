@@ -47,9 +47,9 @@ def test_predecessors_of_a_post_most_recent_first(app, chain, alice):
     assert _names(careers.post_holders(second, "141003", "財政局 債権回収課")) == ["三代目 山田", "二代目 鈴木", "初代 佐藤"]
 
 
-def test_the_profile_of_the_current_holder_lists_who_held_the_post_before(client, chain):
+def test_the_profile_of_the_current_holder_lists_who_held_the_post_before(member_client, chain):
     _, _, third, _ = chain
-    page = client.get(f"/users/{third.id}").get_data(as_text=True)
+    page = member_client.get(f"/users/{third.id}").get_data(as_text=True)
     section = page[page.index('id="predecessors"') :]
     assert section.index("二代目 鈴木") < section.index("初代 佐藤")
     assert "大阪の 中村" not in section and "三代目 山田" not in section

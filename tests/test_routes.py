@@ -12,10 +12,11 @@ from app.services import answers
 from tests.factories import PASSWORD, login, make_answer, make_question, make_user
 
 
-def test_pages_render_for_anonymous_visitors(client, app, alice, bob):
+def test_pages_render_for_members(client, app, alice, bob, carol):
     question = make_question(alice)
     make_answer(bob, question)
-    for path in ["/", "/questions", "/questions?tab=unanswered", "/tags", "/tags/住民税", "/users", f"/users/{alice.id}", "/login", "/register", "/about", "/search?q=住民税"]:
+    login(client, carol)
+    for path in ["/", "/questions", "/questions?tab=unanswered", "/tags", "/tags/住民税", "/users", f"/users/{alice.id}", "/about", "/search?q=住民税"]:  # /login, /register: test_members_only.py
         response = client.get(path)
         assert response.status_code == 200, path
         assert 'lang="ja"' in response.get_data(as_text=True)
@@ -75,18 +76,21 @@ def test_csrf_is_enforced_when_enabled(app_factory):
     "path",
     ["/questions/999999", "/questions/99999999999999999999", "/questions/１", "/users/99999999", "/tags/存在しないタグ", "/posts/999/revisions", "/questions?page=999", "/questions?page=99999999999999999999"],
 )
-def test_bad_ids_and_pages_are_404_in_japanese(client, path):
+def test_bad_ids_and_pages_are_404_in_japanese(client, carol, path):
+    login(client, carol)
     response = client.get(path)
     assert response.status_code == 404
     assert "ページが見つかりません" in response.get_data(as_text=True)
 
 
-def test_odd_page_parameter_shows_the_first_page(client):
+def test_odd_page_parameter_shows_the_first_page(client, carol):
+    login(client, carol)
     assert client.get("/questions?page=abc").status_code == 200
 
 
 def test_slug_redirects_to_the_canonical_url(client, alice):
     question = make_question(alice, title="ｶﾞｲﾄﾞﾗｲﾝの改定（２０２５年）について😀")
+    login(client, alice)
     response = client.get(f"/questions/{question.id}/wrong")
     assert response.status_code == 301
     assert unquote(response.headers["Location"]) == f"/questions/{question.id}/ガイドラインの改定-2025年-について"
@@ -170,5 +174,6 @@ def test_accepted_answer_is_listed_first(client, alice, bob, carol):
     older = make_answer(bob, question, "先に書かれた回答です。よろしく。")
     newer = make_answer(carol, question, "後から書かれた回答です。よろしく。")
     answers.accept_answer(alice, newer)
+    login(client, carol)
     page = client.get(f"/questions/{question.id}", follow_redirects=True).get_data(as_text=True)
     assert page.index(f'id="answer-{newer.id}"') < page.index(f'id="answer-{older.id}"')

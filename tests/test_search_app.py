@@ -49,8 +49,8 @@ def test_japanese_queries_find_questions_and_answers(corpus):
     assert found.notice is None  # answered by the index, not the fallback
 
 
-def test_snippet_from_an_answer_links_to_it(client, corpus):
-    page = client.get("/search?q=基礎疾患").get_data(as_text=True)
+def test_snippet_from_an_answer_links_to_it(member_client, corpus):
+    page = member_client.get("/search?q=基礎疾患").get_data(as_text=True)
     assert re.search(r'href="/questions/\d+/[^"#]+#answer-\d+">回答より', page)
     assert "<mark>基礎疾患</mark>" in page
 
@@ -63,8 +63,8 @@ def test_tag_filter_and_operators(corpus, bob):
 
 
 @pytest.mark.parametrize("query", ["deleted:true", "author_email:*", "?*", "*", "body:[a TO z]", "title^100", '"閉じない引用', "((( 債権", "[]", "user:abc", "score:-99999999999999999999"])
-def test_hostile_or_broken_queries_never_fail(client, corpus, query):
-    response = client.get("/search", query_string={"q": query})
+def test_hostile_or_broken_queries_never_fail(member_client, corpus, query):
+    response = member_client.get("/search", query_string={"q": query})
     assert response.status_code == 200
 
 
@@ -108,7 +108,7 @@ def test_a_locked_index_loses_nothing_and_sync_catches_up(app_factory):
 
 
 @pytest.mark.parametrize("damage", ["missing", "corrupt"])
-def test_search_falls_back_to_the_database_with_a_notice(app, client, corpus, damage):
+def test_search_falls_back_to_the_database_with_a_notice(app, member_client, corpus, damage):
     root = Path(app.config["SEARCH_INDEX_DIR"])
     indexing.forget_index()
     generation = (root / "current").resolve()
@@ -121,12 +121,12 @@ def test_search_falls_back_to_the_database_with_a_notice(app, client, corpus, da
         for path in generation.iterdir():
             if path.suffix in (".seg", ".toc") or path.name.endswith(".json"):
                 path.write_bytes(b"\x00garbage")
-    response = client.get("/search?q=時効の援用")
+    response = member_client.get("/search?q=時効の援用")
     assert response.status_code == 200
     text = response.get_data(as_text=True)
     assert "簡易検索" in text and "<mark>時効の援用</mark>があった滞納債権の不納欠損処理" in text
     # The rest of the site does not depend on the index.
-    assert client.get(f"/questions/{corpus['debt'].id}", follow_redirects=True).status_code == 200
+    assert member_client.get(f"/questions/{corpus['debt'].id}", follow_redirects=True).status_code == 200
 
 
 def test_rebuild_restores_a_deleted_index(app, corpus):
@@ -155,23 +155,23 @@ def test_synonyms_edited_by_a_moderator_apply_at_query_time(app, client, alice, 
     assert search.synonyms_as_text() == "国保、国民健康保険\n滞納整理、債権回収"
 
 
-def test_similar_questions_while_typing_a_title(client, corpus):
-    items = client.get("/questions/similar", query_string={"title": "ワクチンの予約方法"}).get_json()["items"]
+def test_similar_questions_while_typing_a_title(member_client, corpus):
+    items = member_client.get("/questions/similar", query_string={"title": "ワクチンの予約方法"}).get_json()["items"]
     assert items and items[0]["id"] == corpus["vaccine"].id
-    assert client.get("/questions/similar?title=").get_json() == {"items": []}
+    assert member_client.get("/questions/similar?title=").get_json() == {"items": []}
 
 
-def test_question_page_shows_related_questions(client, corpus, bob):
+def test_question_page_shows_related_questions(member_client, corpus, bob):
     related = make_question(bob, title="ワクチン接種券の再発行とコールセンターの体制", tags="ワクチン接種")
-    page = client.get(f"/questions/{corpus['vaccine'].id}", follow_redirects=True).get_data(as_text=True)
+    page = member_client.get(f"/questions/{corpus['vaccine'].id}", follow_redirects=True).get_data(as_text=True)
     sidebar = page[page.index('<aside class="sidebar">') :]
     assert "関連する質問" in sidebar and related.title in sidebar
     assert corpus["debt"].title not in sidebar
 
 
-def test_a_phrase_checked_in_part_says_so(client, corpus, monkeypatch):
+def test_a_phrase_checked_in_part_says_so(member_client, corpus, monkeypatch):
     monkeypatch.setattr(search_index, "PHRASE_CHECK_LIMIT", 0)
-    page = client.get('/search?q="時効の援用"').get_data(as_text=True)
+    page = member_client.get('/search?q="時効の援用"').get_data(as_text=True)
     assert "上位0件で確かめた結果です" in page
     monkeypatch.setattr(search_index, "PHRASE_CHECK_LIMIT", 10)
     found = search.search_questions('"時効の援用"')

@@ -43,6 +43,8 @@ def test_every_state_changing_route_requires_a_csrf_token(app_factory):
 
 
 def test_state_changing_endpoints_refuse_get(client):
+    member = make_user()
+    client.post("/login", data={"email": member.email, "password": PASSWORD})
     for path in ["/logout", "/questions/1/delete", "/answers/1/accept", "/posts/1/vote", "/notifications/read", "/language"]:
         assert client.get(path).status_code in (404, 405), path
 

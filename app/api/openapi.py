@@ -400,8 +400,8 @@ _PATHS: dict = {
         "get": {
             "operationId": "getOpenApi",
             "summary": "この文書（OpenAPI 3.1）",
-            "security": [],
-            "responses": {"200": _json({"type": "object"}, "OpenAPI 文書")},
+            "description": "会員限定のサイト（既定）ではトークンが必要。PUBLIC_READ=true のサイトではトークンなしでも読める",
+            "responses": {"200": _json({"type": "object"}, "OpenAPI 文書"), **_errors(401)},
         }
     },
     "/questions": {

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import jsonify, request, url_for
 from flask_babel import gettext as _
 
+from app import access
 from app.api import auth, bp, serializers
 from app.api.auth import ApiError, api_user
 from app.api.openapi import BODY_MAX, MONTH_TEXT_MAX, ORGANIZATION_TEXT_MAX, TAGS_TEXT_MAX, openapi_document
@@ -47,7 +48,8 @@ limiter.shared_limit(auth.write_limit, scope="api-write", key_func=auth.rate_lim
 
 @bp.before_request
 def _authenticate():
-    if request.endpoint not in PUBLIC_ENDPOINTS:
+    # Members-only (app/access.py): the OpenAPI document too needs a token.
+    if request.endpoint not in PUBLIC_ENDPOINTS or not access.public_read():
         auth.require_token()
 
 

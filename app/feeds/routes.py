@@ -5,11 +5,13 @@ from dataclasses import dataclass
 
 from flask import make_response, render_template, request
 from flask_babel import gettext as _
+from flask_login import current_user
 
+from app import access
 from app.errors import error_response
 from app.feeds import bp
 from app.models import Question, utcnow
-from app.services import questions, search, tags
+from app.services import feeds, questions, search, tags
 from app.text import slugify
 from app.urls import external_url
 
@@ -43,11 +45,20 @@ def _render(title: str, self_url: str, alternate_url: str, items: list[Question]
     return response
 
 
+def _token() -> str | None:
+    """The personal token this feed was read with (app/access.py checked it), kept in the self link
+    so that a feed reader following it stays subscribed."""
+    return request.args.get("token") or None
+
+
 @bp.get("/questions")
 def questions_feed():
     page = questions.list_questions("newest", 1, FEED_SIZE)
     return _render(
-        _("Zennin の新着質問"), external_url("feeds.questions_feed"), external_url("questions.index"), page.items
+        _("Zennin の新着質問"),
+        external_url("feeds.questions_feed", token=_token()),
+        external_url("questions.index"),
+        page.items,
     )
 
 
@@ -57,7 +68,7 @@ def tag_feed(name: str):
     page = questions.list_questions("newest", 1, FEED_SIZE, tag=tag)
     return _render(
         _("Zennin の新着質問: %(tag)s", tag=tag.name),
-        external_url("feeds.tag_feed", name=tag.name),
+        external_url("feeds.tag_feed", name=tag.name, token=_token()),
         external_url("tags.show", name=tag.name),
         page.items,
     )
@@ -71,21 +82,32 @@ def search_feed():
     found = search.search_questions(query, sort="newest", per_page=FEED_SIZE)
     return _render(
         _("Zennin の検索「%(q)s」の新着", q=query),
-        external_url("feeds.search_feed", q=query),
+        external_url("feeds.search_feed", q=query, token=_token()),
         external_url("search.results", q=query, sort="newest"),
         [hit.question for hit in found.hits],
     )
 
 
 def feed_links() -> list[FeedLink]:
-    """Feeds for the page being rendered (head <link rel="alternate"> and a visible link), most specific first."""
+    """Feeds for the page being rendered (head <link rel="alternate"> and a visible link), most specific first.
+
+    Members-only, a feed reader needs the member's personal URL: none without a feed key
+    (base.html then links to the settings section that creates one)."""
+    token = feeds.feed_token(current_user) if access.is_member(current_user) else None
+    if token is None and not access.public_read():
+        return []
     endpoint = request.endpoint or ""
     args = request.view_args or {}
     links: list[FeedLink] = []
     if endpoint == "tags.show" and args.get("name"):
-        links.append(FeedLink(_("タグ「%(tag)s」の新着質問", tag=args["name"]), external_url("feeds.tag_feed", name=args["name"])))
+        name = args["name"]
+        links.append(
+            FeedLink(_("タグ「%(tag)s」の新着質問", tag=name), external_url("feeds.tag_feed", name=name, token=token))
+        )
     elif endpoint == "search.results" and request.args.get("q", "").strip():
         query = request.args["q"][:QUERY_MAX]
-        links.append(FeedLink(_("検索「%(q)s」の新着", q=query), external_url("feeds.search_feed", q=query)))
-    links.append(FeedLink(_("新着質問"), external_url("feeds.questions_feed")))
+        links.append(
+            FeedLink(_("検索「%(q)s」の新着", q=query), external_url("feeds.search_feed", q=query, token=token))
+        )
+    links.append(FeedLink(_("新着質問"), external_url("feeds.questions_feed", token=token)))
     return links

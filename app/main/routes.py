@@ -5,6 +5,7 @@ from dataclasses import asdict
 from flask import current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from app import access
 from app.extensions import limiter
 from app.i18n import LOCALE_COOKIE
 from app.main import bp
@@ -18,6 +19,8 @@ from app.text import clean_text
 
 @bp.get("/")
 def index():
+    if not access.can_read(current_user):  # members-only: the front door shows no content
+        return render_template("main/welcome.html")
     page = questions.list_questions(request.args.get("tab", "active"), parse_page(request.args.get("page")), current_app.config["QUESTIONS_PER_PAGE"])
     return render_template(
         "main/index.html", page=page, tab=request.args.get("tab", "active"), popular_tags=tags.popular_tags(20)

@@ -23,6 +23,7 @@ from app.extensions import db
 from app.models import CareerEntry, Tag, User
 from app.services.errors import NotFound, PermissionDenied, ValidationFailed, validate_all
 from app.services.organizations import get_organization
+from app.services.permissions import is_verified_member
 from app.services.tags import MAX_TAGS, check_tag_name, parse_tag_input, resolve_tags
 from app.text import clean_line, normalize_key
 
@@ -199,18 +200,14 @@ def follow_current_post(user: User) -> None:
 
 
 def can_see_career(viewer: User | None, person: User) -> bool:
-    """Past posts as the person chose: everyone, their own organization, or nobody (ranking only)."""
-    if viewer is not None and viewer.is_authenticated and (viewer.id == person.id or viewer.is_admin):
-        return True
-    if person.career_visibility == "members":
+    """Past posts as the person chose: every member, members of their own organization, or nobody
+    (ranking only). Never anyone who is not signed in, even on a site open to public reading."""
+    if not is_verified_member(viewer):
+        return False
+    if viewer.id == person.id or viewer.is_admin or person.career_visibility == "members":
         return True
     if person.career_visibility == "organization":
-        return (
-            viewer is not None
-            and viewer.is_authenticated
-            and viewer.organization_code is not None
-            and viewer.organization_code == person.organization_code
-        )
+        return viewer.organization_code is not None and viewer.organization_code == person.organization_code
     return False
 
 

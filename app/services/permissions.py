@@ -7,6 +7,11 @@ def _is_member(user: User | None) -> bool:
     return user is not None and getattr(user, "is_authenticated", False)
 
 
+def is_verified_member(user: User | None) -> bool:
+    """Signed in with a verified, active, real account: who may read a members-only site."""
+    return _is_member(user) and user.is_active and user.is_verified and not user.is_placeholder
+
+
 def can_edit(user: User | None, post: Post) -> bool:
     return _is_member(user) and (post.author_id == user.id or user.is_moderator)
 

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from app.database import write_transaction
 from app.extensions import db
 from app.models import ApiToken, User, utcnow
+from app.services import audit
 from app.services.errors import NotFound, PermissionDenied, ValidationFailed
 from app.text import clean_line
 
@@ -61,6 +62,7 @@ def create_token(user: User, name: str, scope: str = "write") -> NewToken:
         token = ApiToken(user_id=user.id, name=name, token_hash=hash_secret(secret), prefix=secret[:12], scope=scope)
         db.session.add(token)
         db.session.flush()
+        audit.record(user, "api_token_create", "api_token", token.id, scope=scope)
     return NewToken(token, secret)
 
 
@@ -82,6 +84,7 @@ def revoke_token(user: User, token_id: int) -> None:
             raise NotFound(token_id)
         if token.revoked_at is None:
             token.revoked_at = utcnow()
+            audit.record(user, "api_token_revoke", "api_token", token.id, scope=token.scope)
 
 
 def authenticate(secret: str) -> ApiToken | None:

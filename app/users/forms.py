@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 VISIBILITY_CHOICES = [
     SelectChoice("members", _l("会員全員")),
     SelectChoice("organization", _l("同じ団体の会員")),
-    SelectChoice("ranking_only", _l("順位付けのみ（職歴は誰にも表示せず、専門家の推薦にだけ使う）")),
+    SelectChoice("ranking_only", _l("順位付けのみ")),
 ]
 
 

@@ -6,9 +6,10 @@ from flask_login import current_user, login_required, login_user
 
 from app.extensions import db
 from app.models import User
-from app.services import accounts, notifications, organizations, profiles, routing
+from app.services import accounts, feeds, notifications, organizations, profiles, routing
 from app.services.errors import NotFound, ValidationFailed
 from app.services.pagination import parse_page
+from app.urls import external_url
 from app.users import bp
 from app.users.forms import PasswordChangeForm, ProfileForm
 from app.web import show_errors
@@ -51,9 +52,27 @@ def settings():
         else:
             flash(_("プロフィールを更新しました。"), "success")
             return redirect(url_for("users.show", user_id=current_user.id))
+    token = feeds.feed_token(current_user)
     return render_template(
-        "users/settings.html", form=form, routed_this_week=routing.weekly_load(current_user), routing_cap=routing.setting("ROUTING_WEEKLY_CAP")
+        "users/settings.html",
+        form=form,
+        routed_this_week=routing.weekly_load(current_user),
+        routing_cap=routing.setting("ROUTING_WEEKLY_CAP"),
+        feed_url=external_url("feeds.questions_feed", token=token) if token else None,
     )
+
+
+@bp.post("/settings/feeds")
+@login_required
+def feed_url():
+    """Create the person's feed URL, or with action=revoke make every one of theirs stop working."""
+    if request.form.get("action") == "revoke":
+        feeds.revoke_feed_key(current_user)
+        flash(_("フィードURLを無効にしました。これまでのURLでは読めなくなります。"), "info")
+    else:
+        feeds.create_feed_key(current_user)
+        flash(_("個人用のフィードURLを作成しました。フィードリーダーに登録してください。"), "success")
+    return redirect(url_for("users.settings", _anchor="feeds"))
 
 
 @bp.route("/settings/password", methods=["GET", "POST"])
