@@ -19,7 +19,7 @@ from app.database import write_transaction
 from app.extensions import db
 from app.mail import queue_mail
 from app.models import User, utcnow
-from app.models.user import CAREER_VISIBILITY, new_session_token
+from app.models.user import new_session_token
 from app.services import audit
 from app.services.careers import current_post_entry
 from app.services.errors import ValidationFailed, validate_all
@@ -266,6 +266,14 @@ def authenticate(raw_email: str, password: str) -> User | None:
 def record_login(user: User) -> None:
     with write_transaction():
         user.last_seen_at = utcnow()
+
+
+def record_login_lockout(raw_email: str, limit: str, by: str) -> None:
+    """A login rate limit (per address "ip", or per account) began refusing attempts: an audit
+    row naming the account when the typed address has one; never the password or the address."""
+    with write_transaction():
+        user = _user_by_email(raw_email)
+        audit.record(None, "login_lockout", "user" if user else "", user.id if user else None, limit=limit, by=by)
 
 
 def end_all_sessions(user: User) -> None:
