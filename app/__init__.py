@@ -62,6 +62,7 @@ def _configure_secret_key(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from app.admin import bp as admin_bp
     from app.auth import bp as auth_bp
     from app.main import bp as main_bp
     from app.people import bp as people_bp
@@ -77,6 +78,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(users_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(people_bp)
+    app.register_blueprint(admin_bp)  # /admin: the audit log, roles
 
     from app import api, feeds
 

@@ -17,6 +17,7 @@ seed_cli = AppGroup("seed", help="Demo content.")
 users_cli = AppGroup("users", help="Accounts.")
 search_cli = AppGroup("search", help="The full-text search index.")
 mail_cli = AppGroup("mail", help="The outgoing mail queue.")
+audit_cli = AppGroup("audit", help="The audit log (read only: entries cannot be changed or deleted).")
 import_cli = AppGroup("import", help="Import content: a Stack Exchange dump, a municipal FAQ CSV, a Zennin export.")
 
 
@@ -84,6 +85,62 @@ def users_claim(placeholder_id, email):
     except ValidationFailed as failure:
         raise click.ClickException("; ".join(failure.errors.values())) from None
     click.echo(f"placeholder {placeholder_id} claimed by user {person.id} <{person.email}>; reputation {person.reputation}")
+
+
+@users_cli.command("role")
+@click.argument("email")
+@click.argument("role", type=click.Choice(["member", "moderator", "admin"]))
+def users_role(email, role):
+    """Give EMAIL's account a role (recorded in the audit log; the last admin cannot be demoted)."""
+    from app.services import admin
+    from app.services.errors import NotFound
+
+    try:
+        user = admin.user_by_email(email)
+        changed = admin.set_role(None, user, role)
+    except NotFound:
+        raise click.ClickException(f"no account for {email}") from None
+    except ValidationFailed as failure:
+        raise click.ClickException("; ".join(map(str, failure.errors.values()))) from None
+    click.echo(f"user {user.id} <{user.email}> is {role}" + ("" if changed else " (unchanged)"))
+
+
+def _day_option(value: str | None, param: str):
+    """A day for --since/--until as the page reads it; a bad one is a usage error (exit code 2)."""
+    from app.services import audit
+
+    try:
+        return audit.parse_day(value, param)
+    except ValidationFailed:
+        raise click.BadParameter(f"{value!r} is not a date; write it as 2026-12-01", param_hint=f"--{param}") from None
+
+
+@audit_cli.command("export")
+@click.option("--since", required=True, help="First day, e.g. 2026-12-01 (days in Japan time)")
+@click.option("--until", default=None, help="Last day, included (default: up to now)")
+@click.option("--format", "output_format", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="File to write (default: standard output)")
+def audit_export(since, until, output_format, output):
+    """Write audit log entries, oldest first: JSON Lines (one object per entry) or CSV."""
+    import contextlib
+    import csv
+    import json
+    import sys
+
+    from app.services import audit
+
+    filters = audit.AuditFilter(since=_day_option(since, "since"), until=_day_option(until, "until"))
+    if filters.until and filters.since > filters.until:
+        raise click.BadParameter("--until is before --since", param_hint="--until")
+    with output.open("w", encoding="utf-8", newline="") if output else contextlib.nullcontext(sys.stdout) as stream:
+        if output_format == "csv":
+            writer = csv.DictWriter(stream, fieldnames=audit.EXPORT_FIELDS)
+            writer.writeheader()
+            for entry in audit.export_entries(filters):
+                writer.writerow({**entry, "detail": json.dumps(entry["detail"], ensure_ascii=False)})
+        else:
+            for entry in audit.export_entries(filters):
+                stream.write(json.dumps(entry, ensure_ascii=False) + "\n")
 
 
 def _progress_bars():
@@ -242,5 +299,5 @@ def restore_command(path: Path):
 
 
 def register_commands(app: Flask) -> None:
-    for command in (orgs_cli, seed_cli, users_cli, search_cli, mail_cli, import_cli, export_command, backup_command, restore_command):
+    for command in (orgs_cli, seed_cli, users_cli, search_cli, mail_cli, import_cli, audit_cli, export_command, backup_command, restore_command):
         app.cli.add_command(command)

@@ -9,8 +9,8 @@ from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
 from app.security import security_event
-from app.services import privacy_guard
-from app.services.errors import Conflict, NotFound, PermissionDenied, PersonalInformationFound
+from app.services import privacy_guard, removal
+from app.services.errors import Conflict, Gone, NotFound, PermissionDenied, PersonalInformationFound
 
 
 def _messages() -> dict[int, tuple[str, str]]:
@@ -21,6 +21,7 @@ def _messages() -> dict[int, tuple[str, str]]:
         404: (_("ページが見つかりません"), _("お探しのページは削除されたか、URLが間違っている可能性があります。")),
         405: (_("この方法では利用できません"), _("このページはこの方法（メソッド）では利用できません。")),
         409: (_("ほかの人が先に更新しました"), _("内容が更新されています。最新の状態を確認してから、もう一度お試しください。")),
+        410: (_("この投稿は削除されました"), _("この投稿は削除されたため、表示できません。")),
         413: (_("データが大きすぎます"), _("送信された内容が大きすぎます。分量を減らしてお試しください。")),
         422: (_("送信内容を確認してください"), _("送信された内容を受け付けられませんでした。内容は保存されていません。")),
         429: (_("操作が多すぎます"), _("短時間に多くの操作が行われました。しばらく待ってからお試しください。")),
@@ -76,6 +77,14 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(NotFound)
     def not_found(_error):
         return error_response(404)
+
+    @app.errorhandler(Gone)
+    def gone(error: Gone):
+        if _wants_json():
+            return error_response(404)  # the API's contract: a hidden question is 404
+        if error.reason:  # the category only, never the content
+            return error_response(410, _("この投稿は削除されたため、表示できません（理由の分類: %(reason)s）。", reason=removal.label(error.reason)))
+        return error_response(410)
 
     @app.errorhandler(PermissionDenied)
     def forbidden(_error):

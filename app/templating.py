@@ -10,7 +10,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from app.security import csp_nonce
-from app.services import permissions
+from app.services import permissions, removal
 from app.text import slugify
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
         csp_nonce=csp_nonce,
         get_locale=get_locale,
         permissions=permissions,
+        removal=removal,
         question_url=question_url,
         page_url=page_url,
         unread_notifications=unread_notifications,

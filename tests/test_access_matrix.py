@@ -50,6 +50,10 @@ def staff():
     return {"anonymous": LOGIN, "other": FORBIDDEN, "owner": FORBIDDEN, "moderator": OK, "admin": OK}
 
 
+def admin_only():
+    return {"anonymous": LOGIN, "other": FORBIDDEN, "owner": FORBIDDEN, "moderator": FORBIDDEN, "admin": OK}
+
+
 def own_only(others=FORBIDDEN):
     """Personal settings objects: nobody else, staff included."""
     return {"anonymous": LOGIN, "other": others, "owner": OK, "moderator": others, "admin": others}
@@ -105,13 +109,13 @@ CASES = [
     Case("GET", "/questions/{q}/edit", owner_or_staff()),
     Case("POST", "/questions/{q}/edit", owner_or_staff(), data={"title": "権限の確認で編集する質問", "tags": "住民税", "base_revision": "1", **BODY}),
     # Answered: even its asker may not delete it; moderators may.
-    Case("POST", "/questions/{q}/delete", staff()),
+    Case("POST", "/questions/{q}/delete", staff(), data={"reason": "spam"}),
     Case("POST", "/questions/{q}/undelete", staff()),
     Case("POST", "/answers/{a}/accept", owner_or_staff()),
     Case("POST", "/questions/{q}/unaccept", owner_or_staff()),
     Case("GET", "/answers/{a}/edit", owner_or_staff(), owner="answerer"),
     Case("POST", "/answers/{a}/edit", owner_or_staff(), owner="answerer", data={"base_revision": "1", **BODY}),
-    Case("POST", "/answers/{a}/delete", owner_or_staff(), owner="answerer"),
+    Case("POST", "/answers/{a}/delete", owner_or_staff(), owner="answerer", data={"reason": "spam"}),
     Case("POST", "/answers/{a}/undelete", staff(), owner="answerer"),
     Case("POST", "/comments/{c}/delete", owner_or_staff(), owner="answerer"),
     Case("GET", "/search/synonyms", staff()),
@@ -122,6 +126,9 @@ CASES = [
     Case("POST", "/settings/career/{e}/end", own_only(), owner="answerer", data={"end": "2026-10"}),
     Case("POST", "/settings/career/{e}/delete", own_only(), owner="answerer"),
     Case("POST", "/settings/tokens/{t}/revoke", own_only(others=NOT_FOUND), owner="answerer"),
+    Case("GET", "/admin/audit", admin_only()),
+    Case("GET", "/admin/users", admin_only()),
+    Case("POST", "/admin/users/{u}/role", admin_only(), data={"role": "moderator"}),
 ]
 # Routes that change a login session or exist only for unauthenticated flows are covered in
 # test_accounts.py (they need a real token or a password in the request).

@@ -220,7 +220,7 @@ def test_every_change_shows_in_the_next_ranking_in_the_same_app(app, client, ali
     answers.undelete_answer(moderator, answer)
     assert (person(bob).accepted, person(bob).score) == (0, 2.0)  # deleting it withdrew the acceptance
 
-    questions.delete_question(moderator, question)
+    questions.delete_question(moderator, question, reason="outdated")
     assert person(bob) is None
 
     entry = add_post(bob, "財政局 税務部 収税課", org="271004", started=24)

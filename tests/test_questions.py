@@ -110,7 +110,7 @@ def test_asker_cannot_delete_an_answered_question_but_a_moderator_can(app, alice
     make_answer(bob, question)
     with pytest.raises(PermissionDenied):
         questions.delete_question(alice, question)
-    questions.delete_question(moderator, question)
+    questions.delete_question(moderator, question, reason="duplicate")
     assert question.is_deleted
     assert db.session.scalar(sa.select(Tag.question_count).where(Tag.name == "住民税")) == 0
     with pytest.raises(NotFound):

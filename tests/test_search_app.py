@@ -74,13 +74,13 @@ def test_edits_and_deletes_reach_the_index(app, corpus, alice, moderator):
         alice, debt, questions.QuestionInput("督促状の発送時期と延滞金の起算日", debt.body, "債権回収"), base_revision=1
     )
     assert _ids(search.search_questions("督促状")) == [debt.id]
-    questions.delete_question(moderator, debt)
+    questions.delete_question(moderator, debt, reason="outdated")
     assert _ids(search.search_questions("督促状")) == []
 
 
 def test_deleted_question_is_rechecked_even_if_the_index_is_stale(app, corpus, moderator):
     with indexing.deferred():
-        questions.delete_question(moderator, corpus["debt"])
+        questions.delete_question(moderator, corpus["debt"], reason="outdated")
     # The index still has the document, but the database says deleted: never shown.
     assert corpus["debt"].id in [h.question_id for h in indexing.get_index().search("時効の援用").hits]
     assert _ids(search.search_questions("時効の援用")) == []

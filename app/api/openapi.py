@@ -12,6 +12,7 @@ from app.models.tag import TAG_NAME_MAX
 from app.services.careers import DEPARTMENT_MAX
 from app.services.experts import HOLDERS, SCOPES
 from app.services.pagination import MAX_PAGE
+from app.services.removal import REASONS as REMOVAL_REASONS
 from app.services.tags import MAX_TAGS
 from app.web import MAX_ID
 from pii import CATEGORIES
@@ -158,6 +159,20 @@ _SCHEMAS: dict = {
             "author": _ref("User"),
             "created": {"type": "string", "format": "date-time"},
             "edited": {"type": ["string", "null"], "format": "date-time"},
+            "removed": _ref("Removal"),
+        },
+    },
+    "Removal": {
+        "type": "object",
+        "description": "削除された投稿を、その投稿者（またはモデレーター）が読むときだけ付く",
+        "required": ["reason", "note"],
+        "properties": {
+            "reason": {
+                "type": ["string", "null"],
+                "enum": [*REMOVAL_REASONS, None],
+                "description": "モデレーターが選んだ理由（投稿者自身が削除したときは null）",
+            },
+            "note": {"type": ["string", "null"], "description": "モデレーターから投稿者へのメモ"},
         },
     },
     "QuestionSummary": {
@@ -190,7 +205,10 @@ _SCHEMAS: dict = {
             {
                 "type": "object",
                 "required": ["answers"],
-                "properties": {"answers": {"type": "array", "items": _ref("Answer"), "description": "採用された回答が先頭、次にスコア順"}},
+                "properties": {
+                    "answers": {"type": "array", "items": _ref("Answer"), "description": "採用された回答が先頭、次にスコア順"},
+                    "removed": _ref("Removal"),
+                },
             },
         ]
     },

@@ -190,7 +190,7 @@ def list_questions():
 
 @bp.get("/questions/<id:question_id>")
 def get_question(question_id: int):
-    return jsonify(_question_body(questions.get_question(api_user(), question_id)))
+    return jsonify(_question_body(questions.get_question(api_user(), question_id, to_author=True)))
 
 
 @bp.post("/questions")

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from markupsafe import Markup
 
-from app.models import Answer, CareerEntry, Comment, Organization, Question, User
+from app.models import Answer, CareerEntry, Comment, Organization, Post, Question, User
 from app.services.experts import ExpertRow
 from app.services.pagination import Page
 from app.services.profiles import Profile
@@ -43,6 +43,11 @@ def user_summary(user: User) -> dict:
     }
 
 
+def removed(item: Post) -> dict:
+    """`removed` on a removed post its author (or a moderator) reads: why, never more."""
+    return {"removed": {"reason": item.removal_reason, "note": item.removal_note}} if item.is_deleted else {}
+
+
 def answer(item: Answer, accepted_answer_id: int | None) -> dict:
     return {
         "id": item.id,
@@ -54,6 +59,7 @@ def answer(item: Answer, accepted_answer_id: int | None) -> dict:
         "author": user_summary(item.author),
         "created": timestamp(item.created_at),
         "edited": timestamp(item.edited_at),
+        **removed(item),
     }
 
 
@@ -89,7 +95,7 @@ def question_summary(item: Question) -> dict:
 
 
 def question(item: Question, answers: list[Answer]) -> dict:
-    return {**question_summary(item), "answers": [answer(a, item.accepted_answer_id) for a in answers]}
+    return {**question_summary(item), "answers": [answer(a, item.accepted_answer_id) for a in answers], **removed(item)}
 
 
 def search_hit(hit: Result) -> dict:

@@ -2,6 +2,7 @@
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_limiter import RequestLimit
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import bp
@@ -27,9 +28,20 @@ def _email_key() -> str:
     return "email:" + normalize_key(request.form.get("email", ""))[:254]
 
 
+def _audit_lockout(by: str):
+    """on_breach callback: the first refused attempt of a window goes to the audit log, once per
+    window and limit (the counter goes on counting refused attempts), so a flood cannot fill it."""
+
+    def record(breach: RequestLimit) -> None:
+        if limiter.storage.get(breach.key) == breach.limit.amount + 1:
+            accounts.record_login_lockout(request.form.get("email", ""), str(breach.limit), by)
+
+    return record
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_rate, methods=["POST"])
-@limiter.limit(_login_rate, methods=["POST"], key_func=_email_key)
+@limiter.limit(_login_rate, methods=["POST"], on_breach=_audit_lockout("ip"))
+@limiter.limit(_login_rate, methods=["POST"], key_func=_email_key, on_breach=_audit_lockout("account"))
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))

@@ -73,7 +73,7 @@ def ask():
 @bp.get("/questions/<id:question_id>")
 @bp.get("/questions/<id:question_id>/<path:slug>")
 def show(question_id: int, slug: str | None = None):
-    question = questions.get_question(current_user, question_id, for_page=True)
+    question = questions.get_question(current_user, question_id, for_page=True, to_author=True)
     if slug != slugify(question.title):
         return redirect(question_url(question), code=301)
     viewed = session.get(_VIEWED, [])
@@ -147,9 +147,18 @@ def _conflict_message() -> str:
 @login_required
 def delete(question_id: int):
     question = questions.get_question(current_user, question_id)
-    questions.delete_question(current_user, question)
+    try:
+        questions.delete_question(current_user, question, **_removal_form())
+    except ValidationFailed as failure:
+        flash(next(iter(failure.errors.values())), "danger")
+        return redirect(question_url(question))
     flash(_("質問を削除しました。"), "info")
     return redirect(url_for("questions.index"))
+
+
+def _removal_form() -> dict[str, str | None]:
+    """The reason and the note of a moderator's delete form (authors' forms have neither)."""
+    return {"reason": request.form.get("reason"), "note": request.form.get("note")}
 
 
 @bp.post("/questions/<id:question_id>/undelete")
@@ -219,9 +228,13 @@ def edit_answer(answer_id: int):
 @login_required
 def delete_answer(answer_id: int):
     answer_ = _visible_answer(answer_id)
-    answers.delete_answer(current_user, answer_)
-    flash(_("回答を削除しました。"), "info")
-    return redirect(question_url(answer_.question))
+    try:
+        answers.delete_answer(current_user, answer_, **_removal_form())
+    except ValidationFailed as failure:
+        flash(next(iter(failure.errors.values())), "danger")
+    else:
+        flash(_("回答を削除しました。"), "info")
+    return redirect(question_url(answer_.question, _anchor=f"answer-{answer_.id}"))
 
 
 @bp.post("/answers/<id:answer_id>/undelete")

@@ -268,6 +268,14 @@ def record_login(user: User) -> None:
         user.last_seen_at = utcnow()
 
 
+def record_login_lockout(raw_email: str, limit: str, by: str) -> None:
+    """A login rate limit (per address "ip", or per account) began refusing attempts: an audit
+    row naming the account when the typed address has one; never the password or the address."""
+    with write_transaction():
+        user = _user_by_email(raw_email)
+        audit.record(None, "login_lockout", "user" if user else "", user.id if user else None, limit=limit, by=by)
+
+
 def end_all_sessions(user: User) -> None:
     """Logout: rotating the token invalidates every session and remember-me cookie of the user."""
     with write_transaction():

@@ -8,9 +8,9 @@ from flask_babel import gettext as _
 from app.database import write_transaction
 from app.extensions import db
 from app.models import Answer, Post, Question, Revision, User, utcnow
-from app.services import audit, notifications, permissions, privacy_guard, reputation
+from app.services import audit, notifications, permissions, privacy_guard, removal, reputation
 from app.services.errors import Conflict, PermissionDenied, ValidationFailed
-from app.services.posting import add_revision, check_body, render_body
+from app.services.posting import add_revision, check_body, mark_removed, mark_restored, render_body
 
 
 def _adjust_answer_count(question_id: int, delta: int) -> None:
@@ -68,9 +68,11 @@ def edit_answer(
     return answer
 
 
-def delete_answer(actor: User, answer: Answer) -> None:
+def delete_answer(actor: User, answer: Answer, *, reason: str | None = None, note: str | None = None) -> None:
+    """Soft-delete; a moderator removing someone else's answer gives a reason, as for questions."""
     if not permissions.can_delete(actor, answer):
         raise PermissionDenied()
+    reason, note = removal.check(actor, answer, reason, note)
     with write_transaction():
         question = answer.question
         db.session.refresh(question, with_for_update=True)
@@ -80,11 +82,8 @@ def delete_answer(actor: User, answer: Answer) -> None:
         if question.accepted_answer_id == answer.id:
             reputation.apply_acceptance(question, answer, -1)
             question.accepted_answer_id = None
-        answer.deleted_at = utcnow()
-        answer.deleted_by_id = actor.id
         _adjust_answer_count(question.id, -1)
-        if actor.id != answer.author_id:
-            audit.record(actor, "answer_delete", "post", answer.id)
+        mark_removed(actor, answer, reason, note)
 
 
 def undelete_answer(actor: User, answer: Answer) -> None:
@@ -95,10 +94,8 @@ def undelete_answer(actor: User, answer: Answer) -> None:
         db.session.refresh(answer)
         if not answer.is_deleted:
             return
-        answer.deleted_at = None
-        answer.deleted_by_id = None
         _adjust_answer_count(answer.question_id, +1)
-        audit.record(actor, "answer_undelete", "post", answer.id)
+        mark_restored(actor, answer)
 
 
 def accept_answer(actor: User, answer: Answer) -> None:

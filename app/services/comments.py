@@ -35,5 +35,4 @@ def delete_comment(actor: User, comment: Comment) -> None:
         raise PermissionDenied()
     with write_transaction():
         comment.deleted_at = utcnow()
-        if actor.id != comment.author_id:
-            audit.record(actor, "comment_delete", "comment", comment.id)
+        audit.record(actor, "comment_delete", "comment", comment.id, post=comment.post_id)

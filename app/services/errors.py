@@ -14,6 +14,15 @@ class NotFound(ServiceError):
     pass
 
 
+class Gone(NotFound):
+    """A removed post, to someone who may not read it: a 410 page that may name the reason's
+    category (never the content). Still a NotFound, so the API keeps answering 404."""
+
+    def __init__(self, reason: str | None = None):
+        super().__init__(reason)
+        self.reason = reason
+
+
 class PermissionDenied(ServiceError):
     pass
 

@@ -8,26 +8,37 @@ from flask_babel import gettext as _
 from app.database import write_transaction
 from app.extensions import db
 from app.mail import queue_mail
-from app.models import Notification, Question, User, utcnow
+from app.models import Notification, Post, Question, User, utcnow
 from app.services.pagination import Page, paginate
+from app.services.removal import label as removal_label
 from app.urls import external_url
 
 
-def _describe(kind: str, actor_name: str, title: str) -> str:
+def _describe(kind: str, actor_name: str, title: str, reason: str | None = None) -> str:
     texts = {
         "answer": _("%(actor)s さんがあなたの質問「%(title)s」に回答しました。"),
         "comment": _("%(actor)s さんが「%(title)s」のあなたの投稿にコメントしました。"),
         "accepted": _("%(actor)s さんが「%(title)s」であなたの回答を採用しました。"),
         "directed": _("%(actor)s さんがあなたに質問しました:「%(title)s」"),
         "routed": _("あなたの経験が役立ちそうな質問があります:「%(title)s」"),
+        # Removal and restoring name no moderator: the decision is the site's, not a person's.
+        "removed": _("「%(title)s」のあなたの投稿がモデレーターにより削除されました。"),
+        "restored": _("「%(title)s」のあなたの投稿が復元されました。"),
     }
-    return texts.get(kind, _("「%(title)s」に新しい動きがあります。")) % {"actor": actor_name, "title": title}
+    text = texts.get(kind, _("「%(title)s」に新しい動きがあります。")) % {"actor": actor_name, "title": title}
+    if kind == "removed" and reason:
+        text += _("理由: %(reason)s", reason=removal_label(reason))
+    return text
 
 
 def describe(notification: Notification) -> str:
     actor = notification.actor.display_name if notification.actor else ""
     title = notification.question.title if notification.question else ""
-    return _describe(notification.kind, actor, title)
+    reason = None
+    if notification.kind == "removed":  # the reason as it stands now (gone once restored)
+        post = db.session.get(Post, notification.post_id or notification.question_id)
+        reason = post.removal_reason if post is not None else None
+    return _describe(notification.kind, actor, title, reason)
 
 
 def notify(recipient: User, kind: str, actor: User | None, question: Question, post_id: int | None = None) -> None:
@@ -48,7 +59,8 @@ def notify(recipient: User, kind: str, actor: User | None, question: Question, p
         link = external_url("questions.show", question_id=question.id, anchor=anchor)
         # In the recipient's language, not the language of whoever caused the notification.
         with force_locale(recipient.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-            text = _describe(kind, actor.display_name if actor else "", question.title)
+            post = db.session.get(Post, post_id or question.id) if kind == "removed" else None
+            text = _describe(kind, actor.display_name if actor else "", question.title, post and post.removal_reason)
             subject = _("【Zennin】%(text)s", text=text[:150])
             body = _("%(text)s\n\n%(link)s\n\n通知メールは設定ページで止められます。", text=text, link=link)
         queue_mail(recipient.email, subject, body)

@@ -12,8 +12,13 @@ def is_verified_member(user: User | None) -> bool:
     return _is_member(user) and user.is_active and user.is_verified and not user.is_placeholder
 
 
+def is_author(user: User | None, post: Post) -> bool:
+    return _is_member(user) and post.author_id == user.id
+
+
 def can_edit(user: User | None, post: Post) -> bool:
-    return _is_member(user) and (post.author_id == user.id or user.is_moderator)
+    # A removed post stays as the moderator left it until a moderator restores it.
+    return _is_member(user) and (user.is_moderator or (post.author_id == user.id and not post.is_deleted))
 
 
 def can_delete(user: User | None, post: Post) -> bool:

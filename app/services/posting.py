@@ -1,12 +1,14 @@
-"""Checks shared by questions, answers and comments: body rendering, titles, rate of posting."""
+"""Checks shared by questions, answers and comments: body rendering, titles, rate of posting;
+and what removing or restoring a question or an answer does besides hiding it."""
 
 from flask import current_app
 from flask_babel import gettext as _
 
 from app.extensions import db
-from app.models import Post, Revision, User
+from app.models import Answer, Post, Revision, User, utcnow
 from app.models.post import COMMENT_MAX, TITLE_MAX
 from app.rendering import RenderError, render_markdown
+from app.services import audit, notifications
 from app.services.errors import ValidationFailed
 from app.text import clean_line, clean_text
 
@@ -70,3 +72,33 @@ def add_revision(actor: User, post: Post, summary: str, now, tags: str | None = 
             created_at=now,
         )
     )
+    if actor.id != post.author_id:  # a moderator editing someone else's post
+        audit.record(actor, f"{post.kind}_edit", "post", post.id, revision=post.revision_count)
+
+
+def mark_removed(actor: User, post: Post, reason: str | None, note: str | None) -> None:
+    """Inside the caller's write transaction: hide the post, keep why (app.services.removal),
+    write the audit row (the reason code, never the note) and tell the author."""
+    post.deleted_at = utcnow()
+    post.deleted_by_id = actor.id
+    post.removal_reason = reason
+    post.removal_note = note
+    audit.record(actor, f"{post.kind}_delete", "post", post.id, **({"reason": reason} if reason else {}))
+    _notify_author(post, "removed", actor)
+
+
+def mark_restored(actor: User, post: Post) -> None:
+    post.deleted_at = None
+    post.deleted_by_id = None
+    post.removal_reason = None
+    post.removal_note = None
+    audit.record(actor, f"{post.kind}_undelete", "post", post.id)
+    _notify_author(post, "restored", actor)
+
+
+def _notify_author(post: Post, kind: str, actor: User) -> None:
+    # notify() skips the author's own actions: deleting one's own post tells nobody.
+    if isinstance(post, Answer):
+        notifications.notify(post.author, kind, actor, post.question, post.id)
+    else:
+        notifications.notify(post.author, kind, actor, post)

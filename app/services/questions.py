@@ -10,10 +10,10 @@ from sqlalchemy.orm import selectinload
 from app.database import write_transaction
 from app.extensions import db
 from app.models import Answer, Comment, Post, Question, Revision, Tag, User, question_tags, utcnow
-from app.services import audit, counters, permissions, privacy_guard, routing
-from app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, validate_all
+from app.services import counters, permissions, privacy_guard, removal, routing
+from app.services.errors import Conflict, Gone, NotFound, PermissionDenied, ValidationFailed, validate_all
 from app.services.pagination import Page, paginate
-from app.services.posting import add_revision, check_body, check_title, render_body
+from app.services.posting import add_revision, check_body, check_title, mark_removed, mark_restored, render_body
 from app.services.tags import MAX_TAGS, adjust_question_counts, check_tag_name, parse_tag_input, resolve_tags
 
 TABS = ("newest", "active", "unanswered", "votes")
@@ -132,19 +132,19 @@ def edit_question(
     return question
 
 
-def delete_question(actor: User, question: Question) -> None:
+def delete_question(actor: User, question: Question, *, reason: str | None = None, note: str | None = None) -> None:
+    """Soft-delete. A moderator removing someone else's question gives a reason (app.services.removal)
+    and may leave the author a note."""
     if not permissions.can_delete(actor, question):
         raise PermissionDenied()
+    reason, note = removal.check(actor, question, reason, note)
     with write_transaction():
         db.session.refresh(question, with_for_update=True)
         if not permissions.can_delete(actor, question):  # an answer may have arrived meanwhile
             raise PermissionDenied()
-        question.deleted_at = utcnow()
-        question.deleted_by_id = actor.id
         adjust_question_counts([tag.id for tag in question.tags], -1)
         counters.adjust(counters.VISIBLE_QUESTIONS, -1)
-        if actor.id != question.author_id:
-            audit.record(actor, "question_delete", "post", question.id)
+        mark_removed(actor, question, reason, note)
 
 
 def undelete_question(actor: User, question: Question) -> None:
@@ -154,16 +154,16 @@ def undelete_question(actor: User, question: Question) -> None:
         db.session.refresh(question, with_for_update=True)
         if not question.is_deleted:
             return
-        question.deleted_at = None
-        question.deleted_by_id = None
         adjust_question_counts([tag.id for tag in question.tags], +1)
         counters.adjust(counters.VISIBLE_QUESTIONS, +1)
-        audit.record(actor, "question_undelete", "post", question.id)
+        mark_restored(actor, question)
 
 
-def get_question(viewer: User | None, question_id: int, *, for_page: bool = False) -> Question:
-    """The question, or NotFound. `for_page`: with what its page shows (tags, author, comments
-    and their authors) loaded up front, in a fixed number of queries."""
+def get_question(viewer: User | None, question_id: int, *, for_page: bool = False, to_author: bool = False) -> Question:
+    """The question, or NotFound (Gone when it was removed). `for_page`: with what its page shows
+    (tags, author, comments and their authors) loaded up front, in a fixed number of queries.
+    `to_author`: its author may still read it once removed (the page and the API read, which
+    explain the removal); every other path, writing included, treats it as gone."""
     options = (
         [
             selectinload(Question.tags),
@@ -175,13 +175,16 @@ def get_question(viewer: User | None, question_id: int, *, for_page: bool = Fals
         else []
     )
     question = db.session.get(Question, question_id, options=options)
-    if question is None or (question.is_deleted and not permissions.can_view_deleted(viewer)):
+    if question is None:
         raise NotFound(question_id)
+    if question.is_deleted and not permissions.can_view_deleted(viewer):
+        if not (to_author and permissions.is_author(viewer, question)):
+            raise Gone(question.removal_reason)
     return question
 
 
 def answers_for_display(viewer: User | None, question: Question) -> list[Answer]:
-    """Accepted first, then by score, then oldest; deleted ones only for moderators."""
+    """Accepted first, then by score, then oldest; deleted ones only for moderators and their authors."""
     query = (
         sa.select(Answer)
         .where(Answer.question_id == question.id)
@@ -189,7 +192,10 @@ def answers_for_display(viewer: User | None, question: Question) -> list[Answer]
         .order_by((Answer.id == sa.literal(question.accepted_answer_id or 0)).desc(), Answer.score.desc(), Answer.created_at, Answer.id)
     )
     if not permissions.can_view_deleted(viewer):
-        query = query.where(Answer.deleted_at.is_(None))
+        visible = Answer.deleted_at.is_(None)
+        if viewer is not None and viewer.is_authenticated:  # authors see their removed answers in place, with the reason
+            visible = visible | (Answer.author_id == viewer.id)
+        query = query.where(visible)
     return list(db.session.scalars(query))
 
 
