@@ -240,6 +240,7 @@ def test_a_passage_too_short_or_not_found_is_a_form_error_and_changes_nothing(cl
 def test_another_member_cannot_redact_and_the_author_only_what_her_post_holds(client, app, asked, alice, bob, carol):
     answer = make_answer(bob, asked, "ボブの回答です。世帯の状況を聞き取って記録します。")
     login(client, carol)
+    assert "個人情報を削除" not in client.get(f"/questions/{asked.id}", follow_redirects=True).get_data(as_text=True)
     before = _state()
     response = client.post(f"/posts/{asked.id}/redact", data={"passage": "花子", "reason": "identity", "confirm": "y"})
     assert response.status_code == 403
@@ -255,6 +256,8 @@ def test_another_member_cannot_redact_and_the_author_only_what_her_post_holds(cl
 
 def test_the_form_needs_a_reason_code_and_the_confirmation(client, asked, alice):
     login(client, alice)
+    question_page = client.get(f"/questions/{asked.id}", follow_redirects=True).get_data(as_text=True)
+    assert f'href="/posts/{asked.id}/revisions#redact">個人情報を削除' in question_page
     page = client.get(f"/posts/{asked.id}/revisions").get_data(as_text=True)
     assert "個人情報を削除" in page and "元に戻すことはできません" in page and "この版を削除" in page
     before = _state()
