@@ -265,6 +265,8 @@ def search_sync(batch_size):
     """Apply pending outbox rows to the index (run from cron/systemd, or after a lock timeout)."""
     try:
         applied = indexing.sync_index(limit=batch_size, timeout=30.0, replay=indexing.REPLAY_WINDOW)
+        if indexing.purge_redactions(timeout=30.0):
+            click.echo("purged redacted text from the index files")
     except SearchUnavailable as error:
         raise click.ClickException(f"search index unavailable: {error}; run `search rebuild`") from None
     click.echo(f"applied {applied} changes")

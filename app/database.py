@@ -8,9 +8,12 @@ lock up front, so writers queue instead.
 
 PostgreSQL: services lock the rows they read-modify-write (`with_for_update`) and update
 counters with `SET x = x + 1`, so concurrent requests cannot lose an update (CONC-01..04).
+
+Redaction must leave no copy of the old text in the files: SQLite runs with `secure_delete`
+(freed space is zeroed) and `scrub_old_versions()` empties the WAL; PostgreSQL vacuums.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 import sqlalchemy as sa
@@ -38,6 +41,8 @@ def configure_engine(engine: sa.Engine, busy_timeout_ms: int) -> None:
         cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
+        # Overwrite deleted and replaced content with zeros instead of leaving it in free space.
+        cursor.execute("PRAGMA secure_delete = ON")
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")
@@ -78,6 +83,25 @@ def write_transaction() -> Iterator[Session]:
         raise
     finally:
         info[_DEPTH] = 0
+
+
+def scrub_old_versions(tables: Sequence[str]) -> bool:
+    """After a commit that removed text: drop the old row versions the database still keeps.
+
+    SQLite: the committed pages (zeroed where text was freed, see `secure_delete`) are copied
+    from the WAL into the database file and the WAL is truncated to nothing; this waits up to
+    the busy timeout for older readers. PostgreSQL: VACUUM `tables`, pruning dead row versions
+    (a `pg_dump` never shows them; WAL segments keep them until they are recycled).
+    Returns False when the WAL could not be truncated now; the next full checkpoint does it.
+    """
+    with db.engine.connect() as connection:
+        if db.engine.dialect.name == "sqlite":
+            # On the driver connection: no BEGIN around it (a checkpoint cannot run in a transaction).
+            busy, _, _ = connection.connection.dbapi_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            return not busy
+        names = ", ".join(connection.dialect.identifier_preparer.quote(table) for table in tables)
+        connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(f"VACUUM {names}")
+    return True
 
 
 def after_commit(session: Session, callback: Callable[[], None]) -> None:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from app.database import after_commit
 from app.extensions import db
-from app.models import Answer, Post, Question, SearchOutbox, Tag, User, question_tags, utcnow
+from app.models import Answer, AuditLog, Post, Question, SearchOutbox, Tag, User, question_tags, utcnow
 from app.rendering import plain_text
 from search import AnswerDocument, Batch, QuestionDocument, SearchIndex, SearchUnavailable, rebuild_index
 
@@ -35,6 +35,8 @@ _DEFERRED = "zennin_index_deferred"
 # every minute) re-applies the questions of the rows written this recently. On SQLite writers
 # are serialized (BEGIN IMMEDIATE), ids commit in order and the replay only repeats work.
 REPLAY_WINDOW = timedelta(minutes=10)
+# Audit actions (on target_type "post") after which the index must not keep old documents.
+REDACTIONS = ("post_redact", "revision_redact")
 
 
 def touch(session: Session, question_id: int) -> None:
@@ -148,6 +150,38 @@ def sync_index(*, limit: int = 500, timeout: float | None = None, replay: timede
         while index.apply_pending(next_batch, timeout=timeout or 2.0):
             pass
     return applied
+
+
+def purge_redactions(*, timeout: float) -> bool:
+    """Drop every trace of redacted text from the index files. False when nothing was pending.
+
+    A redaction's outbox row only flags the question's old document deleted; Whoosh keeps its
+    stored text and terms until its segment is merged. The redactions in the audit log past
+    the index's `purged_through` mark are re-applied (their outbox row may not be applied yet:
+    PostgreSQL commits ids out of order) and every segment with deleted documents is rewritten
+    (Batch.purged_through). The redacting request calls this; when the index is locked the
+    mark stays behind and `flask search sync` (cron, on every server's index) does it.
+    """
+    index = get_index()
+    with Session(db.engine) as session:
+
+        def pending(_position: int) -> Batch | None:
+            session.rollback()
+            rows = session.execute(
+                sa.select(AuditLog.id, sa.func.coalesce(Post.question_id, Post.id))
+                .join(Post, Post.id == AuditLog.target_id)
+                .where(
+                    AuditLog.action.in_(REDACTIONS),
+                    AuditLog.target_type == "post",
+                    AuditLog.id > index.purged_through,
+                )
+            ).all()
+            if not rows:
+                return None
+            question_ids = {question_id for _, question_id in rows}
+            return Batch(*build_documents(session, question_ids), purged_through=max(id_ for id_, _ in rows))
+
+        return index.apply_pending(pending, timeout=timeout)
 
 
 def build_documents(session: Session, question_ids: Iterable[int]) -> tuple[list[QuestionDocument], list[int]]:

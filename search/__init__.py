@@ -12,6 +12,7 @@ Keeping it in step with the database (the database stays the source of truth)::
     # read and built under the index's lock so no older state overwrites a newer one
     index.apply_pending(lambda position: Batch(upserts, deleted_ids, position=last_row_id))
     index.apply(upserts, deleted_ids)       # the same, for documents already built
+    index.apply(upserts, deleted_ids, purged_through=mark)  # and leave no deleted document in the files
 
     # `flask search rebuild`: read the outbox position FIRST, then the documents;
     # progress gets the running total (click: lambda done: bar.update(done - bar.pos))

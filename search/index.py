@@ -8,16 +8,19 @@ import os
 import threading
 import traceback
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
 from whoosh import query as wq
+from whoosh.codec.base import Segment
 from whoosh.filedb.filestore import FileStorage, RamStorage
 from whoosh.index import Index, LockError
+from whoosh.reading import SegmentReader
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
+from whoosh.writing import SegmentWriter
 
 from search.codec import ZenninCodec
 from search.compiler import ENOUGH_HITS, HighlightTerms, QueryPlan, prune
@@ -28,7 +31,7 @@ from search.ja import fold, morph_terms
 from search.query import ParsedQuery, parse_query
 from search.rebuild import rebuild_index
 from search.schema import document_fields
-from search.storage import IndexHome, IsolatedRamStorage, Meta, acquire, create_generation_in, read_meta, write_meta
+from search.storage import IndexHome, IsolatedRamStorage, acquire, create_generation_in, read_meta, write_meta
 from search.vector import VectorSearcher
 
 __all__ = ["Batch", "Hit", "IndexLocked", "SearchIndex", "SearchPage", "SearchUnavailable", "rebuild_index"]
@@ -72,11 +75,17 @@ class Hit:
 @dataclass
 class Batch:
     """Changes for one index commit: documents to add or replace, question ids to remove,
-    and the outbox position they bring the index to (None: leave it)."""
+    and the outbox position they bring the index to (None: leave it).
+
+    ``purged_through`` (a mark of the caller's, e.g. its last redaction) also rewrites every
+    segment holding deleted documents: Whoosh only flags a replaced or removed document as
+    deleted and keeps its stored text and terms in the segment's files until a merge.
+    """
 
     upserts: Sequence[QuestionDocument]
     deletes: Sequence[int]
     position: int | None = None
+    purged_through: int | None = None
 
 
 @dataclass
@@ -164,21 +173,30 @@ class SearchIndex:
         with self._lock:
             return read_meta(self._index().storage).position
 
+    @property
+    def purged_through(self) -> int:
+        """The mark of the last batch that purged deleted documents (0: none since the build)."""
+        with self._lock:
+            return read_meta(self._index().storage).purged_through
+
     def apply(
         self,
         upserts: Iterable[QuestionDocument],
         deletes: Iterable[int],
         *,
         position: int | None = None,
+        purged_through: int | None = None,
         timeout: float = 2.0,
     ) -> None:
         """Add or replace ``upserts`` and remove ``deletes`` (an id in both is removed), in
-        one commit; then record ``position`` (it never moves backwards).
+        one commit; then record ``position`` (it never moves backwards). With
+        ``purged_through``, deleted documents are also merged out of the files (see Batch).
 
         Replaying a batch is harmless, so the app can drain its outbox at least once.
         Raises IndexLocked when another writer holds the index for ``timeout`` seconds.
         """
-        self.apply_pending(lambda _position: Batch(list(upserts), list(deletes), position), timeout=timeout)
+        batch = Batch(list(upserts), list(deletes), position, purged_through)
+        self.apply_pending(lambda _position: batch, timeout=timeout)
 
     def apply_pending(self, pending: Callable[[int], Batch | None], *, timeout: float = 2.0) -> bool:
         """Call ``pending(position)`` and apply the batch it returns, all under the index's
@@ -216,15 +234,23 @@ class SearchIndex:
                     writer.update_document(**document_fields(doc))
             for question_id in deleted:
                 writer.delete_by_term("id", question_id)
-            writer.commit()  # merges small segments; never optimize() here (minutes)
+            # Normally merge small segments only; never optimize() here (minutes).
+            writer.commit(mergetype=_merge_deleted if batch.purged_through is not None else None)
         except BaseException:
             writer.cancel()
             raise
         # Still under the apply lock, so no other process can move the position between
         # this commit and the meta write; a crash in between only replays rows later.
-        if batch.position is not None:
+        if batch.position is not None or batch.purged_through is not None:
             meta = read_meta(ix.storage)
-            write_meta(ix.storage, Meta(meta.schema_version, max(meta.position, batch.position)))
+            write_meta(
+                ix.storage,
+                replace(
+                    meta,
+                    position=max(meta.position, batch.position or 0),
+                    purged_through=max(meta.purged_through, batch.purged_through or 0),
+                ),
+            )
 
     # --- reading -------------------------------------------------------------------------
 
@@ -354,6 +380,20 @@ class SearchIndex:
                 log.debug("closing a stale searcher failed", exc_info=True)
         self._searcher = None
         self._vectors = None
+
+
+def _merge_deleted(writer: SegmentWriter, segments: list[Segment]) -> list[Segment]:
+    """Whoosh merge policy: rewrite the segments that have deleted documents (without them;
+    the commit then removes the old files) and keep the others as they are."""
+    kept = []
+    for segment in segments:
+        if segment.has_deletions():
+            reader = SegmentReader(writer.storage, writer.schema, segment)
+            writer.add_reader(reader)
+            reader.close()
+        else:
+            kept.append(segment)
+    return kept
 
 
 def _release_files(error: BaseException) -> None:

@@ -286,7 +286,7 @@ def fold(text: str) -> str:
     return _KATAKANA_RUN.sub(_hiragana, unicodedata.normalize("NFKC", text).lower())
 
 
-def _fold_with_offsets(text: str) -> tuple[str, list[int], list[int]]:
+def fold_with_offsets(text: str) -> tuple[str, list[int], list[int]]:
     """Fold cluster by cluster, remembering each folded char's span in ``text``."""
     folded, starts, ends = [], [], []
     for match in _CLUSTER.finditer(text):
@@ -321,7 +321,7 @@ class CJKBigramTokenizer(_JapaneseTokenizer):
         for run_start, run_end in _content_runs(text):
             run = text[run_start:run_end]
             if offsets:
-                folded, starts, ends = _fold_with_offsets(run)
+                folded, starts, ends = fold_with_offsets(run)
                 for start, end in _gram_spans(folded):
                     yield folded[start:end], run_start + starts[start], run_start + ends[end - 1]
             else:  # indexing needs no offsets: fold the whole run at C speed

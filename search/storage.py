@@ -33,6 +33,9 @@ GENERATION_PREFIX = "gen-"
 class Meta:
     schema_version: str
     position: int = 0
+    # The app's mark of the last change whose deleted documents were merged out of the files
+    # (SearchIndex.apply with Batch.purged_through): 0 for a new or rebuilt index.
+    purged_through: int = 0
 
 
 class IsolatedRamStorage(RamStorage):
@@ -55,7 +58,11 @@ def read_meta(storage: Storage) -> Meta:
     try:
         with storage.open_file(META_FILE) as f:
             data = json.loads(f.read().decode("utf-8"))
-        meta = Meta(schema_version=str(data["schema_version"]), position=int(data["position"]))
+        meta = Meta(
+            schema_version=str(data["schema_version"]),
+            position=int(data["position"]),
+            purged_through=int(data.get("purged_through", 0)),
+        )
     except Exception as error:  # missing, truncated, garbage: all mean "rebuild me"
         raise SearchUnavailable(f"index metadata unreadable: {error!r}") from error
     if meta.schema_version != SCHEMA_VERSION:

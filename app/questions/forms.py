@@ -1,11 +1,12 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from app.models.post import COMMENT_MAX, TITLE_MAX
 from app.services import privacy_guard
 from app.services.errors import PersonalInformationFound
+from app.services.redaction import PASSAGE_MAX, REASONS
 
 BODY_FIELD_MAX = 40000  # the service's 30,000-character rule gives the friendly message
 
@@ -52,4 +53,31 @@ class AnswerForm(GuardedForm):
 class CommentForm(GuardedForm):
     body = TextAreaField(
         _l("コメント"), validators=[DataRequired(_l("コメントを入力してください。")), Length(max=COMMENT_MAX)]
+    )
+
+
+class RedactRevisionForm(FlaskForm):
+    """Redaction cannot be undone: a reason (a code: the audit log keeps no typed text) and a tick."""
+
+    reason = SelectField(
+        _l("削除の理由"),
+        choices=[
+            SelectChoice("", _l("選んでください")),
+            *(SelectChoice(code, label) for code, label in REASONS.items()),
+        ],
+        validators=[DataRequired(_l("削除の理由を選んでください。"))],
+    )
+    confirm = BooleanField(
+        _l("元に戻せないことを理解しました"),
+        validators=[DataRequired(_l("元に戻せない操作です。確認のチェックを入れてください。"))],
+    )
+
+
+class RedactPassageForm(RedactRevisionForm):
+    passage = TextAreaField(
+        _l("削除する文字列"),
+        validators=[DataRequired(_l("削除する文字列を入力してください。")), Length(max=PASSAGE_MAX)],
+        description=_l(
+            "下の編集履歴から、消したい部分をそのまま貼り付けてください。全角・半角や空白の違いは区別しません。"
+        ),
     )

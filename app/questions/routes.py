@@ -10,7 +10,8 @@ from app.extensions import db, limiter
 from app.models import Answer, Comment, Post
 from app.questions import bp
 from app.questions.forms import AnswerForm, CommentForm, QuestionForm
-from app.services import answers, comments, permissions, questions, revisions, search, votes
+from app.questions.redaction import history_target, render_history
+from app.services import answers, comments, permissions, questions, search, votes
 from app.services.errors import Conflict, NotFound, PermissionDenied, PersonalInformationFound, ValidationFailed
 from app.services.pagination import parse_page
 from app.templating import question_url
@@ -318,10 +319,4 @@ def delete_comment(comment_id: int):
 
 @bp.get("/posts/<id:post_id>/revisions")
 def post_revisions(post_id: int):
-    post = _get_or_404(Post, post_id)
-    question = questions.get_question(current_user, _question_of(post).id)
-    if post.is_deleted and not permissions.can_view_deleted(current_user):
-        raise NotFound(post_id)
-    return render_template(
-        "questions/revisions.html", post=post, question=question, history=revisions.history(post)
-    )
+    return render_history(*history_target(post_id))

@@ -21,6 +21,12 @@ def can_edit(user: User | None, post: Post) -> bool:
     return _is_member(user) and (user.is_moderator or (post.author_id == user.id and not post.is_deleted))
 
 
+def can_redact(user: User | None, post: Post) -> bool:
+    """Remove personal information from a post and its history: its author, or a moderator
+    (also on a removed post, which only moderators can see)."""
+    return _is_member(user) and (user.is_moderator or (post.author_id == user.id and not post.is_deleted))
+
+
 def can_delete(user: User | None, post: Post) -> bool:
     if not _is_member(user) or post.is_deleted:
         return False

@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Post, Revision
+from app.services.errors import NotFound
 
 
 @dataclass(frozen=True)
@@ -52,3 +53,10 @@ def history(post: Post) -> list[RevisionChange]:
         )
         previous = revision
     return list(reversed(changes))
+
+
+def get_revision(post: Post, number: int) -> Revision:
+    revision = db.session.scalar(sa.select(Revision).where(Revision.post_id == post.id, Revision.number == number))
+    if revision is None:
+        raise NotFound(number)
+    return revision

@@ -12,6 +12,7 @@ from whoosh import index as whoosh_index
 
 from search import IndexLocked, SearchIndex, SearchUnavailable, rebuild_index
 from search.storage import CURRENT, META_FILE
+from tests.forensics import readable_bytes
 from tests.search.test_index import DOCS, question
 
 
@@ -256,3 +257,21 @@ def test_in_memory_indexes_keep_their_scratch_space_apart():
             scratch.add(Path(storage.folder).name)
             storage.destroy()
     assert len(scratch) == 2 and "MAIN.tmp" not in scratch
+
+
+def test_a_purging_batch_leaves_no_byte_of_replaced_or_removed_documents(index_dir):
+    secret, gone = "滞納者ZQX川崎七郎4471", "ｶﾜｻｷ一郎QWV"
+    with SearchIndex.open(index_dir) as index:
+        index.apply([question(50, "分納の相談", f"{secret}の分納について"), question(51, "別件", gone)], [], position=4)
+        index.apply([question(50, "分納の相談", "（個人情報のため削除されました）の分納について")], [51], position=5)
+        # An update only flags the old document deleted: its stored text stays in the files.
+        assert secret.encode() in readable_bytes(index_dir) and gone.encode() in readable_bytes(index_dir)
+        assert index.search("ZQX").total == 0
+        index.apply([], [], purged_through=7)
+        stored = readable_bytes(index_dir)
+        for text in (secret, "zqx", "4471", gone, "qwv"):
+            assert text.encode() not in stored
+        assert index.search("分納").total == 1 and index.doc_count() == len(DOCS) + 1
+        assert (index.position, index.purged_through) == (5, 7)
+        index.apply([], [], position=6, purged_through=2)  # neither mark moves back
+        assert (index.position, index.purged_through) == (6, 7)
