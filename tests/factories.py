@@ -23,12 +23,16 @@ def make_question(
     title: str = "住民税の特別徴収の切替手続きについて",
     body: str = "年度途中で退職した職員の特別徴収から普通徴収への切替はどう処理していますか？",
     tags: str = "住民税",
+    confirmed: tuple[str, ...] = (),
 ) -> Question:
-    return questions.ask_question(author, questions.QuestionInput(title, body, tags))
+    """`confirmed`: personal-information categories the author confirms (tests that plant such text)."""
+    return questions.ask_question(author, questions.QuestionInput(title, body, tags), confirmed_categories=confirmed)
 
 
-def make_answer(author: User, question: Question, body: str = "給与支払報告書の異動届出書で処理します。") -> Answer:
-    return answers.post_answer(author, question, body)
+def make_answer(
+    author: User, question: Question, body: str = "給与支払報告書の異動届出書で処理します。", confirmed: tuple[str, ...] = ()
+) -> Answer:
+    return answers.post_answer(author, question, body, confirmed_categories=confirmed)
 
 
 def login(client: FlaskClient, user: User, password: str = PASSWORD):

@@ -16,6 +16,7 @@ from app.extensions import db
 from app.models import AuditLog, Comment, MailMessage, Post, Revision
 from app.services import comments, questions, redaction
 from app.services.errors import PermissionDenied, ValidationFailed
+from pii import CATEGORIES
 from tests.api_client import bearer
 from tests.databases import is_postgres
 from tests.factories import login, make_answer, make_question
@@ -99,8 +100,9 @@ def test_a_redacted_passage_is_nowhere_afterwards(app, client, alice, bob, carol
         title=f"{SECRET}の分納相談について",
         body=f"{SECRET}（個人番号 {NUMBER}）から分納の申出がありました。分納誓約書の様式はどうしていますか。",
         tags="債権回収",
+        confirmed=CATEGORIES,
     )
-    answer = make_answer(bob, question, f"{WIDE}さんの件は、分納誓約書を交わして納付計画を立てます。")
+    answer = make_answer(bob, question, f"{WIDE}さんの件は、分納誓約書を交わして納付計画を立てます。", confirmed=CATEGORIES)
     questions.edit_question(
         alice,
         question,
@@ -111,8 +113,9 @@ def test_a_redacted_passage_is_nowhere_afterwards(app, client, alice, bob, carol
         ),
         base_revision=1,
         summary=f"{SECRET}の個人番号を削除",
+        confirmed_categories=CATEGORIES,
     )
-    comment = comments.add_comment(carol, answer, f"「{SPACED}」の件、うちでも同様の扱いです。")
+    comment = comments.add_comment(carol, answer, f"「{SPACED}」の件、うちでも同様の扱いです。", confirmed_categories=CATEGORIES)
     mail = db.session.scalar(sa.select(MailMessage).where(MailMessage.recipient == alice.email))
     assert mail.sent_at is None and SECRET in mail.subject and SECRET in mail.body
     _share_a_segment(carol)
@@ -194,6 +197,7 @@ def asked(alice):
         title="生活保護の相談記録の書き方",
         body="相談者ﾔﾏﾀﾞ花子さん（電話 ０９０-１２３４-５６７８）😀から相談がありました。記録の書き方を教えてください。",
         tags="生活保護",
+        confirmed=CATEGORIES,
     )
 
 
