@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from app.admin import labels
 from app.extensions import db
 from app.models import AuditLog, User
-from app.services import admin, answers, audit, comments, questions
+from app.services import admin, answers, audit, comments, feeds, questions, redaction, tokens
 from app.services.errors import PermissionDenied, ValidationFailed
 from tests.databases import is_postgres
 from tests.factories import PASSWORD, login, make_answer, make_question, make_user
@@ -329,6 +330,26 @@ def test_the_page_shows_labels_links_and_readable_details(app, alice, bob, moder
                  f"#answer-{answer.id}", f"/users/{bob.id}", "2026/12/01 12:00:00", "モデレーター", "mod@soumu.go.jp"):
         assert text in html, text
     assert "氏名が書かれていました" not in html  # the note is not audit data
+
+
+def test_every_action_the_services_record_has_a_label_and_a_readable_detail(app, alice, bob, moderator, admin_user):
+    """Redactions, confirmations and tokens record nested details (a dict of revisions, booleans):
+    each is recorded through its real service, then the page names every action in Japanese."""
+    question = make_question(alice, body="滞納者: 川崎 一郎から分納の申出がありました。様式を教えてください。", confirmed=("person_name",))
+    redaction.redact_passage(moderator, question, "川崎 一郎", "identity")
+    redaction.redact_revision(alice, question, 1, "identity")
+    tokens.revoke_token(alice, tokens.create_token(alice, "連携📱", "read").token.id)
+    feeds.create_feed_key(alice)
+    feeds.revoke_feed_key(alice)
+    html = _admin_client(app, admin_user).get("/admin/audit").get_data(as_text=True)
+    recorded = set(db.session.scalars(sa.select(AuditLog.action).distinct()))
+    assert {"pii_confirm", "post_redact", "revision_redact", "api_token_create", "api_token_revoke",
+            "feed_token_create", "feed_token_revoke"} <= recorded
+    for code in recorded:
+        assert str(labels.ACTIONS[code]) in html, code
+    for text in ("氏名など個人を特定できる情報", f"{question.id}: 1", "置き換えた箇所", "はい"):
+        assert text in html, text
+    assert "川崎 一郎" not in html
 
 
 def test_filters_by_who_what_when_and_target(app, alice, bob, moderator, admin_user):

@@ -1,10 +1,11 @@
 """How the audit page names what it shows: action codes, target types, detail keys and values.
 A code missing here is shown as it is, so a new action is never hidden; add its label here."""
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.models import AuditLog
-from app.services import audit, removal
+from app.services import audit, redaction, removal
 
 ACTIONS = {
     "question_delete": _l("質問の削除"),
@@ -16,8 +17,8 @@ ACTIONS = {
     "answer_accept": _l("回答の採用（質問者以外）"),
     "answer_unaccept": _l("採用の取り消し（質問者以外）"),
     "comment_delete": _l("コメントの削除"),
-    "redact_passage": _l("個人情報の削除（一部分）"),
-    "redact_revision": _l("個人情報の削除（版全体）"),
+    "post_redact": _l("個人情報の削除（一部分）"),
+    "revision_redact": _l("個人情報の削除（版全体）"),
     "pii_confirm": _l("「個人情報ではありません」の確認"),
     "tag_edit": _l("タグの編集"),
     "search_synonyms_replace": _l("同義語辞書の更新"),
@@ -26,8 +27,8 @@ ACTIONS = {
     "password_change": _l("パスワードの変更"),
     "password_reset": _l("パスワードの再設定"),
     "placeholder_claim": _l("インポートした投稿者の引き継ぎ"),
-    "token_create": _l("APIトークンの発行"),
-    "token_revoke": _l("APIトークンの無効化"),
+    "api_token_create": _l("APIトークンの発行"),
+    "api_token_revoke": _l("APIトークンの無効化"),
     "feed_token_create": _l("フィードURLの発行"),
     "feed_token_revoke": _l("フィードURLの無効化"),
 }
@@ -39,7 +40,7 @@ TARGET_TYPES = {
     "user": _l("ユーザー"),
     "tag": _l("タグ"),
     "search_synonyms": _l("同義語辞書"),
-    "token": _l("トークン"),
+    "api_token": _l("APIトークン"),
 }
 
 ROLES = {"member": _l("一般"), "moderator": _l("モデレーター"), "admin": _l("管理者")}
@@ -58,6 +59,13 @@ _DETAIL_KEYS = {
     "groups": _l("グループ数"),
     "synonyms": _l("同義語"),
     "claimed_by": _l("引き継いだユーザー"),
+    "question_id": _l("質問"),
+    "occurrences": _l("置き換えた箇所"),
+    "revisions": _l("版（投稿: 版番号）"),
+    "comments": _l("コメント"),
+    "mails": _l("メール"),
+    "current": _l("現在の版を含む"),
+    "scope": _l("権限"),
 }
 _DETAIL_VALUES = {
     "old_role": ROLES,
@@ -81,12 +89,21 @@ def role(code: str) -> str:
 
 def detail(entry: AuditLog) -> list[tuple[str, str]]:
     """The entry's detail as (label, value) pairs in the order recorded; lists joined with 「、」."""
-    return [(str(_DETAIL_KEYS.get(key, key)), _value(key, value)) for key, value in audit.detail_of(entry).items()]
+    # Redactions and removals both record a `reason`, each from its own list of codes.
+    reasons = redaction.REASONS if entry.action.endswith("_redact") else removal.REASONS
+    return [
+        (str(_DETAIL_KEYS.get(key, key)), _value(key, value, reasons)) for key, value in audit.detail_of(entry).items()
+    ]
 
 
-def _value(key: str, value) -> str:
+def _value(key: str, value, reasons: dict) -> str:
+    separator = _("、")
     if isinstance(value, list):
-        return "、".join(_value(key, item) for item in value)
+        return separator.join(_value(key, item, reasons) for item in value)
+    if isinstance(value, dict):  # {post id: [revision numbers]}
+        return separator.join(f"{name}: {_value(key, item, reasons)}" for name, item in value.items())
+    if isinstance(value, bool):
+        return _("はい") if value else _("いいえ")
     if key == "reason":
-        return removal.label(value)
+        return str(reasons.get(value, value))
     return str(_DETAIL_VALUES.get(key, {}).get(value, value))

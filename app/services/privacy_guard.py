@@ -126,7 +126,7 @@ def record_confirmation(actor: User, categories: frozenset[str], target_type: st
 
 
 def held_message(found: PersonalInformationFound) -> str:
-    labels = "、".join(str(LABELS[category]) for category in found.held_categories)
+    labels = _("、").join(str(LABELS[category]) for category in found.held_categories)
     return _(
         "個人情報の可能性がある箇所（%(labels)s）が見つかったため、まだ保存していません。"
         "該当箇所を削除するか、個人情報でない場合は種類ごとに「個人情報ではありません」と確認してから送信してください。",
