@@ -86,6 +86,23 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Asia/Tokyo"
     LANGUAGES = ("ja", "en")
 
+    # Moderation (app/services/privileges.py, flags, close votes). A new, small site can scale the
+    # reputation thresholds down; moderators and admins hold every privilege.
+    PRIVILEGE_THRESHOLDS = {
+        "vote_up": 0,
+        "comment": 0,
+        "flag": 0,
+        "vote_down": 50,
+        "create_tags": 100,
+        "propose_synonyms": 250,
+        "close_vote": 250,
+        "edit_others": 500,
+        "review": 1000,
+    }
+    FLAG_HIDE_THRESHOLD = 3  # independent flags (other than 個人情報, which hides at once) that hide a post
+    FLAG_RATE_LIMIT = "10 per hour;30 per day"
+    CLOSE_VOTES_NEEDED = 3
+
     QUESTIONS_PER_PAGE = 20
     MARKDOWN_MAX_CHARS = 30000
     MARKDOWN_RENDER_TIMEOUT = 2.0
@@ -115,3 +132,6 @@ class TestingConfig(Config):
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     SEARCH_INDEX_DIR = None  # in-memory Whoosh index
     PUBLIC_READ = False  # the production default, whatever the environment says
+    # Most tests act as members of a brand-new site; tests of privileges use the real thresholds
+    # (@pytest.mark.privileges, see tests/conftest.py).
+    PRIVILEGE_THRESHOLDS = dict.fromkeys(Config.PRIVILEGE_THRESHOLDS, 0)

@@ -3,6 +3,7 @@
 from app.models.base import utcnow
 from app.models.career import CareerEntry, career_entry_tags
 from app.models.imports import ImportRecord
+from app.models.moderation import CloseVote, Flag, ReputationEvent, SuggestedEdit
 from app.models.ops import ApiToken, AuditLog, Counter, MailMessage, Notification, RateLimitCounter, SearchOutbox
 from app.models.organization import Organization
 from app.models.post import Answer, Comment, Post, Question, Revision, Vote
@@ -14,8 +15,10 @@ __all__ = [
     "ApiToken",
     "AuditLog",
     "CareerEntry",
+    "CloseVote",
     "Comment",
     "Counter",
+    "Flag",
     "ImportRecord",
     "MailMessage",
     "Notification",
@@ -23,9 +26,11 @@ __all__ = [
     "Post",
     "Question",
     "RateLimitCounter",
+    "ReputationEvent",
     "Revision",
     "SearchOutbox",
     "SearchSynonym",
+    "SuggestedEdit",
     "Tag",
     "TagSynonym",
     "User",

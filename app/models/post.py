@@ -69,6 +69,8 @@ class Post(db.Model):
     # shown to the author instead of a bare 404.
     removal_reason: Mapped[str | None] = mapped_column(sa.String(30))
     removal_note: Mapped[str | None] = mapped_column(sa.String(500))
+    # Hidden from everyone but its author and moderators while flags on it wait for a decision.
+    hidden_at: Mapped[datetime | None]
 
     # Question-only columns (NULL on answers).
     title: Mapped[str | None] = mapped_column(sa.String(TITLE_MAX))
@@ -77,6 +79,7 @@ class Post(db.Model):
     accepted_answer_id: Mapped[int | None] = mapped_column()
     last_activity_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    close_reason: Mapped[str | None] = mapped_column(sa.String(30))  # app.models.moderation.CLOSE_REASONS
     duplicate_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("posts.id"))
 
     # Answer-only column.
@@ -145,6 +148,7 @@ class Comment(db.Model):
     body: Mapped[str] = mapped_column(sa.String(COMMENT_MAX))  # plain text, escaped on output
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     deleted_at: Mapped[datetime | None]
+    hidden_at: Mapped[datetime | None]  # flagged, waiting for a moderator (see Post.hidden_at)
 
     post: Mapped[Post] = relationship(back_populates="comments")
     author: Mapped[User] = relationship()

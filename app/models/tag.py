@@ -26,6 +26,8 @@ class Tag(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # Normalized (NFKC, lower-case): Ｐｙｔｈｏｎ and python are the same tag.
     name: Mapped[str] = mapped_column(sa.String(TAG_NAME_MAX), unique=True)
+    # As people write it (DX, SDGs), shown on pages; `name` stays the case-folded key. None: name.
+    display_name: Mapped[str | None] = mapped_column(sa.String(TAG_NAME_MAX))
     category: Mapped[str] = mapped_column(sa.String(16), default="topic")
     description: Mapped[str] = mapped_column(sa.Text, default="")
     description_html: Mapped[str] = mapped_column(sa.Text, default="")
@@ -49,6 +51,10 @@ class TagSynonym(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(TAG_NAME_MAX), unique=True)
     tag_id: Mapped[int] = mapped_column(sa.ForeignKey("tags.id"), index=True)
+    # A member's proposal waits (approved_at None) until a moderator approves it; only approved
+    # synonyms resolve. Moderators' own synonyms are approved at once.
+    proposed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    approved_at: Mapped[datetime | None]
 
     tag: Mapped[Tag] = relationship(back_populates="synonyms")
 

@@ -55,6 +55,9 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime | None]
     disabled_at: Mapped[datetime | None]
+    # A moderator's suspension: no writing (and no session) until this time; the reason is shown to them.
+    suspended_until: Mapped[datetime | None]
+    suspension_reason: Mapped[str | None] = mapped_column(sa.String(500))
     # Imported authors (Stack Exchange, FAQ CSV, a restored export): no password, no verified
     # address, cannot log in. `flask users claim` hands their posts to a real account.
     is_placeholder: Mapped[bool] = mapped_column(default=False, server_default=sa.false())

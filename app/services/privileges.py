@@ -1,0 +1,59 @@
+"""What reputation allows (Stack Overflow's model, sized for a community of public servants).
+
+Thresholds are configuration (`PRIVILEGE_THRESHOLDS`); moderators and admins hold every
+privilege. Services call `require()`, which names the privilege and its threshold when it refuses,
+so the API and the pages can say why; templates call `has()` to show or hide a button.
+"""
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from app.models import User
+from app.services.errors import PermissionDenied
+
+# Display order of the help page; each name is what a person is allowed to do.
+NAMES = {
+    "vote_up": _l("高評価を付ける"),
+    "comment": _l("コメントする"),
+    "flag": _l("問題を報告する（フラグ）"),
+    "vote_down": _l("低評価を付ける"),
+    "create_tags": _l("新しいタグを作る"),
+    "propose_synonyms": _l("タグの同義語を提案する"),
+    "close_vote": _l("質問を閉じる・再開する投票"),
+    "edit_others": _l("他の人の投稿を直接編集する"),
+    "review": _l("レビュー待ちの一覧を扱う（個人情報以外）"),
+}
+
+
+class PrivilegeRequired(PermissionDenied):
+    """Refused for lack of reputation; carries what is missing so the message can say it."""
+
+    def __init__(self, privilege: str, threshold: int):
+        super().__init__(privilege)
+        self.privilege = privilege
+        self.threshold = threshold
+
+    @property
+    def message(self) -> str:
+        return str(
+            _l(
+                "「%(name)s」には評価ポイント%(n)d以上が必要です（ヘルプの「できること」を参照）。",
+                name=NAMES[self.privilege],
+                n=self.threshold,
+            )
+        )
+
+
+def threshold(privilege: str) -> int:
+    return current_app.config["PRIVILEGE_THRESHOLDS"][privilege]
+
+
+def has(user: User | None, privilege: str) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return user.is_moderator or user.reputation >= threshold(privilege)
+
+
+def require(user: User, privilege: str) -> None:
+    if not has(user, privilege):
+        raise PrivilegeRequired(privilege, threshold(privilege))
