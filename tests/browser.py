@@ -2,6 +2,7 @@
 
 import socket
 import threading
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -35,6 +36,21 @@ def live_server(app):
     finally:
         server.shutdown()
         thread.join(timeout=5)
+
+
+@contextmanager
+def live_site(app_factory, populate: Callable[[], object]):
+    """An app as a browser meets it (CSRF on, links to its own port), filled by `populate()`
+    inside its app context, served on a free port: yields (app, base_url)."""
+    from app.extensions import db
+
+    port = free_port()
+    app = app_factory(WTF_CSRF_ENABLED=True, PUBLIC_BASE_URL=f"http://127.0.0.1:{port}")
+    with app.app_context():
+        populate()
+        db.session.remove()
+    with live_server(app) as base_url:
+        yield app, base_url
 
 
 @contextmanager

@@ -4,21 +4,19 @@ from pathlib import Path
 
 import pytest
 
-from app.extensions import db
-from tests.browser import chromium, free_port, latest_link, live_server
+from tests.browser import chromium, latest_link, live_site
 from tests.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.browser
 
 
+def _populate() -> None:
+    make_user(email="kasai@city.osaka.lg.jp", name="大阪 河西", org="271004")
+
+
 @pytest.fixture
-def live(app_factory, tmp_path):
-    port = free_port()
-    app = app_factory(WTF_CSRF_ENABLED=True, PUBLIC_BASE_URL=f"http://127.0.0.1:{port}")
-    with app.app_context():
-        make_user(email="kasai@city.osaka.lg.jp", name="大阪 河西", org="271004")
-        db.session.remove()
-    with live_server(app) as base_url:
+def live(app_factory):
+    with live_site(app_factory, _populate) as (app, base_url):
         yield app, base_url
 
 

@@ -3,8 +3,7 @@ question, and confirming each category posts it. User text is never run as HTML.
 
 import pytest
 
-from app.extensions import db
-from tests.browser import chromium, free_port, live_server
+from tests.browser import chromium, live_site
 from tests.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.browser
@@ -13,14 +12,13 @@ RESIDENT = "滞納者: 川崎 一郎（川崎市川崎区宮本町1-2-3）、個
 TRAP = '<img src=x onerror="alert(1)">'
 
 
+def _populate() -> None:
+    make_user(email="kasai@city.osaka.lg.jp", name="大阪 河西", org="271004")
+
+
 @pytest.fixture
 def live(app_factory):
-    port = free_port()
-    app = app_factory(WTF_CSRF_ENABLED=True, PUBLIC_BASE_URL=f"http://127.0.0.1:{port}")
-    with app.app_context():
-        make_user(email="kasai@city.osaka.lg.jp", name="大阪 河西", org="271004")
-        db.session.remove()
-    with live_server(app) as base_url:
+    with live_site(app_factory, _populate) as (app, base_url):
         yield base_url
 
 

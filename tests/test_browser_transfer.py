@@ -3,9 +3,8 @@ Q&As to read first, and asks the latest predecessor directly; she sees it in her
 
 import pytest
 
-from app.extensions import db
 from app.services import answers
-from tests.browser import chromium, free_port, live_server
+from tests.browser import chromium, live_site
 from tests.factories import PASSWORD, make_answer, make_question, make_user
 from tests.people_factories import add_post
 
@@ -14,23 +13,22 @@ pytestmark = pytest.mark.browser
 ESSENTIAL = "督促状を納期限後20日以内に出せなかった場合、督促は無効になりますか"
 
 
+def _populate() -> None:
+    yamada = make_user(email="h-yamada@city.yokohama.lg.jp", name="山田 花子", org="141003")
+    add_post(yamada, "財政局 債権回収課 徴収係", started=50)
+    suzuki = make_user(email="d-suzuki@city.yokohama.lg.jp", name="鈴木 大輔", org="141003")
+    add_post(suzuki, "財政局 債権回収課 徴収係", started=86, ended=51)
+    add_post(suzuki, "財政局 財政部 財政課 予算係", tags="財政", started=50)
+    asker = make_user(email="k-murakami@city.himeji.lg.jp", name="村上 修", org="282014")
+    question = make_question(asker, title=ESSENTIAL, body="事務の遅れで督促が遅れました。時効への影響を知りたいです。", tags="債権回収")
+    answers.accept_answer(asker, make_answer(yamada, question, "督促は無効になりませんが、時効の更新時期に注意します。"))
+    tanaka = make_user(email="t-tanaka@city.yokohama.lg.jp", name="田中 翼", org="141003")
+    add_post(tanaka, "港北区役所 戸籍課 戸籍係", tags="戸籍", started=30)
+
+
 @pytest.fixture
 def live(app_factory):
-    port = free_port()
-    app = app_factory(WTF_CSRF_ENABLED=True, PUBLIC_BASE_URL=f"http://127.0.0.1:{port}")
-    with app.app_context():
-        yamada = make_user(email="h-yamada@city.yokohama.lg.jp", name="山田 花子", org="141003")
-        add_post(yamada, "財政局 債権回収課 徴収係", started=50)
-        suzuki = make_user(email="d-suzuki@city.yokohama.lg.jp", name="鈴木 大輔", org="141003")
-        add_post(suzuki, "財政局 債権回収課 徴収係", started=86, ended=51)
-        add_post(suzuki, "財政局 財政部 財政課 予算係", tags="財政", started=50)
-        asker = make_user(email="k-murakami@city.himeji.lg.jp", name="村上 修", org="282014")
-        question = make_question(asker, title=ESSENTIAL, body="事務の遅れで督促が遅れました。時効への影響を知りたいです。", tags="債権回収")
-        answers.accept_answer(asker, make_answer(yamada, question, "督促は無効になりませんが、時効の更新時期に注意します。"))
-        tanaka = make_user(email="t-tanaka@city.yokohama.lg.jp", name="田中 翼", org="141003")
-        add_post(tanaka, "港北区役所 戸籍課 戸籍係", tags="戸籍", started=30)
-        db.session.remove()
-    with live_server(app) as base_url:
+    with live_site(app_factory, _populate) as (app, base_url):
         yield base_url
 
 
