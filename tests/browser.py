@@ -65,6 +65,16 @@ def chromium():
             browser.close()
 
 
+def watched_page(browser) -> tuple[object, list[str]]:
+    """A Japanese-locale page and the list of what went wrong on it: any dialog (dismissed; an
+    alert would mean user text ran as script) and any console error."""
+    page = browser.new_page(locale="ja-JP")
+    problems: list[str] = []
+    page.on("dialog", lambda dialog: (problems.append(dialog.message), dialog.dismiss()))
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    return page, problems
+
+
 def latest_link(outbox: Path, base_url: str) -> str:
     import email
     import email.policy

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import chromium, latest_link, live_site
+from tests.browser import chromium, latest_link, live_site, watched_page
 from tests.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.browser
@@ -37,9 +37,7 @@ def test_register_verify_ask_answer_accept(live):
     app, base_url = live
     outbox = Path(app.config["MAIL_OUTBOX_DIR"])
     with chromium() as browser:
-        page = browser.new_page(locale="ja-JP")
-        dialogs: list[str] = []
-        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        page, problems = watched_page(browser)
 
         page.goto(f"{base_url}/register")
         page.fill("#email", "hanako.yamada@city.yokohama.lg.jp")
@@ -84,4 +82,4 @@ def test_register_verify_ask_answer_accept(live):
         assert page.is_visible("text=時効の援用があった滞納債権の不納欠損処理はいつ行う？")
         page.goto(f"{base_url}/questions")
         assert page.locator(".question-summary .stat.accepted").count() == 1
-        assert dialogs == []
+        assert problems == []

@@ -4,7 +4,7 @@ Q&As to read first, and asks the latest predecessor directly; she sees it in her
 import pytest
 
 from app.services import answers
-from tests.browser import chromium, live_site
+from tests.browser import chromium, live_site, watched_page
 from tests.factories import PASSWORD, make_answer, make_question, make_user
 from tests.people_factories import add_post
 
@@ -43,10 +43,7 @@ def _log_in(page, base_url, email):
 def test_transfer_meet_the_predecessors_and_ask_one(live):
     base_url = live
     with chromium() as browser:
-        page = browser.new_page(locale="ja-JP")
-        problems: list[str] = []
-        page.on("dialog", lambda dialog: (problems.append(dialog.message), dialog.dismiss()))
-        page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+        page, problems = watched_page(browser)
 
         _log_in(page, base_url, "t-tanaka@city.yokohama.lg.jp")
         page.click("nav.main-nav >> text=異動")
