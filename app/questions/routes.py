@@ -11,7 +11,7 @@ from app.models import Answer, Comment, Post
 from app.questions import bp
 from app.questions.forms import AnswerForm, CommentForm, QuestionForm
 from app.questions.redaction import history_target, render_history
-from app.services import answers, comments, permissions, questions, search, votes
+from app.services import answers, closing, comments, permissions, questions, search, votes
 from app.services.errors import Conflict, NotFound, PermissionDenied, PersonalInformationFound, ValidationFailed
 from app.services.pagination import parse_page
 from app.templating import question_url
@@ -200,6 +200,8 @@ def _render_question(question, answer_form: AnswerForm, held_comment: tuple[int,
         answers=answer_list,
         my_votes=votes.vote_of(current_user, [question.id, *(a.id for a in answer_list)]),
         related=search.similar_questions(question.title, limit=6, exclude_id=question.id),
+        close=closing.status(current_user, question),
+        close_reasons=closing.REASONS,
         answer_form=answer_form,
         held_comment=held_comment,
     )
