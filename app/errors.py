@@ -11,6 +11,7 @@ from app.extensions import db
 from app.security import security_event
 from app.services import privacy_guard, removal
 from app.services.errors import Conflict, Gone, NotFound, PermissionDenied, PersonalInformationFound
+from app.services.privileges import PrivilegeRequired
 
 
 def _messages() -> dict[int, tuple[str, str]]:
@@ -90,6 +91,12 @@ def register_error_handlers(app: Flask) -> None:
     def forbidden(_error):
         security_event("denied", path=request.path, user=getattr(current_user, "id", None))
         return error_response(403)
+
+    @app.errorhandler(PrivilegeRequired)
+    def privilege_required(error: PrivilegeRequired):
+        # Names the privilege and its threshold, so the member knows what to earn.
+        security_event("denied", path=request.path, user=getattr(current_user, "id", None))
+        return error_response(403, error.message, "privilege_required")
 
     @app.errorhandler(Conflict)
     def conflict(_error):

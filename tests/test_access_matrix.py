@@ -111,6 +111,10 @@ CASES = [
     # Answered: even its asker may not delete it; moderators may.
     Case("POST", "/questions/{q}/delete", staff(), data={"reason": "spam"}),
     Case("POST", "/questions/{q}/undelete", staff()),
+    # Every member may vote here (TestingConfig's thresholds are 0; test_closing.py has the real ones).
+    Case("POST", "/questions/{q}/close", members(), data={"reason": "unclear"}),
+    Case("POST", "/questions/{q}/reopen", members()),
+    Case("POST", "/questions/{q}/merge-answers", staff()),
     Case("POST", "/answers/{a}/accept", owner_or_staff()),
     Case("POST", "/questions/{q}/unaccept", owner_or_staff()),
     Case("GET", "/answers/{a}/edit", owner_or_staff(), owner="answerer"),

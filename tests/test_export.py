@@ -32,6 +32,7 @@ def _site(alice, bob, carol, moderator):
     comments.add_comment(bob, first, "年度はいつのことですか？")
     duplicate = make_question(carol, title="退職者の住民税の切替書類はどれですか", tags="住民税")
     duplicate.closed_at = duplicate.created_at
+    duplicate.close_reason = "duplicate"
     duplicate.duplicate_of_id = first.id
     db.session.commit()
     gone = make_question(bob, title="削除される質問のタイトルです", tags="削除")

@@ -90,10 +90,10 @@ def test_duplicates_are_closed_with_a_notice_linking_the_original(app, member_cl
     stackexchange.import_dump(FIXTURE)
     duplicate = _question("退職者の住民税の普通徴収切替")
     original = _question("特別徴収から普通徴収")
-    assert duplicate.duplicate_of_id == original.id
+    assert duplicate.duplicate_of_id == original.id and duplicate.close_reason == "duplicate"
     assert duplicate.closed_at.isoformat() == "2017-05-11T00:00:00"
     page = member_client.get(f"/questions/{duplicate.id}", follow_redirects=True).get_data(as_text=True)
-    assert "重複として閉じられた質問です" in page and f'href="/questions/{original.id}/' in page
+    assert "この質問は重複として閉じられました。元の質問:" in page and f'href="/questions/{original.id}/' in page
     assert _question("分納誓約").closed_at is None  # LinkTypeId 1 is only "related"
 
 

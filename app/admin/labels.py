@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.models import AuditLog
-from app.services import audit, redaction, removal
+from app.services import audit, closing, redaction, removal
 
 ACTIONS = {
     "question_delete": _l("質問の削除"),
@@ -20,6 +20,9 @@ ACTIONS = {
     "post_redact": _l("個人情報の削除（一部分）"),
     "revision_redact": _l("個人情報の削除（版全体）"),
     "pii_confirm": _l("「個人情報ではありません」の確認"),
+    "question_close": _l("質問を閉じる"),
+    "question_reopen": _l("質問の再開"),
+    "answers_merge": _l("重複した質問の回答の統合"),
     "tag_edit": _l("タグの編集"),
     "search_synonyms_replace": _l("同義語辞書の更新"),
     "role_change": _l("権限の変更"),
@@ -66,6 +69,10 @@ _DETAIL_KEYS = {
     "mails": _l("メール"),
     "current": _l("現在の版を含む"),
     "scope": _l("権限"),
+    "duplicate_of": _l("元の質問"),
+    "votes": _l("投票した人"),
+    "answers": _l("回答"),
+    "unaccepted": _l("採用を外した回答"),
 }
 _DETAIL_VALUES = {
     "old_role": ROLES,
@@ -89,8 +96,13 @@ def role(code: str) -> str:
 
 def detail(entry: AuditLog) -> list[tuple[str, str]]:
     """The entry's detail as (label, value) pairs in the order recorded; lists joined with 「、」."""
-    # Redactions and removals both record a `reason`, each from its own list of codes.
-    reasons = redaction.REASONS if entry.action.endswith("_redact") else removal.REASONS
+    # Redactions, closing and removals all record a `reason`, each from its own list of codes.
+    if entry.action.endswith("_redact"):
+        reasons = redaction.REASONS
+    elif entry.action in ("question_close", "question_reopen"):
+        reasons = closing.REASONS
+    else:
+        reasons = removal.REASONS
     return [
         (str(_DETAIL_KEYS.get(key, key)), _value(key, value, reasons)) for key, value in audit.detail_of(entry).items()
     ]
@@ -102,6 +114,8 @@ def _value(key: str, value, reasons: dict) -> str:
         return separator.join(_value(key, item, reasons) for item in value)
     if isinstance(value, dict):  # {post id: [revision numbers]}
         return separator.join(f"{name}: {_value(key, item, reasons)}" for name, item in value.items())
+    if value is None:
+        return "—"
     if isinstance(value, bool):
         return _("はい") if value else _("いいえ")
     if key == "reason":

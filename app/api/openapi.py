@@ -7,6 +7,7 @@ app/api/serializers.py. Change the three together.
 
 from copy import deepcopy
 
+from app.models.moderation import CLOSE_REASONS
 from app.models.post import COMMENT_MAX, TITLE_MAX
 from app.models.tag import TAG_NAME_MAX
 from app.services.careers import DEPARTMENT_MAX
@@ -194,8 +195,8 @@ _SCHEMAS: dict = {
             "author": _ref("User"),
             "created": {"type": "string", "format": "date-time"},
             "last_activity": {"type": ["string", "null"], "format": "date-time"},
-            "closed": {"type": "boolean"},
-            "duplicate_of_id": {"type": ["integer", "null"], "description": "重複として閉じられたときの元の質問"},
+            "closed": {"oneOf": [_ref("Closure"), {"type": "null"}], "description": "閉じられた質問の理由。開いている質問は null"},
+            "duplicate_of_id": {"type": ["integer", "null"], "description": "重複として閉じられたときの元の質問（closed.duplicate_of と同じ）"},
             "url": {"type": "string", "description": "HTML ページの URL"},
         },
     },
@@ -210,6 +211,49 @@ _SCHEMAS: dict = {
                     "removed": _ref("Removal"),
                 },
             },
+        ]
+    },
+    "Closure": {
+        "type": "object",
+        "required": ["reason", "duplicate_of"],
+        "properties": {
+            "reason": {
+                "type": ["string", "null"],
+                "enum": [*CLOSE_REASONS, None],
+                "description": "duplicate = 重複、off_topic = 範囲外、unclear = 不明確、resolved_case = 解決済み（個別案件）。"
+                "理由を記録していなかった頃に閉じられた質問は null",
+            },
+            "duplicate_of": {"type": ["integer", "null"], "description": "重複のとき元の質問の ID"},
+        },
+    },
+    "CloseRequest": {
+        "type": "object",
+        "required": ["reason"],
+        "properties": {
+            "reason": {"type": "string", "enum": list(CLOSE_REASONS)},
+            "duplicate_of": {
+                "description": "reason が duplicate のとき必須: 元の質問の ID、またはその質問の URL。"
+                "別の、表示されていて、それ自体が重複として閉じられていない質問に限る",
+                "oneOf": [{"type": "integer", "minimum": 1, "maximum": MAX_ID}, {"type": "string", "maxLength": 300}],
+                "examples": [123],
+            },
+        },
+    },
+    "CloseVotes": {
+        "type": "object",
+        "description": "いまの投票の回（閉じた・再開したときは次の回で、0票から）",
+        "required": ["kind", "count", "needed", "voted"],
+        "properties": {
+            "kind": {"type": "string", "enum": ["close", "reopen"], "description": "開いている質問は close、閉じられた質問は reopen"},
+            "count": {"type": "integer", "minimum": 0},
+            "needed": {"type": "integer", "description": "閉じる（再開する）のに必要な票数"},
+            "voted": {"type": "boolean", "description": "このトークンの利用者がこの回に投票済み"},
+        },
+    },
+    "QuestionWithCloseVotes": {
+        "allOf": [
+            _ref("Question"),
+            {"type": "object", "required": ["close_votes"], "properties": {"close_votes": _ref("CloseVotes")}},
         ]
     },
     "QuestionPage": {
@@ -472,6 +516,34 @@ _PATHS: dict = {
             "responses": {
                 "201": _json(_ref("Comment"), "作成されたコメント", _LOCATION),
                 **_guarded_errors(400, 401, 403, 404, 409, 413, 429),
+            },
+        }
+    },
+    "/questions/{question_id}/close": {
+        "post": {
+            "operationId": "closeQuestion",
+            "summary": "質問を閉じる投票（モデレーターはすぐ閉じる）",
+            "description": "評価ポイントで「質問を閉じる・再開する投票」ができる会員の投票。同じ回に1人1票、質問者も投票できる。"
+            "必要な票数に達すると閉じる（理由は最も多く選ばれたもの、同数なら先の票。重複の元の質問も同じ）。"
+            "モデレーターと管理者はすぐ閉じる。投票だけで閉じなかったときも 200 で、closed は null のまま close_votes に票数が入る。"
+            "権限が足りないときは 403（code: privilege_required、message に必要な評価ポイント）",
+            "parameters": [_id_parameter("question_id", "質問の ID")],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("CloseRequest")}}},
+            "responses": {
+                "200": _json(_ref("QuestionWithCloseVotes"), "投票後（または閉じた後）の質問"),
+                **_errors(400, 401, 403, 404, 409, 413, 422, 429),
+            },
+        }
+    },
+    "/questions/{question_id}/reopen": {
+        "post": {
+            "operationId": "reopenQuestion",
+            "summary": "閉じられた質問を再開する投票（モデレーターはすぐ再開する）",
+            "description": "閉じる投票と同じ規則。開いている質問には 422",
+            "parameters": [_id_parameter("question_id", "質問の ID")],
+            "responses": {
+                "200": _json(_ref("QuestionWithCloseVotes"), "投票後（または再開した後）の質問"),
+                **_errors(401, 403, 404, 409, 422, 429),
             },
         }
     },

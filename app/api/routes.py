@@ -23,6 +23,7 @@ from app.models.tag import TAG_NAME_MAX
 from app.services import (
     answers,
     careers,
+    closing,
     comments,
     experts,
     permissions,
@@ -222,6 +223,25 @@ def create_comment(post_id: int):
     question_id = post.question_id or post.id
     location = url_for("api.get_question", question_id=question_id, _anchor=f"comment-{comment.id}")
     return jsonify(serializers.comment(comment)), 201, {"Location": location}
+
+
+@bp.post("/questions/<id:question_id>/close")
+def close_question(question_id: int):
+    question = questions.get_question(api_user(), question_id)
+    data = _json_object()
+    outcome = closing.close(api_user(), question, data.get("reason"), data.get("duplicate_of"))
+    return _closing_body(question, outcome)
+
+
+@bp.post("/questions/<id:question_id>/reopen")
+def reopen_question(question_id: int):
+    question = questions.get_question(api_user(), question_id)
+    return _closing_body(question, closing.reopen(api_user(), question))
+
+
+def _closing_body(question: Question, outcome: closing.Outcome):
+    """200 whether the vote decided or not: the question as it now stands and the round's votes."""
+    return jsonify({**_question_body(question), "close_votes": serializers.close_round(outcome.round)})
 
 
 @bp.post("/answers/<id:answer_id>/accept")

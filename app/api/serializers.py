@@ -13,6 +13,7 @@ from datetime import datetime
 from markupsafe import Markup
 
 from app.models import Answer, CareerEntry, Comment, Organization, Post, Question, User
+from app.services import closing
 from app.services.experts import ExpertRow
 from app.services.pagination import Page
 from app.services.profiles import Profile
@@ -73,6 +74,15 @@ def comment(item: Comment) -> dict:
     }
 
 
+def closed(item: Question) -> dict | None:
+    """Why a closed question is closed (`duplicate_of`: its original); None while open."""
+    return {"reason": closing.reason_of(item), "duplicate_of": item.duplicate_of_id} if item.is_closed else None
+
+
+def close_round(round_: closing.Round) -> dict:
+    return {"kind": round_.kind, "count": round_.count, "needed": round_.needed, "voted": round_.voted}
+
+
 def question_summary(item: Question) -> dict:
     """A question without its answers (list items)."""
     return {
@@ -88,7 +98,7 @@ def question_summary(item: Question) -> dict:
         "author": user_summary(item.author),
         "created": timestamp(item.created_at),
         "last_activity": timestamp(item.last_activity_at),
-        "closed": item.closed_at is not None,
+        "closed": closed(item),
         "duplicate_of_id": item.duplicate_of_id,
         "url": question_url(item),
     }

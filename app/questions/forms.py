@@ -41,6 +41,11 @@ class QuestionForm(GuardedForm):
     base_revision = HiddenField()
 
 
+class AskForm(QuestionForm):
+    # Shown once a near-duplicate was found: ticking it posts the question all the same.
+    not_duplicate = BooleanField(_l("重複ではないことを確認しました"))
+
+
 class AnswerForm(GuardedForm):
     body = TextAreaField(
         _l("回答（Markdown）"),

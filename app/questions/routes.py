@@ -7,11 +7,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.extensions import db, limiter
-from app.models import Answer, Comment, Post
+from app.models import Answer, Comment, Post, Question
 from app.questions import bp
-from app.questions.forms import AnswerForm, CommentForm, QuestionForm
+from app.questions.forms import AnswerForm, AskForm, CommentForm, QuestionForm
 from app.questions.redaction import history_target, render_history
-from app.services import answers, comments, permissions, questions, search, votes
+from app.services import answers, closing, comments, permissions, questions, search, votes
 from app.services.errors import Conflict, NotFound, PermissionDenied, PersonalInformationFound, ValidationFailed
 from app.services.pagination import parse_page
 from app.templating import question_url
@@ -51,24 +51,33 @@ def index():
 @login_required
 @limiter.limit(_post_rate, methods=["POST"])
 def ask():
-    form = QuestionForm()
+    form = AskForm()
+    near: list[Question] = []
     if form.validate_on_submit():
-        try:
-            question = questions.ask_question(
-                current_user,
-                questions.QuestionInput(form.title.data, form.body.data, form.tags.data),
-                confirmed_categories=confirmed_categories(),
-            )
-        except ValidationFailed as failure:
-            show_errors(form, failure)
-        except PersonalInformationFound as found:
-            form.hold(found)
-        else:
+        # A near-duplicate holds the question once, typed as it was; the tick posts it all the same.
+        near = [] if form.not_duplicate.data else closing.near_duplicates(form.title.data)
+        question = None if near else _ask(form)
+        if question is not None:
             flash(_("質問を投稿しました。"), "success")
             return redirect(question_url(question))
     elif request.method == "GET" and request.args.get("tags"):
         form.tags.data = request.args["tags"]
-    return render_template("questions/ask.html", form=form), 422 if form.privacy else 200
+    return render_template("questions/ask.html", form=form, near_duplicates=near), 422 if form.privacy or near else 200
+
+
+def _ask(form: AskForm) -> Question | None:
+    """The question asked, or None with the service's objections put on the form."""
+    try:
+        return questions.ask_question(
+            current_user,
+            questions.QuestionInput(form.title.data, form.body.data, form.tags.data),
+            confirmed_categories=confirmed_categories(),
+        )
+    except ValidationFailed as failure:
+        show_errors(form, failure)
+    except PersonalInformationFound as found:
+        form.hold(found)
+    return None
 
 
 @bp.get("/questions/<id:question_id>")
@@ -200,6 +209,8 @@ def _render_question(question, answer_form: AnswerForm, held_comment: tuple[int,
         answers=answer_list,
         my_votes=votes.vote_of(current_user, [question.id, *(a.id for a in answer_list)]),
         related=search.similar_questions(question.title, limit=6, exclude_id=question.id),
+        close=closing.status(current_user, question),
+        close_reasons=closing.REASONS,
         answer_form=answer_form,
         held_comment=held_comment,
     )

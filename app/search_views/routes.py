@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 
 from app.search_views import bp
 from app.search_views.forms import SynonymsForm
-from app.services import search
+from app.services import closing, search
 from app.services.errors import PermissionDenied, ValidationFailed
 from app.services.pagination import parse_page
 from app.templating import question_url
@@ -26,11 +26,18 @@ def results():
 @bp.get("/questions/similar")
 def similar():
     """While typing a title on the ask page: questions that may already answer it."""
-    questions = search.similar_questions(request.args.get("title", "")[:QUERY_MAX], limit=5)
+    title = request.args.get("title", "")[:QUERY_MAX]
     return jsonify(
         items=[
-            {"id": q.id, "title": q.title, "url": question_url(q), "answers": q.answer_count, "accepted": q.accepted_answer_id is not None}
-            for q in questions
+            {
+                "id": q.id,
+                "title": q.title,
+                "url": question_url(q),
+                "answers": q.answer_count,
+                "accepted": q.accepted_answer_id is not None,
+                "near_duplicate": closing.is_near_duplicate(title, q.title),  # the ask page warns of these
+            }
+            for q in search.similar_questions(title, limit=5)
         ]
     )
 

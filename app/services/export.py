@@ -82,6 +82,7 @@ def questions(session: Session) -> Iterator[dict]:
             "edited_at": _time(question.edited_at),
             "last_activity_at": _time(question.last_activity_at),
             "closed_at": _time(question.closed_at),
+            "close_reason": question.close_reason,
             "duplicate_of_id": question.duplicate_of_id,
         }
 

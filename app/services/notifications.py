@@ -9,6 +9,7 @@ from app.database import write_transaction
 from app.extensions import db
 from app.mail import queue_mail
 from app.models import Notification, Post, Question, User, utcnow
+from app.services import closing
 from app.services.pagination import Page, paginate
 from app.services.removal import label as removal_label
 from app.urls import external_url
@@ -24,20 +25,33 @@ def _describe(kind: str, actor_name: str, title: str, reason: str | None = None)
         # Removal and restoring name no moderator: the decision is the site's, not a person's.
         "removed": _("「%(title)s」のあなたの投稿がモデレーターにより削除されました。"),
         "restored": _("「%(title)s」のあなたの投稿が復元されました。"),
+        # Closing by votes names no voter either.
+        "closed": _("あなたの質問「%(title)s」が閉じられました。"),
+        "reopened": _("あなたの質問「%(title)s」が再開されました。"),
+        "merged": _("重複した質問の回答が「%(title)s」へ統合されました。"),
     }
     text = texts.get(kind, _("「%(title)s」に新しい動きがあります。")) % {"actor": actor_name, "title": title}
     if kind == "removed" and reason:
         text += _("理由: %(reason)s", reason=removal_label(reason))
+    elif kind == "closed" and reason:
+        text += _("理由: %(reason)s", reason=closing.label(reason))
     return text
+
+
+def _reason_now(kind: str, post_id: int | None) -> str | None:
+    """Why the post was removed or closed, as it stands now (gone once restored or reopened)."""
+    if kind not in ("removed", "closed") or post_id is None:
+        return None
+    post = db.session.get(Post, post_id)
+    if post is None:
+        return None
+    return post.removal_reason if kind == "removed" else closing.reason_of(post)
 
 
 def describe(notification: Notification) -> str:
     actor = notification.actor.display_name if notification.actor else ""
     title = notification.question.title if notification.question else ""
-    reason = None
-    if notification.kind == "removed":  # the reason as it stands now (gone once restored)
-        post = db.session.get(Post, notification.post_id or notification.question_id)
-        reason = post.removal_reason if post is not None else None
+    reason = _reason_now(notification.kind, notification.post_id or notification.question_id)
     return _describe(notification.kind, actor, title, reason)
 
 
@@ -59,8 +73,8 @@ def notify(recipient: User, kind: str, actor: User | None, question: Question, p
         link = external_url("questions.show", question_id=question.id, anchor=anchor)
         # In the recipient's language, not the language of whoever caused the notification.
         with force_locale(recipient.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-            post = db.session.get(Post, post_id or question.id) if kind == "removed" else None
-            text = _describe(kind, actor.display_name if actor else "", question.title, post and post.removal_reason)
+            reason = _reason_now(kind, post_id or question.id)
+            text = _describe(kind, actor.display_name if actor else "", question.title, reason)
             subject = _("【Zennin】%(text)s", text=text[:150])
             body = _("%(text)s\n\n%(link)s\n\n通知メールは設定ページで止められます。", text=text, link=link)
         queue_mail(recipient.email, subject, body)

@@ -1,7 +1,7 @@
 """Search as the app sees it: the Whoosh index when it works, a database query when it does not.
 
-Every hit is re-checked against the database (deleted questions never show), and the ranking
-order of the index is kept. When the index is missing, locked or corrupt the site keeps
+Every hit is re-checked against the database (deleted questions never show, a duplicate gives
+its place to its original), and the ranking order of the index is kept. When the index is missing, locked or corrupt the site keeps
 working: results come from a simpler LIKE query and the page says so.
 """
 
@@ -99,6 +99,7 @@ def search_questions(query: str, *, page: int = 1, sort: str = "relevance", per_
         for hit in found.hits
         if hit.question_id in questions
     ]
+    hits = _originals_in_place(hits, _terms(parse_query(query)))
     notice = None
     if found.phrases_checked_in is not None:
         notice = _(
@@ -117,7 +118,8 @@ def similar_questions(text: str, *, limit: int = 5, exclude_id: int | None = Non
     except SearchUnavailable:
         return []
     questions = _visible_questions([hit.question_id for hit in hits])
-    return [questions[hit.question_id] for hit in hits if hit.question_id in questions]
+    found = [questions[hit.question_id] for hit in hits if hit.question_id in questions]
+    return [question for _position, question in _with_originals(found, exclude_id)]
 
 
 def _visible_questions(ids: list[int]) -> dict[int, Question]:
@@ -131,13 +133,63 @@ def _visible_questions(ids: list[int]) -> dict[int, Question]:
     return {question.id: question for question in rows}
 
 
+# ---------------------------------------------------------------- duplicates
+
+MAX_DUPLICATE_HOPS = 5  # a duplicate of a duplicate… (closing refuses such chains; imports may not)
+
+
+def _originals(duplicates: list[Question]) -> dict[int, Question]:
+    """Each duplicate's visible original, following a chain of duplicates."""
+    found: dict[int, Question] = {}
+    pending = {question.id: question.duplicate_of_id for question in duplicates}
+    for _hop in range(MAX_DUPLICATE_HOPS):
+        loaded = _visible_questions(sorted(set(pending.values())))
+        following = {}
+        for duplicate_id, original_id in pending.items():
+            original = loaded.get(original_id)
+            if original is not None and original.duplicate_of_id is None:
+                found[duplicate_id] = original
+            elif original is not None:
+                following[duplicate_id] = original.duplicate_of_id
+        pending = following
+        if not pending:
+            break
+    return found
+
+
+def _with_originals(questions: list[Question], exclude_id: int | None = None) -> list[tuple[int, Question]]:
+    """(position, question to show): a question closed as a duplicate gives its place to its
+    original, or is left out when the original is already listed (or excluded). A duplicate
+    whose original is gone stays: it is the best answer left."""
+    originals = _originals([question for question in questions if question.duplicate_of_id is not None])
+    listed = {question.id for question in questions} | {exclude_id}
+    shown: list[tuple[int, Question]] = []
+    for position, question in enumerate(questions):
+        original = originals.get(question.id)
+        if original is None:
+            shown.append((position, question))
+        elif original.id not in listed:
+            shown.append((position, original))
+            listed.add(original.id)
+    return shown
+
+
+def _originals_in_place(hits: list[Result], terms: list[str]) -> list[Result]:
+    """Search results with the originals of duplicates in their place (their rank kept)."""
+    shown = []
+    for position, question in _with_originals([hit.question for hit in hits]):
+        hit = hits[position]
+        shown.append(hit if question is hit.question else _marked_result(question, terms, partial=hit.partial))
+    return shown
+
+
 # ---------------------------------------------------------------- database fallback
 
 
 def _database_search(query: str, *, page: int, sort: str, per_page: int) -> Results:
     parsed: ParsedQuery = parse_query(query)
     statement = sa.select(Question).where(Question.deleted_at.is_(None))
-    terms = [term for term in (*parsed.words, *parsed.phrases) if term]
+    terms = _terms(parsed)
     for term in terms:
         answer_match = sa.select(Answer.id).where(
             Answer.question_id == Question.id, Answer.deleted_at.is_(None), Answer.body.contains(term, autoescape=True)
@@ -166,9 +218,19 @@ def _database_search(query: str, *, page: int, sort: str, per_page: int) -> Resu
     rows = db.session.scalars(
         statement.order_by(*order).limit(per_page).offset((page - 1) * per_page).options(selectinload(Question.tags), selectinload(Question.author))
     )
-    hits = [Result(q, _mark(q.title, terms), _mark(_snippet(plain_text(q.body_html), terms), terms)) for q in rows]
+    hits = _originals_in_place([_marked_result(q, terms) for q in rows], terms)
     notice = _("検索索引が利用できないため、簡易検索で表示しています（並び順や表記ゆれの扱いが通常と異なります）。")
     return Results(query, sort, page, per_page, total, hits, notice)
+
+
+def _terms(parsed: ParsedQuery) -> list[str]:
+    return [term for term in (*parsed.words, *parsed.phrases) if term]
+
+
+def _marked_result(question: Question, terms: list[str], *, partial: bool = False) -> Result:
+    """A result built from the database (not the index): the terms marked in the title and a snippet."""
+    snippet = _snippet(plain_text(question.body_html), terms)
+    return Result(question, _mark(question.title, terms), _mark(snippet, terms), partial=partial)
 
 
 def _tagged(tag_name: str) -> sa.Select:

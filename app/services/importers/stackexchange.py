@@ -343,6 +343,7 @@ class _Importer:
                     continue
                 closed = parse_timestamp(self.closed_dates.get(row["PostId"])) or parse_timestamp(row.get("CreationDate"))
                 duplicate.closed_at = closed or utcnow()
+                duplicate.close_reason = "duplicate"
                 duplicate.duplicate_of_id = original.id
                 self.registry.remember("postlink", row["Id"], duplicate.id)
                 self.report.created["questions closed as duplicates"] += 1

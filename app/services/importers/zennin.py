@@ -19,6 +19,7 @@ from app import indexing
 from app.database import write_transaction
 from app.extensions import db
 from app.models import Answer, Comment, Organization, Post, Question, Revision, Tag, TagSynonym, User, question_tags
+from app.models.moderation import CLOSE_REASONS
 from app.services import counters, reputation
 from app.services.errors import ValidationFailed
 from app.services.export import FORMAT
@@ -155,6 +156,7 @@ def _questions(folder: Path, report: ImportReport, tag_ids: dict[str, int], prog
                     edited_at=parse_timestamp(item.get("edited_at")),
                     last_activity_at=parse_timestamp(item.get("last_activity_at")) or created,
                     closed_at=parse_timestamp(item.get("closed_at")),
+                    close_reason=item.get("close_reason") if item.get("close_reason") in CLOSE_REASONS else None,
                 )
                 db.session.add(question)
                 db.session.flush()
@@ -239,6 +241,7 @@ def _finish(questions: dict[int, dict], answered: set[int]) -> None:
                 values["accepted_answer_id"] = accepted
             if duplicate_of in questions:
                 values["duplicate_of_id"] = duplicate_of
+                values["close_reason"] = "duplicate"  # exports older than close reasons have none
             if values:
                 db.session.execute(sa.update(Post).where(Post.id == question_id).values(**values))
                 indexing.touch(db.session, question_id)

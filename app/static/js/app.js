@@ -122,12 +122,15 @@
     const box = document.querySelector(".similar-questions");
     if (!box) return;
     const list = box.querySelector("ul");
+    const warning = box.querySelector(".near-duplicate");  // the ask page only
     const update = debounce(async () => {
       if (input.value.trim().length < 4) { box.hidden = true; return; }
       try {
         const data = await getJSON(`${input.dataset.similarUrl}?title=${encodeURIComponent(input.value)}`);
+        if (warning) warning.hidden = !data.items.some((item) => item.near_duplicate);
         list.replaceChildren(...data.items.map((item) => {
           const li = document.createElement("li");
+          if (warning && item.near_duplicate) li.className = "near-duplicate";
           const link = document.createElement("a");
           link.href = item.url;
           link.textContent = item.title;
