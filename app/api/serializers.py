@@ -12,7 +12,7 @@ from datetime import datetime
 
 from markupsafe import Markup
 
-from app.models import Answer, CareerEntry, Comment, Organization, Post, Question, User
+from app.models import Answer, CareerEntry, Comment, Flag, Organization, Post, Question, User
 from app.services.experts import ExpertRow
 from app.services.pagination import Page
 from app.services.profiles import Profile
@@ -70,6 +70,19 @@ def comment(item: Comment) -> dict:
         "body": item.body,
         "author": user_summary(item.author),
         "created": timestamp(item.created_at),
+    }
+
+
+def flag(item: Flag, hidden: bool) -> dict:
+    """A flag as its author sees it; `hidden`: whether the item is now hidden for review."""
+    return {
+        "id": item.id,
+        "reason": item.reason,
+        "note": item.note,
+        "post_id": item.post_id,
+        "comment_id": item.comment_id,
+        "created": timestamp(item.created_at),
+        "hidden": hidden,
     }
 
 

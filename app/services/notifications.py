@@ -14,7 +14,7 @@ from app.services.removal import label as removal_label
 from app.urls import external_url
 
 
-def _describe(kind: str, actor_name: str, title: str, reason: str | None = None) -> str:
+def _describe(kind: str, actor_name: str, title: str, reason: str | None = None, message: str | None = None) -> str:
     texts = {
         "answer": _("%(actor)s さんがあなたの質問「%(title)s」に回答しました。"),
         "comment": _("%(actor)s さんが「%(title)s」のあなたの投稿にコメントしました。"),
@@ -24,10 +24,20 @@ def _describe(kind: str, actor_name: str, title: str, reason: str | None = None)
         # Removal and restoring name no moderator: the decision is the site's, not a person's.
         "removed": _("「%(title)s」のあなたの投稿がモデレーターにより削除されました。"),
         "restored": _("「%(title)s」のあなたの投稿が復元されました。"),
+        # Flags (app/services/flags.py, review.py): flaggers stay anonymous to the author.
+        "hidden": _("「%(title)s」のあなたの投稿は報告を受けたため、モデレーターの確認が終わるまで非表示になっています。"),
+        "flags_cleared": _("「%(title)s」のあなたの投稿への報告は確認が終わり、再び表示されています。"),
+        "flag_dismissed": _("「%(title)s」についてのあなたの報告を確認しました。対応は不要と判断しました。ご協力ありがとうございます。"),
+        "flag_upheld": _("「%(title)s」についてのあなたの報告を確認し、対応しました。ご協力ありがとうございます。"),
+        "comment_removed": _("「%(title)s」のあなたのコメントがモデレーターにより削除されました。"),
+        "warned": _("「%(title)s」のあなたの投稿について、モデレーターから注意がありました。"),
+        "suspended": _("モデレーターにより、投稿・編集・コメント・投票・報告が一時停止されました（「%(title)s」）。"),
     }
     text = texts.get(kind, _("「%(title)s」に新しい動きがあります。")) % {"actor": actor_name, "title": title}
     if kind == "removed" and reason:
         text += _("理由: %(reason)s", reason=removal_label(reason))
+    if message:
+        text += _("モデレーターからのメッセージ: %(message)s", message=message)
     return text
 
 
@@ -38,11 +48,14 @@ def describe(notification: Notification) -> str:
     if notification.kind == "removed":  # the reason as it stands now (gone once restored)
         post = db.session.get(Post, notification.post_id or notification.question_id)
         reason = post.removal_reason if post is not None else None
-    return _describe(notification.kind, actor, title, reason)
+    return _describe(notification.kind, actor, title, reason, notification.message)
 
 
-def notify(recipient: User, kind: str, actor: User | None, question: Question, post_id: int | None = None) -> None:
-    """Add to the recipient's inbox (inside the caller's transaction) and queue an e-mail if wanted."""
+def notify(
+    recipient: User, kind: str, actor: User | None, question: Question, post_id: int | None = None, *, message: str | None = None
+) -> None:
+    """Add to the recipient's inbox (inside the caller's transaction) and queue an e-mail if wanted.
+    `message`: a moderator's words to the person (a warning, a suspension's reason)."""
     if actor is not None and recipient.id == actor.id:
         return
     db.session.add(
@@ -52,6 +65,7 @@ def notify(recipient: User, kind: str, actor: User | None, question: Question, p
             actor_id=actor.id if actor else None,
             question_id=question.id,
             post_id=post_id,
+            message=message,
         )
     )
     if recipient.notify_by_email and recipient.is_verified:
@@ -60,7 +74,7 @@ def notify(recipient: User, kind: str, actor: User | None, question: Question, p
         # In the recipient's language, not the language of whoever caused the notification.
         with force_locale(recipient.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
             post = db.session.get(Post, post_id or question.id) if kind == "removed" else None
-            text = _describe(kind, actor.display_name if actor else "", question.title, post and post.removal_reason)
+            text = _describe(kind, actor.display_name if actor else "", question.title, post and post.removal_reason, message)
             subject = _("【Zennin】%(text)s", text=text[:150])
             body = _("%(text)s\n\n%(link)s\n\n通知メールは設定ページで止められます。", text=text, link=link)
         queue_mail(recipient.email, subject, body)
