@@ -20,7 +20,7 @@ ANSWER = "罹災証明書の被害区分をもとに、減免割合の表で判�
 NOTE = "本文に職員の個人的な連絡先が書かれています。ﾌﾟﾗｲﾊﾞｼｰ保護のため確認をお願いします🙏"
 
 
-def _client(app, user):
+def signed_in(app, user):
     client = app.test_client()
     login(client, user)
     return client
@@ -32,13 +32,13 @@ def _token(user) -> str:
 
 def test_a_personal_information_flag_hides_a_question_at_once_from_everyone_else(app, alice, bob, carol, moderator):
     question = make_question(alice, title=TITLE, body=BODY)
-    response = _client(app, carol).post(f"/posts/{question.id}/flag", data={"reason": "personal_information", "note": NOTE})
+    response = signed_in(app, carol).post(f"/posts/{question.id}/flag", data={"reason": "personal_information", "note": NOTE})
     # The flagger cannot see it any more either: back to the list, with a thank-you.
     assert response.status_code == 302 and response.headers["Location"].endswith("/questions")
     db.session.refresh(question)
     assert question.hidden_at is not None
 
-    bob_client = _client(app, bob)
+    bob_client = signed_in(app, bob)
     assert bob_client.get(f"/questions/{question.id}").status_code == 404
     assert TITLE not in bob_client.get("/questions").get_data(as_text=True)
     assert bob_client.get(f"/api/v1/questions/{question.id}", headers=bearer(_token(bob))).status_code == 404
@@ -47,10 +47,10 @@ def test_a_personal_information_flag_hides_a_question_at_once_from_everyone_else
     assert question.id not in [q.id for q in questions.questions_by_user(alice, 1).items]
 
     for viewer in (alice, moderator):
-        page = _client(app, viewer).get(f"/questions/{question.id}", follow_redirects=True)
+        page = signed_in(app, viewer).get(f"/questions/{question.id}", follow_redirects=True)
         assert page.status_code == 200
         assert "報告を受けて、確認が終わるまで非表示になっています" in page.get_data(as_text=True)
-    assert _client(app, alice).get(f"/api/v1/questions/{question.id}", headers=bearer(_token(alice))).status_code == 200
+    assert signed_in(app, alice).get(f"/api/v1/questions/{question.id}", headers=bearer(_token(alice))).status_code == 200
 
     [notice] = db.session.scalars(sa.select(Notification).where(Notification.kind == "hidden"))
     assert (notice.user_id, notice.actor_id, notice.question_id) == (alice.id, None, question.id)  # flaggers stay anonymous
@@ -74,7 +74,7 @@ def test_the_api_contract_a_flagged_answer_is_omitted_for_others_and_kept_for_au
 
     assert answer_ids(alice) == [] and answer_ids(carol) == []
     assert answer_ids(bob) == [answer.id] and answer_ids(moderator) == [answer.id]
-    page = _client(app, carol).get(f"/questions/{question.id}", follow_redirects=True).get_data(as_text=True)
+    page = signed_in(app, carol).get(f"/questions/{question.id}", follow_redirects=True).get_data(as_text=True)
     assert ANSWER not in page
     assert app.test_client().post(f"/api/v1/posts/{answer.id}/vote", json={"value": 1}, headers=bearer(_token(carol))).status_code == 404
 
@@ -90,7 +90,7 @@ def test_other_reasons_hide_only_after_the_threshold_of_independent_flags(app, a
 
 def test_one_flag_per_member_and_never_on_ones_own_post(app, alice, carol):
     question = make_question(alice, title=TITLE, body=BODY)
-    client = _client(app, carol)
+    client = signed_in(app, carol)
     client.post(f"/posts/{question.id}/flag", data={"reason": "outdated", "note": ""})
     again = client.post(f"/posts/{question.id}/flag", data={"reason": "spam"}, follow_redirects=True)
     assert "すでに報告済み" in again.get_data(as_text=True)
@@ -117,7 +117,7 @@ def test_flagging_needs_the_flag_privilege(app_factory):
         question = make_question(author, title=TITLE, body=BODY)
         response = post_json(app.test_client(), f"/api/v1/posts/{question.id}/flags", {"reason": "spam"}, _token(newcomer))
         assert_error(response, 403)
-        page = _client(app, newcomer).get(f"/questions/{question.id}", follow_redirects=True).get_data(as_text=True)
+        page = signed_in(app, newcomer).get(f"/questions/{question.id}", follow_redirects=True).get_data(as_text=True)
         assert f'action="/posts/{question.id}/flag"' not in page  # no form for what would be refused
         db.session.remove()
 
@@ -127,7 +127,7 @@ def test_flags_are_rate_limited_per_member_pages_and_api_together(app_factory):
     with app.app_context():
         author, flagger = make_user(), make_user()
         posts = [make_question(author, title=f"{TITLE}（その{n}）", body=BODY) for n in "１２３"]
-        client = _client(app, flagger)
+        client = signed_in(app, flagger)
         assert client.post(f"/posts/{posts[0].id}/flag", data={"reason": "spam"}).status_code == 302
         assert post_json(app.test_client(), f"/api/v1/posts/{posts[1].id}/flags", {"reason": "spam"}, _token(flagger)).status_code == 201
         assert client.post(f"/posts/{posts[2].id}/flag", data={"reason": "spam"}).status_code == 429
@@ -141,9 +141,9 @@ def test_a_flagged_comment_is_hidden_from_others_and_shown_to_its_author(app, al
     comment = comments.add_comment(bob, question, "担当課の内線番号は別途お知らせします😊")
     response = post_json(app.test_client(), f"/api/v1/comments/{comment.id}/flags", {"reason": "personal_information"}, _token(carol))
     assert response.status_code == 201 and response.get_json()["comment_id"] == comment.id
-    assert "内線番号" not in _client(app, carol).get(f"/questions/{question.id}", follow_redirects=True).get_data(as_text=True)
+    assert "内線番号" not in signed_in(app, carol).get(f"/questions/{question.id}", follow_redirects=True).get_data(as_text=True)
     for viewer in (bob, moderator):
-        page = _client(app, viewer).get(f"/questions/{question.id}", follow_redirects=True).get_data(as_text=True)
+        page = signed_in(app, viewer).get(f"/questions/{question.id}", follow_redirects=True).get_data(as_text=True)
         assert "内線番号" in page and "確認が終わるまで非表示" in page
     # Hidden from carol: she cannot flag it again nor even find it.
     assert post_json(app.test_client(), f"/api/v1/comments/{comment.id}/flags", {"reason": "spam"}, _token(carol)).status_code == 404
@@ -152,10 +152,10 @@ def test_a_flagged_comment_is_hidden_from_others_and_shown_to_its_author(app, al
 def test_the_flag_form_is_offered_on_others_posts_and_comments_only(app, alice, bob, carol):
     question = make_question(alice, title=TITLE, body=BODY)
     comments.add_comment(bob, question, "参考になる通知があります。")
-    page = _client(app, carol).get(f"/questions/{question.id}", follow_redirects=True).get_data(as_text=True)
+    page = signed_in(app, carol).get(f"/questions/{question.id}", follow_redirects=True).get_data(as_text=True)
     assert f'action="/posts/{question.id}/flag"' in page and "/flag\"" in page
     assert 'name="reason" value="personal_information"' in page
-    own = _client(app, alice).get(f"/questions/{question.id}", follow_redirects=True).get_data(as_text=True)
+    own = signed_in(app, alice).get(f"/questions/{question.id}", follow_redirects=True).get_data(as_text=True)
     assert f'action="/posts/{question.id}/flag"' not in own
 
 

@@ -11,19 +11,14 @@ from app.extensions import db
 from app.models import AuditLog, Flag, Notification, User, utcnow
 from app.services import audit, comments, flags, review
 from config import Config
-from tests.factories import login, make_answer, make_question, make_user
+from tests.factories import make_answer, make_question, make_user
 from tests.test_flags import csrf_client
+from tests.test_flags import signed_in as _client
 
 TITLE = "生活保護の医療扶助の手続きについて"
 BODY = "医療券の発行までの流れと、急患の場合の扱いを教えてください。"
 ANSWER = "急患の場合は事後に医療要否意見書を取り寄せて処理しています。"
 MESSAGE = "個人が特定できる記載は控えてください。ご協力をお願いします🙇 ｹｲｼﾞﾊﾞﾝの規約も参照"
-
-
-def _client(app, user):
-    client = app.test_client()
-    login(client, user)
-    return client
 
 
 def _audit(action: str) -> list[AuditLog]:

@@ -36,10 +36,11 @@ def first_posts():
     return _render("review/first_posts.html", posts=review.first_posts(current_user))
 
 
-@bp.post("/<any(posts, comments):kind>/<id:item_id>/<any(dismiss, delete, restore, warn, suspend):action>")
+@bp.post("/<kind>/<id:item_id>/<action>")
 @login_required
 def decide(kind: str, item_id: int, action: str):
-    target = review.load_target(kind, item_id)
+    # Plain segments, checked here: an unknown one is a 404 after the CSRF check, like every POST.
+    target = review.load_target(kind, item_id) if kind in ("posts", "comments") and action in DONE else None
     if target is None:
         raise NotFound(item_id)
     form = request.form

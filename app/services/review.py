@@ -95,7 +95,8 @@ def _may_decide(actor: User, target: flags.Target, *, moderators_only: bool = Fa
     privileges.require(actor, "review")
     if actor.is_moderator:
         return
-    if moderators_only or any(item.reason == SENSITIVE for item in flags.open_flags(target)):
+    # Reviewers: never their own posts, never what may hold personal information.
+    if moderators_only or target.author_id == actor.id or any(item.reason == SENSITIVE for item in flags.open_flags(target)):
         raise PermissionDenied()
 
 
@@ -127,6 +128,8 @@ def dismiss(actor: User, target: flags.Target) -> None:
     _may_decide(actor, target)
     with write_transaction():
         resolved = _resolve(actor, target, "dismissed")
+        if not resolved:
+            raise ValidationFailed({"flags": _("この投稿への報告は、すでに処理されています。")})
         target.hidden_at = None
         _record(actor, "flag_dismiss", target, resolved)
         _tell(actor, target, resolved, "flag_dismissed", "flags_dismissed")
