@@ -54,6 +54,19 @@ def _id_parameter(name: str, description: str) -> dict:
     }
 
 
+def _flag_operation(operation_id: str, summary: str, parameter: dict) -> dict:
+    """Flags on posts and on comments: the same body, answers and rules."""
+    return {
+        "post": {
+            "operationId": operation_id,
+            "summary": summary,
+            "parameters": [parameter],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("NewFlag")}}},
+            "responses": {"201": _json(_ref("Flag"), "受け付けた報告"), **_errors(400, 401, 403, 404, 409, 413, 422, 429)},
+        }
+    }
+
+
 _PAGE = {
     "name": "page",
     "in": "query",
@@ -497,24 +510,12 @@ _PATHS: dict = {
             },
         }
     },
-    "/posts/{post_id}/flags": {
-        "post": {
-            "operationId": "flagPost",
-            "summary": "質問か回答を報告する（1人1回、自分の投稿には不可）",
-            "parameters": [_id_parameter("post_id", "質問または回答の ID（同じ番号の空間）")],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("NewFlag")}}},
-            "responses": {"201": _json(_ref("Flag"), "受け付けた報告"), **_errors(400, 401, 403, 404, 409, 413, 422, 429)},
-        }
-    },
-    "/comments/{comment_id}/flags": {
-        "post": {
-            "operationId": "flagComment",
-            "summary": "コメントを報告する（1人1回、自分のコメントには不可）",
-            "parameters": [_id_parameter("comment_id", "コメントの ID")],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("NewFlag")}}},
-            "responses": {"201": _json(_ref("Flag"), "受け付けた報告"), **_errors(400, 401, 403, 404, 409, 413, 422, 429)},
-        }
-    },
+    "/posts/{post_id}/flags": _flag_operation(
+        "flagPost", "質問か回答を報告する（1人1回、自分の投稿には不可）", _id_parameter("post_id", "質問または回答の ID（同じ番号の空間）")
+    ),
+    "/comments/{comment_id}/flags": _flag_operation(
+        "flagComment", "コメントを報告する（1人1回、自分のコメントには不可）", _id_parameter("comment_id", "コメントの ID")
+    ),
     "/answers/{answer_id}/accept": {
         "post": {
             "operationId": "acceptAnswer",
