@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException
 from app.extensions import db
 from app.security import security_event
 from app.services import privacy_guard, removal
-from app.services.errors import Conflict, Gone, NotFound, PermissionDenied, PersonalInformationFound
+from app.services.errors import Conflict, Gone, NotFound, PermissionDenied, PersonalInformationFound, Suspended
 from app.services.privileges import PrivilegeRequired
 
 
@@ -88,8 +88,10 @@ def register_error_handlers(app: Flask) -> None:
         return error_response(410)
 
     @app.errorhandler(PermissionDenied)
-    def forbidden(_error):
+    def forbidden(error: PermissionDenied):
         security_event("denied", path=request.path, user=getattr(current_user, "id", None))
+        if isinstance(error, Suspended):
+            return error_response(403, error.message, "suspended")
         return error_response(403)
 
     @app.errorhandler(PrivilegeRequired)

@@ -193,13 +193,19 @@ def build_documents(session: Session, question_ids: Iterable[int]) -> tuple[list
 
 def iter_documents(session: Session, batch_size: int = 500) -> Iterator[QuestionDocument]:
     """Every visible question, in id order (for a rebuild)."""
-    ids = session.scalars(sa.select(Question.id).where(Question.deleted_at.is_(None)).order_by(Question.id)).all()
+    ids = session.scalars(sa.select(Question.id).where(_indexed(Question)).order_by(Question.id)).all()
     for start in range(0, len(ids), batch_size):
         yield from load_documents(session, ids[start : start + batch_size])
 
 
 def count_documents(session: Session) -> int:
-    return session.scalar(sa.select(sa.func.count()).select_from(Question).where(Question.deleted_at.is_(None)))
+    return session.scalar(sa.select(sa.func.count()).select_from(Question).where(_indexed(Question)))
+
+
+def _indexed(post: type[Post]) -> sa.ColumnElement[bool]:
+    """What search may find: not removed, not hidden by flags (a hidden answer's text must not
+    surface in a snippet); hiding and unhiding touch the question, so the index follows."""
+    return post.deleted_at.is_(None) & post.hidden_at.is_(None)
 
 
 def rebuild(*, procs: int = 2, progress=None) -> int:
@@ -237,7 +243,7 @@ def load_documents(session: Session, question_ids: Sequence[int]) -> list[Questi
                 Post.accepted_answer_id,
             )
             .join(User, User.id == Post.author_id)
-            .where(Post.id.in_(question_ids), Post.deleted_at.is_(None))
+            .where(Post.id.in_(question_ids), _indexed(Post))
             .order_by(Post.id)
         )
         if row.kind == Question.__mapper__.polymorphic_identity
@@ -254,7 +260,7 @@ def load_documents(session: Session, question_ids: Sequence[int]) -> list[Questi
     answers: dict[int, list] = defaultdict(list)
     for row in session.execute(
         sa.select(Answer.question_id, Answer.id, Answer.body_html, Answer.author_id, Answer.score)
-        .where(Answer.question_id.in_(ids), Answer.deleted_at.is_(None))
+        .where(Answer.question_id.in_(ids), _indexed(Answer))
         .order_by(Answer.question_id, Answer.id)
     ):
         answers[row.question_id].append(row)

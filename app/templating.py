@@ -10,7 +10,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from app.security import csp_nonce
-from app.services import permissions, removal
+from app.services import permissions, removal, review
 from app.text import slugify
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -27,6 +27,7 @@ def init_app(app: Flask) -> None:
         question_url=question_url,
         page_url=page_url,
         unread_notifications=unread_notifications,
+        is_reviewer=review.is_reviewer,
     )
     app.jinja_env.filters.update(datetime=format_jst, ago=time_ago, number=format_number, sanitized=sanitized)
 

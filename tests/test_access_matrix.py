@@ -133,6 +133,14 @@ CASES = [
     Case("POST", "/settings/career/{e}/end", own_only(), owner="answerer", data={"end": "2026-10"}),
     Case("POST", "/settings/career/{e}/delete", own_only(), owner="answerer"),
     Case("POST", "/settings/tokens/{t}/revoke", own_only(others=NOT_FOUND), owner="answerer"),
+    Case("POST", "/posts/{q}/flag", members(), data={"reason": "spam"}),  # one's own: a friendly refusal
+    Case("POST", "/comments/{c}/flag", members(), owner="answerer", data={"reason": "spam"}),
+    # The review queue: every member holds the `review` privilege under the test thresholds (0).
+    Case("GET", "/review", members()),
+    Case("GET", "/review/first-posts", members()),
+    Case("POST", "/review/posts/{q}/dismiss", {**members(), "owner": FORBIDDEN}, data={"tab": "queue"}),
+    Case("POST", "/review/posts/{q}/delete", {**members(), "owner": FORBIDDEN}, data={"reason": "spam", "tab": "queue"}),
+    Case("POST", "/review/comments/{c}/warn", staff(), owner="answerer", data={"message": "注意します", "tab": "queue"}),
     Case("GET", "/admin/audit", admin_only()),
     Case("GET", "/admin/users", admin_only()),
     Case("POST", "/admin/users/{u}/role", admin_only(), data={"role": "moderator"}),

@@ -34,6 +34,11 @@ ACTIONS = {
     "api_token_revoke": _l("APIトークンの無効化"),
     "feed_token_create": _l("フィードURLの発行"),
     "feed_token_revoke": _l("フィードURLの無効化"),
+    "flag_hide": _l("報告による非表示"),
+    "flag_dismiss": _l("報告の却下（表示に戻す）"),
+    "flag_uphold": _l("報告への対応"),
+    "user_warn": _l("投稿者への注意"),
+    "user_suspend": _l("投稿者の停止"),
 }
 
 TARGET_TYPES = {
@@ -73,12 +78,18 @@ _DETAIL_KEYS = {
     "votes": _l("投票した人"),
     "answers": _l("回答"),
     "unaccepted": _l("採用を外した回答"),
+    "flag": _l("報告"),
+    "flags": _l("報告"),
+    "outcome": _l("対応"),
+    "comment": _l("コメント"),
+    "until": _l("終了日"),
 }
 _DETAIL_VALUES = {
     "old_role": ROLES,
     "new_role": ROLES,
     "by": {"ip": _l("接続元"), "account": _l("アカウント")},
     "via": {"cli": _l("コマンドライン")},
+    "outcome": {"delete": _l("削除"), "restore": _l("修正後に表示")},
 }
 
 

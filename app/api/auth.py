@@ -8,7 +8,9 @@ cookie) is never consulted here, so a logged-in browser cannot be tricked into A
 from flask import current_app, request
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
+from flask_login import current_user
 
+from app.extensions import limiter
 from app.models import ApiToken, User
 from app.services import tokens
 
@@ -87,3 +89,14 @@ def read_limit() -> str:
 
 def write_limit() -> str:
     return current_app.config.get("API_WRITE_RATE_LIMIT", DEFAULT_WRITE_RATE_LIMIT)
+
+
+def member_key() -> str:
+    """Per person, whichever way they come (the pages with a session, the API with a token)."""
+    token = resolve_token()
+    user = token.user if token is not None else current_user
+    return f"member:{user.id}" if user.is_authenticated else f"ip:{get_remote_address()}"
+
+
+# Flags from the pages and from the API count together (FLAG_RATE_LIMIT per member).
+flag_limit = limiter.shared_limit(lambda: current_app.config["FLAG_RATE_LIMIT"], scope="flags", key_func=member_key)

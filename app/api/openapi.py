@@ -13,6 +13,7 @@ from app.models.tag import TAG_NAME_MAX
 from app.services.careers import DEPARTMENT_MAX
 from app.services.experts import HOLDERS, SCOPES
 from app.services.pagination import MAX_PAGE
+from app.services.removal import NOTE_MAX as REMOVAL_NOTE_MAX
 from app.services.removal import REASONS as REMOVAL_REASONS
 from app.services.tags import MAX_TAGS
 from app.web import MAX_ID
@@ -51,6 +52,19 @@ def _id_parameter(name: str, description: str) -> dict:
         "required": True,
         "description": description,
         "schema": {"type": "integer", "format": "int32", "minimum": 1, "maximum": MAX_ID},
+    }
+
+
+def _flag_operation(operation_id: str, summary: str, parameter: dict) -> dict:
+    """Flags on posts and on comments: the same body, answers and rules."""
+    return {
+        "post": {
+            "operationId": operation_id,
+            "summary": summary,
+            "parameters": [parameter],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("NewFlag")}}},
+            "responses": {"201": _json(_ref("Flag"), "受け付けた報告"), **_errors(400, 401, 403, 404, 409, 413, 422, 429)},
+        }
     }
 
 
@@ -336,6 +350,27 @@ _SCHEMAS: dict = {
             "created": {"type": "string", "format": "date-time"},
         },
     },
+    "NewFlag": {
+        "type": "object",
+        "required": ["reason"],
+        "properties": {
+            "reason": {"enum": list(REMOVAL_REASONS), "description": "personal_information は確認まで即時に非表示"},
+            "note": {"type": "string", "maxLength": REMOVAL_NOTE_MAX, "description": "補足（reason が other のときは必須）"},
+        },
+    },
+    "Flag": {
+        "type": "object",
+        "required": ["id", "reason", "note", "post_id", "comment_id", "created", "hidden"],
+        "properties": {
+            "id": {"type": "integer"},
+            "reason": {"enum": list(REMOVAL_REASONS)},
+            "note": {"type": "string"},
+            "post_id": {"type": ["integer", "null"], "description": "報告した質問または回答の ID"},
+            "comment_id": {"type": ["integer", "null"], "description": "報告したコメントの ID"},
+            "created": {"type": "string", "format": "date-time"},
+            "hidden": {"type": "boolean", "description": "報告を受けて、確認が終わるまで非表示になったか"},
+        },
+    },
     "CareerEntry": {
         "type": "object",
         "required": ["id", "organization", "department", "tags", "start", "end", "current"],
@@ -547,6 +582,12 @@ _PATHS: dict = {
             },
         }
     },
+    "/posts/{post_id}/flags": _flag_operation(
+        "flagPost", "質問か回答を報告する（1人1回、自分の投稿には不可）", _id_parameter("post_id", "質問または回答の ID（同じ番号の空間）")
+    ),
+    "/comments/{comment_id}/flags": _flag_operation(
+        "flagComment", "コメントを報告する（1人1回、自分のコメントには不可）", _id_parameter("comment_id", "コメントの ID")
+    ),
     "/answers/{answer_id}/accept": {
         "post": {
             "operationId": "acceptAnswer",

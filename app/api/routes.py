@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 
 from app import access
 from app.api import auth, bp, serializers
-from app.api.auth import ApiError, api_user
+from app.api.auth import ApiError, api_user, flag_limit
 from app.api.openapi import BODY_MAX, MONTH_TEXT_MAX, ORGANIZATION_TEXT_MAX, TAGS_TEXT_MAX, openapi_document
 from app.errors import error_response
 from app.extensions import db, limiter
@@ -26,6 +26,7 @@ from app.services import (
     closing,
     comments,
     experts,
+    flags,
     permissions,
     privacy_guard,
     profiles,
@@ -36,6 +37,7 @@ from app.services import (
 )
 from app.services.errors import NotFound, PermissionDenied, PersonalInformationFound, ValidationFailed
 from app.services.pagination import MAX_PAGE
+from app.services.removal import NOTE_MAX
 from app.services.tags import MAX_TAGS
 
 PER_PAGE = 20
@@ -154,6 +156,8 @@ def _visible_answer(answer_id: int) -> Answer:
     questions.get_question(api_user(), answer.question_id)  # 404 when the question is hidden
     if answer.is_deleted and not permissions.can_view_deleted(api_user()):
         raise NotFound(answer_id)
+    if not permissions.can_see_hidden(api_user(), answer):
+        raise NotFound(answer_id)
     return answer
 
 
@@ -242,6 +246,23 @@ def reopen_question(question_id: int):
 def _closing_body(question: Question, outcome: closing.Outcome):
     """200 whether the vote decided or not: the question as it now stands and the round's votes."""
     return jsonify({**_question_body(question), "close_votes": serializers.close_round(outcome.round)})
+@bp.post("/posts/<id:post_id>/flags")
+@flag_limit
+def flag_post(post_id: int):
+    return _create_flag(_visible_post(post_id))
+
+
+@bp.post("/comments/<id:comment_id>/flags")
+@flag_limit
+def flag_comment(comment_id: int):
+    return _create_flag(comments.get_comment(api_user(), comment_id))
+
+
+def _create_flag(target: flags.Target):
+    data = _json_object()
+    reason = data.get("reason")
+    item = flags.flag(api_user(), target, reason if isinstance(reason, str) else None, _text(data, "note", NOTE_MAX))
+    return jsonify(serializers.flag(item, target.hidden_at is not None)), 201
 
 
 @bp.post("/answers/<id:answer_id>/accept")

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from markupsafe import Markup
 
-from app.models import Answer, CareerEntry, Comment, Organization, Post, Question, User
+from app.models import Answer, CareerEntry, Comment, Flag, Organization, Post, Question, User
 from app.services import closing
 from app.services.experts import ExpertRow
 from app.services.pagination import Page
@@ -81,6 +81,17 @@ def closed(item: Question) -> dict | None:
 
 def close_round(round_: closing.Round) -> dict:
     return {"kind": round_.kind, "count": round_.count, "needed": round_.needed, "voted": round_.voted}
+def flag(item: Flag, hidden: bool) -> dict:
+    """A flag as its author sees it; `hidden`: whether the item is now hidden for review."""
+    return {
+        "id": item.id,
+        "reason": item.reason,
+        "note": item.note,
+        "post_id": item.post_id,
+        "comment_id": item.comment_id,
+        "created": timestamp(item.created_at),
+        "hidden": hidden,
+    }
 
 
 def question_summary(item: Question) -> dict:

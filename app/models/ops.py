@@ -73,6 +73,8 @@ class Notification(db.Model):
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     question_id: Mapped[int | None] = mapped_column(sa.ForeignKey("posts.id"))
     post_id: Mapped[int | None] = mapped_column(sa.ForeignKey("posts.id"))
+    # A moderator's words to the person (a warning, a suspension); never copied to the audit log.
+    message: Mapped[str | None] = mapped_column(sa.String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
 

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("questions", __name__)
 
-from app.questions import closing, redaction, routes  # noqa: E402,F401
+from app.questions import closing, flags, redaction, routes  # noqa: E402,F401

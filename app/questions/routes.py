@@ -37,7 +37,17 @@ def _visible_answer(answer_id: int) -> Answer:
     questions.get_question(current_user, answer.question_id)  # 404 when the question is gone
     if answer.is_deleted and not current_user.is_authenticated:
         raise NotFound(answer_id)
+    if not permissions.can_see_hidden(current_user, answer):
+        raise NotFound(answer_id)
     return answer
+
+
+def visible_post(post_id: int) -> Post:
+    """A question or an answer as the reader may see it, or NotFound."""
+    post = _get_or_404(Post, post_id)
+    if isinstance(post, Answer):
+        return _visible_answer(post_id)
+    return questions.get_question(current_user, post_id)
 
 
 @bp.get("/questions")
@@ -282,9 +292,8 @@ def _question_of(post: Post):
 @bp.post("/posts/<id:post_id>/vote")
 @login_required
 def vote(post_id: int):
-    post = _get_or_404(Post, post_id)
+    post = visible_post(post_id)
     question = _question_of(post)
-    questions.get_question(current_user, question.id)
     raw = request.form.get("value", "")
     if raw not in ("1", "-1", "0"):
         abort(400)
@@ -300,9 +309,8 @@ def vote(post_id: int):
 @login_required
 @limiter.limit(_post_rate)
 def comment(post_id: int):
-    post = _get_or_404(Post, post_id)
+    post = visible_post(post_id)
     question = _question_of(post)
-    questions.get_question(current_user, question.id)
     form = CommentForm()
     anchor = f"answer-{post.id}" if post.question_id else "question"
     if form.validate_on_submit():

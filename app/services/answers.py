@@ -23,6 +23,7 @@ def post_answer(
     author: User, question: Question, body: str, *, confirmed_categories: Collection[str] | privacy_guard.Unchecked = ()
 ) -> Answer:
     """Answer. Raises PersonalInformationFound like `questions.ask_question`."""
+    permissions.ensure_can_write(author)
     body = check_body(body)
     confirmed = privacy_guard.check({"body": body}, confirmed_categories)
     body_html = render_body(body)
@@ -48,6 +49,7 @@ def edit_answer(
     actor: User, answer: Answer, body: str, *, base_revision: int, summary: str = "", confirmed_categories: Collection[str] = ()
 ) -> Answer:
     """Save an edit; the whole text is checked again (see questions.edit_question)."""
+    permissions.ensure_can_write(actor)
     if not permissions.can_edit(actor, answer):
         raise PermissionDenied()
     body = check_body(body)
@@ -68,9 +70,11 @@ def edit_answer(
     return answer
 
 
-def delete_answer(actor: User, answer: Answer, *, reason: str | None = None, note: str | None = None) -> None:
+def delete_answer(
+    actor: User, answer: Answer, *, reason: str | None = None, note: str | None = None, by_review: bool = False
+) -> None:
     """Soft-delete; a moderator removing someone else's answer gives a reason, as for questions."""
-    if not permissions.can_delete(actor, answer):
+    if not permissions.can_delete(actor, answer, by_review=by_review):
         raise PermissionDenied()
     reason, note = removal.check(actor, answer, reason, note)
     with write_transaction():

@@ -106,7 +106,7 @@ def parse_filter(
     return AuditFilter(**valid)
 
 
-def _utc_start_of(day: date) -> datetime:
+def utc_start_of(day: date) -> datetime:
     return datetime.combine(day, time(), JST).astimezone(UTC).replace(tzinfo=None)
 
 
@@ -119,9 +119,9 @@ def _conditions(filters: AuditFilter) -> list[sa.ColumnElement[bool]]:
     if filters.action:
         conditions.append(AuditLog.action == filters.action)
     if filters.since:
-        conditions.append(AuditLog.created_at >= _utc_start_of(filters.since))
+        conditions.append(AuditLog.created_at >= utc_start_of(filters.since))
     if filters.until:
-        conditions.append(AuditLog.created_at < _utc_start_of(filters.until + timedelta(days=1)))
+        conditions.append(AuditLog.created_at < utc_start_of(filters.until + timedelta(days=1)))
     if filters.target_type:
         conditions.append(AuditLog.target_type == filters.target_type)
     if filters.target_id is not None:

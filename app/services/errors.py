@@ -1,7 +1,11 @@
 """Exceptions services raise; views turn them into 403/404/409 pages or form errors."""
 
 from collections.abc import Callable
+from datetime import UTC
 from typing import Any
+
+from flask_babel import format_datetime
+from flask_babel import gettext as _
 
 from pii import Finding
 
@@ -25,6 +29,21 @@ class Gone(NotFound):
 
 class PermissionDenied(ServiceError):
     pass
+
+
+class Suspended(PermissionDenied):
+    """A moderator suspended the person: they may read, but not write, until `until` (UTC)."""
+
+    def __init__(self, until):
+        super().__init__(until)
+        self.until = until
+
+    @property
+    def message(self) -> str:
+        return _(
+            "モデレーターにより、%(until)s まで投稿・編集・コメント・投票・報告が停止されています。閲覧はできます。",
+            until=format_datetime(self.until.replace(tzinfo=UTC), "yyyy/MM/dd HH:mm"),
+        )
 
 
 class Conflict(ServiceError):

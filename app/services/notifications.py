@@ -15,7 +15,7 @@ from app.services.removal import label as removal_label
 from app.urls import external_url
 
 
-def _describe(kind: str, actor_name: str, title: str, reason: str | None = None) -> str:
+def _describe(kind: str, actor_name: str, title: str, reason: str | None = None, message: str | None = None) -> str:
     texts = {
         "answer": _("%(actor)s さんがあなたの質問「%(title)s」に回答しました。"),
         "comment": _("%(actor)s さんが「%(title)s」のあなたの投稿にコメントしました。"),
@@ -29,12 +29,23 @@ def _describe(kind: str, actor_name: str, title: str, reason: str | None = None)
         "closed": _("あなたの質問「%(title)s」が閉じられました。"),
         "reopened": _("あなたの質問「%(title)s」が再開されました。"),
         "merged": _("重複した質問の回答が「%(title)s」へ統合されました。"),
+        # Flags (app/services/flags.py, review.py): flaggers stay anonymous to the author.
+        "hidden": _("「%(title)s」のあなたの投稿は報告を受けたため、モデレーターの確認が終わるまで非表示になっています。"),
+        "flags_dismissed": _("「%(title)s」のあなたの投稿への報告を確認し、問題なしと判断しました。"),
+        "unhidden": _("「%(title)s」のあなたの投稿は確認が終わり、再び表示されています。"),
+        "flag_dismissed": _("「%(title)s」についてのあなたの報告を確認しました。対応は不要と判断しました。ご協力ありがとうございます。"),
+        "flag_upheld": _("「%(title)s」についてのあなたの報告を確認し、対応しました。ご協力ありがとうございます。"),
+        "comment_removed": _("「%(title)s」のあなたのコメントがモデレーターにより削除されました。"),
+        "warned": _("「%(title)s」のあなたの投稿について、モデレーターから注意がありました。"),
+        "suspended": _("モデレーターにより、投稿・編集・コメント・投票・報告が一時停止されました（「%(title)s」）。"),
     }
     text = texts.get(kind, _("「%(title)s」に新しい動きがあります。")) % {"actor": actor_name, "title": title}
     if kind == "removed" and reason:
         text += _("理由: %(reason)s", reason=removal_label(reason))
     elif kind == "closed" and reason:
         text += _("理由: %(reason)s", reason=closing.label(reason))
+    if message:
+        text += _("モデレーターからのメッセージ: %(message)s", message=message)
     return text
 
 
@@ -52,11 +63,14 @@ def describe(notification: Notification) -> str:
     actor = notification.actor.display_name if notification.actor else ""
     title = notification.question.title if notification.question else ""
     reason = _reason_now(notification.kind, notification.post_id or notification.question_id)
-    return _describe(notification.kind, actor, title, reason)
+    return _describe(notification.kind, actor, title, reason, notification.message)
 
 
-def notify(recipient: User, kind: str, actor: User | None, question: Question, post_id: int | None = None) -> None:
-    """Add to the recipient's inbox (inside the caller's transaction) and queue an e-mail if wanted."""
+def notify(
+    recipient: User, kind: str, actor: User | None, question: Question, post_id: int | None = None, *, message: str | None = None
+) -> None:
+    """Add to the recipient's inbox (inside the caller's transaction) and queue an e-mail if wanted.
+    `message`: a moderator's words to the person (a warning, a suspension's reason)."""
     if actor is not None and recipient.id == actor.id:
         return
     db.session.add(
@@ -66,6 +80,7 @@ def notify(recipient: User, kind: str, actor: User | None, question: Question, p
             actor_id=actor.id if actor else None,
             question_id=question.id,
             post_id=post_id,
+            message=message,
         )
     )
     if recipient.notify_by_email and recipient.is_verified:
@@ -74,7 +89,7 @@ def notify(recipient: User, kind: str, actor: User | None, question: Question, p
         # In the recipient's language, not the language of whoever caused the notification.
         with force_locale(recipient.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
             reason = _reason_now(kind, post_id or question.id)
-            text = _describe(kind, actor.display_name if actor else "", question.title, reason)
+            text = _describe(kind, actor.display_name if actor else "", question.title, reason, message)
             subject = _("【Zennin】%(text)s", text=text[:150])
             body = _("%(text)s\n\n%(link)s\n\n通知メールは設定ページで止められます。", text=text, link=link)
         queue_mail(recipient.email, subject, body)

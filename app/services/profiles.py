@@ -38,13 +38,13 @@ def profile(viewer: User | None, person: User) -> Profile:
     questions = list(
         db.session.scalars(
             sa.select(Question)
-            .where(Question.author_id == person.id, Question.deleted_at.is_(None))
+            .where(Question.author_id == person.id, Question.deleted_at.is_(None), Question.hidden_at.is_(None))
             .order_by(Question.created_at.desc())
             .limit(10)
             .options(selectinload(Question.tags))
         )
     )
-    visible_answer = sa.and_(Answer.author_id == person.id, Answer.deleted_at.is_(None))
+    visible_answer = sa.and_(Answer.author_id == person.id, Answer.deleted_at.is_(None), Answer.hidden_at.is_(None))
     answers = list(
         db.session.scalars(
             sa.select(Answer)
@@ -56,7 +56,7 @@ def profile(viewer: User | None, person: User) -> Profile:
     )
     counts = db.session.execute(
         sa.select(
-            sa.select(sa.func.count()).where(Question.author_id == person.id, Question.deleted_at.is_(None)).scalar_subquery(),
+            sa.select(sa.func.count()).where(Question.author_id == person.id, Question.deleted_at.is_(None), Question.hidden_at.is_(None)).scalar_subquery(),
             # select_from: a criterion wrapped in and_() carries no entity, so without it the
             # `kind = 'answer'` filter is dropped and the person's questions count as answers.
             sa.select(sa.func.count()).select_from(Answer).where(visible_answer).scalar_subquery(),

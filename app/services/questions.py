@@ -51,6 +51,7 @@ def ask_question(
 ) -> Question:
     """Ask. Raises PersonalInformationFound (nothing stored) unless every category of personal
     information found in the title and body is in `confirmed_categories`."""
+    permissions.ensure_can_write(author)
     valid = _validate(data)
     confirmed = privacy_guard.check({"title": valid["title"], "body": valid["body"]}, confirmed_categories)
     scored = routing.score_candidates(author, valid["tags"])  # before the write lock: see there
@@ -99,6 +100,7 @@ def edit_question(
 ) -> Question:
     """Save an edit. Raises Conflict when someone else saved since `base_revision` was loaded, and
     PersonalInformationFound as `ask_question` does: the whole text is checked again each time."""
+    permissions.ensure_can_write(actor)
     if not permissions.can_edit(actor, question):
         raise PermissionDenied()
     valid = _validate(data)
@@ -132,15 +134,17 @@ def edit_question(
     return question
 
 
-def delete_question(actor: User, question: Question, *, reason: str | None = None, note: str | None = None) -> None:
+def delete_question(
+    actor: User, question: Question, *, reason: str | None = None, note: str | None = None, by_review: bool = False
+) -> None:
     """Soft-delete. A moderator removing someone else's question gives a reason (app.services.removal)
-    and may leave the author a note."""
-    if not permissions.can_delete(actor, question):
+    and may leave the author a note; `by_review`: see permissions.can_delete."""
+    if not permissions.can_delete(actor, question, by_review=by_review):
         raise PermissionDenied()
     reason, note = removal.check(actor, question, reason, note)
     with write_transaction():
         db.session.refresh(question, with_for_update=True)
-        if not permissions.can_delete(actor, question):  # an answer may have arrived meanwhile
+        if not permissions.can_delete(actor, question, by_review=by_review):  # an answer may have arrived meanwhile
             raise PermissionDenied()
         adjust_question_counts([tag.id for tag in question.tags], -1)
         counters.adjust(counters.VISIBLE_QUESTIONS, -1)
@@ -163,7 +167,8 @@ def get_question(viewer: User | None, question_id: int, *, for_page: bool = Fals
     """The question, or NotFound (Gone when it was removed). `for_page`: with what its page shows
     (tags, author, comments and their authors) loaded up front, in a fixed number of queries.
     `to_author`: its author may still read it once removed (the page and the API read, which
-    explain the removal); every other path, writing included, treats it as gone."""
+    explain the removal); every other path, writing included, treats it as gone. A question
+    hidden by flags is a plain 404 to everyone but its author and moderators."""
     options = (
         [
             selectinload(Question.tags),
@@ -175,7 +180,7 @@ def get_question(viewer: User | None, question_id: int, *, for_page: bool = Fals
         else []
     )
     question = db.session.get(Question, question_id, options=options)
-    if question is None:
+    if question is None or not permissions.can_see_hidden(viewer, question):
         raise NotFound(question_id)
     if question.is_deleted and not permissions.can_view_deleted(viewer):
         if not (to_author and permissions.is_author(viewer, question)):
@@ -184,7 +189,7 @@ def get_question(viewer: User | None, question_id: int, *, for_page: bool = Fals
 
 
 def answers_for_display(viewer: User | None, question: Question) -> list[Answer]:
-    """Accepted first, then by score, then oldest; deleted ones only for moderators and their authors."""
+    """Accepted first, then by score, then oldest; deleted and hidden ones only for moderators and their authors."""
     query = (
         sa.select(Answer)
         .where(Answer.question_id == question.id)
@@ -192,7 +197,7 @@ def answers_for_display(viewer: User | None, question: Question) -> list[Answer]
         .order_by((Answer.id == sa.literal(question.accepted_answer_id or 0)).desc(), Answer.score.desc(), Answer.created_at, Answer.id)
     )
     if not permissions.can_view_deleted(viewer):
-        visible = Answer.deleted_at.is_(None)
+        visible = Answer.deleted_at.is_(None) & Answer.hidden_at.is_(None)
         if viewer is not None and viewer.is_authenticated:  # authors see their removed answers in place, with the reason
             visible = visible | (Answer.author_id == viewer.id)
         query = query.where(visible)
@@ -219,10 +224,11 @@ def list_questions(tab: str, page: int, per_page: int, *, tag: Tag | None = None
     """A page of a questions list (the questions page, a tag page, the feeds, the API).
 
     The page count comes from the counters the services keep (`visible_questions`,
-    `tags.question_count`); only the unanswered tab counts, over its own small index.
+    `tags.question_count`); only the unanswered tab counts, over its own small index. Questions
+    hidden by flags are left out but still counted (they are few, and waiting for a decision).
     """
     tab = tab if tab in TABS else "newest"
-    query = sa.select(Question).where(Question.deleted_at.is_(None))
+    query = sa.select(Question).where(Question.deleted_at.is_(None), Question.hidden_at.is_(None))
     if tab == "unanswered":
         query = query.where(Question.answer_count == 0)
     if tag is not None:
@@ -254,7 +260,7 @@ def _carries(tag: Tag, *, rows_to_walk: int) -> sa.ColumnElement[bool]:
 def questions_by_user(user: User, page: int, per_page: int = 10) -> Page[Question]:
     query = (
         sa.select(Question)
-        .where(Question.author_id == user.id, Question.deleted_at.is_(None))
+        .where(Question.author_id == user.id, Question.deleted_at.is_(None), Question.hidden_at.is_(None))
         .order_by(Question.created_at.desc(), Question.id.desc())
         .options(selectinload(Question.tags))
     )

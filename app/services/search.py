@@ -127,7 +127,7 @@ def _visible_questions(ids: list[int]) -> dict[int, Question]:
         return {}
     rows = db.session.scalars(
         sa.select(Question)
-        .where(Question.id.in_(ids), Question.deleted_at.is_(None))
+        .where(Question.id.in_(ids), Question.deleted_at.is_(None), Question.hidden_at.is_(None))
         .options(selectinload(Question.tags), selectinload(Question.author))
     )
     return {question.id: question for question in rows}
@@ -188,11 +188,14 @@ def _originals_in_place(hits: list[Result], terms: list[str]) -> list[Result]:
 
 def _database_search(query: str, *, page: int, sort: str, per_page: int) -> Results:
     parsed: ParsedQuery = parse_query(query)
-    statement = sa.select(Question).where(Question.deleted_at.is_(None))
+    statement = sa.select(Question).where(Question.deleted_at.is_(None), Question.hidden_at.is_(None))
     terms = _terms(parsed)
     for term in terms:
         answer_match = sa.select(Answer.id).where(
-            Answer.question_id == Question.id, Answer.deleted_at.is_(None), Answer.body.contains(term, autoescape=True)
+            Answer.question_id == Question.id,
+            Answer.deleted_at.is_(None),
+            Answer.hidden_at.is_(None),
+            Answer.body.contains(term, autoescape=True),
         )
         statement = statement.where(
             sa.or_(Question.title.contains(term, autoescape=True), Question.body.contains(term, autoescape=True), sa.exists(answer_match))

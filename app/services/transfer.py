@@ -116,7 +116,7 @@ def _questions_in(tag_ids: list[int]) -> sa.Select:
     tagged = sa.select(question_tags.c.question_id).where(question_tags.c.tag_id.in_(tag_ids))
     return (
         sa.select(Question)
-        .where(Question.id.in_(tagged), Question.deleted_at.is_(None))
+        .where(Question.id.in_(tagged), Question.deleted_at.is_(None), Question.hidden_at.is_(None))
         .options(selectinload(Question.tags), selectinload(Question.author))
     )
 
@@ -159,11 +159,11 @@ def handover(user: User) -> Handover | None:
     answers: list[Answer] = []
     if tag_ids:
         tagged = sa.select(question_tags.c.question_id).where(question_tags.c.tag_id.in_(tag_ids))
-        visible_questions = sa.select(Question.id).where(Question.id.in_(tagged), Question.deleted_at.is_(None))
+        visible_questions = sa.select(Question.id).where(Question.id.in_(tagged), Question.deleted_at.is_(None), Question.hidden_at.is_(None))
         answers = list(
             db.session.scalars(
                 sa.select(Answer)
-                .where(Answer.author_id == user.id, Answer.deleted_at.is_(None), Answer.question_id.in_(visible_questions))
+                .where(Answer.author_id == user.id, Answer.deleted_at.is_(None), Answer.hidden_at.is_(None), Answer.question_id.in_(visible_questions))
                 .order_by(Answer.score.desc(), Answer.created_at.desc())
                 .limit(HANDOVER_LIMIT)
                 .options(selectinload(Answer.question))

@@ -13,6 +13,7 @@ from app.services.errors import PermissionDenied, ValidationFailed
 
 def cast_vote(voter: User, post: Post, value: int) -> int:
     """Set the voter's vote on `post` to +1, -1 or 0 (withdraw). Returns the post's new score."""
+    permissions.ensure_can_write(voter)
     if value not in (-1, 0, 1):
         raise ValidationFailed({"value": _("投票の値は 1、-1、0 のいずれかです。")})
     with write_transaction():
