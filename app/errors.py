@@ -11,6 +11,7 @@ from app.extensions import db
 from app.security import security_event
 from app.services import privacy_guard, removal
 from app.services.errors import Conflict, Gone, NotFound, PermissionDenied, PersonalInformationFound
+from app.services.privileges import PrivilegeRequired
 
 
 def _messages() -> dict[int, tuple[str, str]]:
@@ -60,6 +61,26 @@ def _json_code(status: int) -> str:
     }.get(status, "server_error")
 
 
+def privilege_required_response(error: PrivilegeRequired):
+    """403 that names the missing privilege and its threshold, so the person knows what to earn."""
+    security_event("denied", path=request.path, user=getattr(current_user, "id", None), privilege=error.privilege)
+    if _wants_json():
+        body = {
+            "error": {
+                "code": "privilege_required",
+                "message": error.message,
+                "privilege": error.privilege,
+                "threshold": error.threshold,
+            }
+        }
+        return jsonify(body), 403
+    title, _text = _messages()[403]
+    page = render_template(
+        "errors/error.html", status=403, title=title, text=error.message, help_privileges=True, request_id=g.get("request_id")
+    )
+    return page, 403
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
@@ -90,6 +111,10 @@ def register_error_handlers(app: Flask) -> None:
     def forbidden(_error):
         security_event("denied", path=request.path, user=getattr(current_user, "id", None))
         return error_response(403)
+
+    @app.errorhandler(PrivilegeRequired)
+    def privilege_required(error: PrivilegeRequired):
+        return privilege_required_response(error)
 
     @app.errorhandler(Conflict)
     def conflict(_error):
