@@ -31,7 +31,7 @@ def cast_vote(voter: User, post: Post, value: int) -> int:
         else:
             vote.value = value
         db.session.execute(sa.update(Post).where(Post.id == post.id).values(score=Post.score + (value - old)))
-        reputation.add(post.author_id, reputation.for_vote_change(old, value))
+        reputation.apply_vote_change(post, old, value)
         indexing.touch(db.session, post.question_id or post.id)
     db.session.refresh(post)
     return post.score
