@@ -5,7 +5,7 @@ from collections.abc import Collection
 from app.database import write_transaction
 from app.extensions import db
 from app.models import Answer, Comment, Post, Question, User, utcnow
-from app.services import audit, notifications, permissions, privacy_guard
+from app.services import audit, notifications, permissions, privacy_guard, privileges
 from app.services.errors import PermissionDenied
 from app.services.posting import check_comment
 
@@ -14,6 +14,7 @@ def add_comment(
     author: User, post: Post, body: str, *, confirmed_categories: Collection[str] | privacy_guard.Unchecked = ()
 ) -> Comment:
     """Comment. Raises PersonalInformationFound like `questions.ask_question`."""
+    privileges.require(author, "comment")
     body = check_comment(body)
     confirmed = privacy_guard.check({"body": body}, confirmed_categories)
     with write_transaction():
