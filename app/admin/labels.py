@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.models import AuditLog
-from app.services import audit, redaction, removal
+from app.services import audit, redaction, removal, suggested_edits
 
 ACTIONS = {
     "question_delete": _l("質問の削除"),
@@ -31,6 +31,8 @@ ACTIONS = {
     "api_token_revoke": _l("APIトークンの無効化"),
     "feed_token_create": _l("フィードURLの発行"),
     "feed_token_revoke": _l("フィードURLの無効化"),
+    "suggested_edit_approve": _l("編集の提案の承認"),
+    "suggested_edit_reject": _l("編集の提案の却下"),
 }
 
 TARGET_TYPES = {
@@ -41,6 +43,7 @@ TARGET_TYPES = {
     "tag": _l("タグ"),
     "search_synonyms": _l("同義語辞書"),
     "api_token": _l("APIトークン"),
+    "suggested_edit": _l("編集の提案"),
 }
 
 ROLES = {"member": _l("一般"), "moderator": _l("モデレーター"), "admin": _l("管理者")}
@@ -66,6 +69,8 @@ _DETAIL_KEYS = {
     "mails": _l("メール"),
     "current": _l("現在の版を含む"),
     "scope": _l("権限"),
+    "suggestion": _l("編集の提案"),
+    "suggester": _l("提案したユーザー"),
 }
 _DETAIL_VALUES = {
     "old_role": ROLES,
@@ -89,8 +94,13 @@ def role(code: str) -> str:
 
 def detail(entry: AuditLog) -> list[tuple[str, str]]:
     """The entry's detail as (label, value) pairs in the order recorded; lists joined with 「、」."""
-    # Redactions and removals both record a `reason`, each from its own list of codes.
-    reasons = redaction.REASONS if entry.action.endswith("_redact") else removal.REASONS
+    # Redactions, removals and rejected suggestions record a `reason`, each from its own list of codes.
+    if entry.action.endswith("_redact"):
+        reasons = redaction.REASONS
+    elif entry.action == "suggested_edit_reject":
+        reasons = suggested_edits.REJECT_REASONS
+    else:
+        reasons = removal.REASONS
     return [
         (str(_DETAIL_KEYS.get(key, key)), _value(key, value, reasons)) for key, value in audit.detail_of(entry).items()
     ]

@@ -24,6 +24,8 @@ def _describe(kind: str, actor_name: str, title: str, reason: str | None = None)
         # Removal and restoring name no moderator: the decision is the site's, not a person's.
         "removed": _("「%(title)s」のあなたの投稿がモデレーターにより削除されました。"),
         "restored": _("「%(title)s」のあなたの投稿が復元されました。"),
+        "edit_approved": _("「%(title)s」へのあなたの編集の提案が承認され、反映されました。"),
+        "edit_rejected": _("「%(title)s」へのあなたの編集の提案は却下されました。"),
     }
     text = texts.get(kind, _("「%(title)s」に新しい動きがあります。")) % {"actor": actor_name, "title": title}
     if kind == "removed" and reason:
