@@ -68,6 +68,7 @@ def healthz():
 
 
 @bp.get("/help/privileges")
+@login_required
 def help_privileges():
     """What reputation unlocks, with the thresholds this site is configured with."""
     return render_template(

@@ -9,12 +9,15 @@ to the suggester. Deleting a post keeps the reputation it earned. Every change w
 reputation imported from another site.
 """
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased
 
 from app.extensions import db
 from app.models import Answer, Post, Question, ReputationEvent, SuggestedEdit, User, Vote
+from app.services.pagination import Page, paginate
 
 VOTE_VALUE = {1: 10, -1: -2, 0: 0}
 VOTE_CAUSE = {1: "upvote", -1: "downvote"}
@@ -119,3 +122,33 @@ def rules() -> list[tuple[str, int]]:
         (cause_label("accepter"), ACCEPTER),
         (cause_label("suggested_edit"), SUGGESTED_EDIT),
     ]
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    event: ReputationEvent
+    label: str
+    question: Question | None  # where the change came from, when it is still shown
+    post: Post | None
+
+
+def history(user: User, page: int, per_page: int) -> Page:
+    """The person's reputation changes, newest first, each with its cause and post."""
+    query = (
+        sa.select(ReputationEvent)
+        .where(ReputationEvent.user_id == user.id)
+        .order_by(ReputationEvent.created_at.desc(), ReputationEvent.id.desc())
+    )
+    result = paginate(query, page, per_page)
+    post_ids = {event.post_id for event in result.items if event.post_id is not None}
+    posts = {post.id: post for post in db.session.scalars(sa.select(Post).where(Post.id.in_(post_ids)))} if post_ids else {}
+    entries = []
+    for event in result.items:
+        post = posts.get(event.post_id)
+        question = post if isinstance(post, Question) else post.question if post is not None else None
+        # Removed or flagged-and-hidden posts are not linked (nor their titles shown) here.
+        if post is None or any(p.is_deleted or p.hidden_at is not None for p in (post, question)):
+            post = question = None
+        entries.append(HistoryEntry(event, cause_label(event.cause), question, post))
+    result.items = entries
+    return result
