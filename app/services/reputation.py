@@ -140,8 +140,12 @@ def history(user: User, page: int, per_page: int) -> Page:
         .order_by(ReputationEvent.created_at.desc(), ReputationEvent.id.desc())
     )
     result = paginate(query, page, per_page)
+    # Two queries whatever the page holds: the posts, then their questions (into the identity
+    # map, so `post.question` below costs nothing).
     post_ids = {event.post_id for event in result.items if event.post_id is not None}
-    posts = {post.id: post for post in db.session.scalars(sa.select(Post).where(Post.id.in_(post_ids)))} if post_ids else {}
+    posts = {post.id: post for post in db.session.scalars(sa.select(Post).where(Post.id.in_(post_ids)))}
+    question_ids = {post.question_id for post in posts.values() if post.question_id is not None}
+    db.session.scalars(sa.select(Post).where(Post.id.in_(question_ids - posts.keys()))).all()
     entries = []
     for event in result.items:
         post = posts.get(event.post_id)
