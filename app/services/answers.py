@@ -49,20 +49,9 @@ def edit_answer(
 ) -> Answer | SuggestedEdit:
     """Save an edit; the whole text is checked again (see questions.edit_question, also for
     suggestions)."""
-    if not permissions.can_edit(actor, answer):
-        if not permissions.can_suggest_edit(actor, answer):
-            raise PermissionDenied()
-        return suggested_edits.suggest(
-            actor,
-            answer,
-            {"body": check_body(body)},
-            base_revision=base_revision,
-            summary=summary,
-            confirmed_categories=confirmed_categories,
-        )
-    return apply_edit(
-        actor, answer, body, base_revision=base_revision, summary=summary, confirmed_categories=confirmed_categories
-    )
+    if suggested_edits.must_suggest(actor, answer):
+        return suggested_edits.suggest(actor, answer, {"body": check_body(body)}, base_revision, summary, confirmed_categories)
+    return apply_edit(actor, answer, body, base_revision=base_revision, summary=summary, confirmed_categories=confirmed_categories)
 
 
 def apply_edit(

@@ -100,31 +100,15 @@ def edit_question(
     """Save an edit. Raises Conflict when someone else saved since `base_revision` was loaded, and
     PersonalInformationFound as `ask_question` does: the whole text is checked again each time.
     A member below the edit privilege editing someone else's question suggests the edit instead."""
-    if not permissions.can_edit(actor, question):
-        if not permissions.can_suggest_edit(actor, question):
-            raise PermissionDenied()
+    if suggested_edits.must_suggest(actor, question):
         valid = _validate(data)
-        return suggested_edits.suggest(
-            actor,
-            question,
-            {"title": valid["title"], "body": valid["body"], "tags": " ".join(valid["tags"])},
-            base_revision=base_revision,
-            summary=summary,
-            confirmed_categories=confirmed_categories,
-        )
-    return apply_edit(
-        actor, question, data, base_revision=base_revision, summary=summary, confirmed_categories=confirmed_categories
-    )
+        fields = {"title": valid["title"], "body": valid["body"], "tags": " ".join(valid["tags"])}
+        return suggested_edits.suggest(actor, question, fields, base_revision, summary, confirmed_categories)
+    return apply_edit(actor, question, data, base_revision=base_revision, summary=summary, confirmed_categories=confirmed_categories)
 
 
 def apply_edit(
-    actor: User,
-    question: Question,
-    data: QuestionInput,
-    *,
-    base_revision: int,
-    summary: str = "",
-    confirmed_categories: Collection[str] = (),
+    actor: User, question: Question, data: QuestionInput, *, base_revision: int, summary: str = "", confirmed_categories: Collection[str] = ()
 ) -> Question:
     """The edit itself, as `actor`; the caller has decided that it may be saved."""
     valid = _validate(data)

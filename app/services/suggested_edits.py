@@ -18,7 +18,17 @@ from sqlalchemy.orm import selectinload
 from app.database import write_transaction
 from app.extensions import db
 from app.models import Answer, Post, Question, SuggestedEdit, User, utcnow
-from app.services import answers, audit, notifications, privacy_guard, privileges, questions, reputation, revisions
+from app.services import (
+    answers,
+    audit,
+    notifications,
+    permissions,
+    privacy_guard,
+    privileges,
+    questions,
+    reputation,
+    revisions,
+)
 from app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.services.pagination import Page, paginate
 
@@ -31,14 +41,18 @@ REJECT_REASONS = {
 }
 
 
+def must_suggest(actor: User, post: Post) -> bool:
+    """Whether `actor`'s edit of `post` is a suggestion (else a direct edit); PermissionDenied
+    when it can be neither (a removed post, someone signed out)."""
+    if permissions.can_edit(actor, post):
+        return False
+    if not permissions.can_suggest_edit(actor, post):
+        raise PermissionDenied()
+    return True
+
+
 def suggest(
-    actor: User,
-    post: Post,
-    fields: dict[str, str],
-    *,
-    base_revision: int,
-    summary: str = "",
-    confirmed_categories: Collection[str] = (),
+    actor: User, post: Post, fields: dict[str, str], base_revision: int, summary: str, confirmed_categories: Collection[str]
 ) -> SuggestedEdit:
     """Store a validated edit (`fields`: title, body, tags as typed) as a pending suggestion.
     The personal-information guard runs as for an edit; a stale base is a Conflict, as for an edit."""
