@@ -68,6 +68,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.people import bp as people_bp
     from app.questions import bp as questions_bp
     from app.review import bp as review_bp
+    from app.review_edits import bp as review_edits_bp
     from app.search_views import bp as search_bp
     from app.tags import bp as tags_bp
     from app.users import bp as users_bp
@@ -81,6 +82,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(people_bp)
     app.register_blueprint(admin_bp)  # /admin: the audit log, roles
     app.register_blueprint(review_bp)  # /review: flags and first posts, for moderators and reviewers
+    app.register_blueprint(review_edits_bp)  # /review/edits: suggested edits
 
     from app import api, feeds
 

@@ -61,6 +61,26 @@ def _json_code(status: int) -> str:
     }.get(status, "server_error")
 
 
+def privilege_required_response(error: PrivilegeRequired):
+    """403 that names the missing privilege and its threshold, so the person knows what to earn."""
+    security_event("denied", path=request.path, user=getattr(current_user, "id", None), privilege=error.privilege)
+    if _wants_json():
+        body = {
+            "error": {
+                "code": "privilege_required",
+                "message": error.message,
+                "privilege": error.privilege,
+                "threshold": error.threshold,
+            }
+        }
+        return jsonify(body), 403
+    title, _text = _messages()[403]
+    page = render_template(
+        "errors/error.html", status=403, title=title, text=error.message, help_privileges=True, request_id=g.get("request_id")
+    )
+    return page, 403
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
@@ -96,9 +116,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(PrivilegeRequired)
     def privilege_required(error: PrivilegeRequired):
-        # Names the privilege and its threshold, so the member knows what to earn.
-        security_event("denied", path=request.path, user=getattr(current_user, "id", None))
-        return error_response(403, error.message, "privilege_required")
+        return privilege_required_response(error)
 
     @app.errorhandler(Conflict)
     def conflict(_error):

@@ -1,4 +1,4 @@
-"""Jinja setup: filters (dates in JST, numbers), globals (permissions, CSP nonce, inbox count)."""
+"""Jinja setup: filters (dates in JST, numbers), globals (permissions, privileges, CSP nonce, inbox count)."""
 
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -10,7 +10,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from app.security import csp_nonce
-from app.services import permissions, removal, review
+from app.services import permissions, privileges, removal, review
 from app.text import slugify
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
         csp_nonce=csp_nonce,
         get_locale=get_locale,
         permissions=permissions,
+        privileges=privileges,
         removal=removal,
         question_url=question_url,
         page_url=page_url,

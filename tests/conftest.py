@@ -9,7 +9,7 @@ from flask import Flask, g
 
 from app import create_app, indexing
 from app.extensions import db
-from config import TestingConfig
+from config import Config, TestingConfig
 from tests import databases, factories
 
 
@@ -75,8 +75,14 @@ def _fresh_request_globals() -> None:
 
 @pytest.fixture
 def app(app_factory, request):
-    # Members-only, the production default; @pytest.mark.public_read for a site open to reading.
-    app = app_factory(**({"PUBLIC_READ": True} if request.node.get_closest_marker("public_read") else {}))
+    # Members-only, the production default; @pytest.mark.public_read for a site open to reading;
+    # @pytest.mark.privileges for the real reputation thresholds (otherwise all 0: a new site).
+    overrides = {}
+    if request.node.get_closest_marker("public_read"):
+        overrides["PUBLIC_READ"] = True
+    if request.node.get_closest_marker("privileges"):
+        overrides["PRIVILEGE_THRESHOLDS"] = dict(Config.PRIVILEGE_THRESHOLDS)
+    app = app_factory(**overrides)
     app.before_request_funcs.setdefault(None, []).insert(0, _fresh_request_globals)
     with app.app_context():
         yield app

@@ -106,8 +106,9 @@ CASES = [
     Case("POST", "/questions/{q}/answers", members(), data=BODY),
     Case("POST", "/posts/{q}/comments", members(), data={"body": "コメントで確認します"}),
     Case("POST", "/posts/{q}/vote", {**members(), "owner": FORBIDDEN}, data={"value": "1"}),
-    Case("GET", "/questions/{q}/edit", owner_or_staff()),
-    Case("POST", "/questions/{q}/edit", owner_or_staff(), data={"title": "権限の確認で編集する質問", "tags": "住民税", "base_revision": "1", **BODY}),
+    # Any member edits others' posts: directly with the privilege, else as a suggestion for review.
+    Case("GET", "/questions/{q}/edit", members()),
+    Case("POST", "/questions/{q}/edit", members(), data={"title": "権限の確認で編集する質問", "tags": "住民税", "base_revision": "1", **BODY}),
     # Answered: even its asker may not delete it; moderators may.
     Case("POST", "/questions/{q}/delete", staff(), data={"reason": "spam"}),
     Case("POST", "/questions/{q}/undelete", staff()),
@@ -117,8 +118,8 @@ CASES = [
     Case("POST", "/questions/{q}/merge-answers", staff()),
     Case("POST", "/answers/{a}/accept", owner_or_staff()),
     Case("POST", "/questions/{q}/unaccept", owner_or_staff()),
-    Case("GET", "/answers/{a}/edit", owner_or_staff(), owner="answerer"),
-    Case("POST", "/answers/{a}/edit", owner_or_staff(), owner="answerer", data={"base_revision": "1", **BODY}),
+    Case("GET", "/answers/{a}/edit", members(), owner="answerer"),
+    Case("POST", "/answers/{a}/edit", members(), owner="answerer", data={"base_revision": "1", **BODY}),
     Case("POST", "/answers/{a}/delete", owner_or_staff(), owner="answerer", data={"reason": "spam"}),
     Case("POST", "/answers/{a}/undelete", staff(), owner="answerer"),
     Case("POST", "/comments/{c}/delete", owner_or_staff(), owner="answerer"),
@@ -144,13 +145,18 @@ CASES = [
     Case("GET", "/admin/audit", admin_only()),
     Case("GET", "/admin/users", admin_only()),
     Case("POST", "/admin/users/{u}/role", admin_only(), data={"role": "moderator"}),
+    Case("GET", "/help/privileges", members()),
+    # Every threshold is 0 here (a new site); the real ones are in test_suggested_edits.py.
+    Case("GET", "/review/edits", members()),
 ]
 # Routes that change a login session or exist only for unauthenticated flows are covered in
-# test_accounts.py (they need a real token or a password in the request).
+# test_accounts.py (they need a real token or a password in the request); deciding a suggested
+# edit needs a suggestion, which only a member below the edit privilege makes: test_suggested_edits.py.
 COVERED_ELSEWHERE = {"auth.login:POST", "auth.register:POST", "auth.forgot_password:POST", "auth.reset_password:POST",
                      "auth.resend_verification:POST", "users.settings:POST", "users.change_password:POST",
                      "people.career:POST", "people.edit_career:POST", "people.transfer_page:POST",
-                     "people.ask_person:POST", "questions.ask:POST", "api_pages.token_list:POST"}  # fmt: skip
+                     "people.ask_person:POST", "questions.ask:POST", "api_pages.token_list:POST",
+                     "review_edits.approve:POST", "review_edits.reject:POST"}  # fmt: skip
 
 
 def _outcome(response) -> str:

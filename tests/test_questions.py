@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Question, Revision, Tag, TagSynonym
+from app.models import Question, Revision, SuggestedEdit, Tag, TagSynonym
 from app.services import questions
 from app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.services.pagination import parse_page
@@ -99,10 +99,14 @@ def test_second_editor_gets_a_conflict_and_nothing_is_overwritten(app, alice, mo
     assert question.body.endswith("（Aの追記）") and question.revision_count == 2
 
 
-def test_only_the_author_or_a_moderator_edits(app, alice, bob):
+@pytest.mark.privileges
+def test_below_the_edit_privilege_an_edit_of_someone_elses_question_is_a_suggestion(app, alice, bob):
     question = make_question(alice)
-    with pytest.raises(PermissionDenied):
-        questions.edit_question(bob, question, questions.QuestionInput("別のタイトルにします", "本文を書き換えます。", "財政"), base_revision=1)
+    data = questions.QuestionInput("別のタイトルにします", "本文を書き換えます。", "財政")
+    suggestion = questions.edit_question(bob, question, data, base_revision=1)
+    db.session.refresh(question)
+    assert isinstance(suggestion, SuggestedEdit) and suggestion.status == "pending"
+    assert question.revision_count == 1 and question.title != "別のタイトルにします"
 
 
 def test_asker_cannot_delete_an_answered_question_but_a_moderator_can(app, alice, bob, moderator):

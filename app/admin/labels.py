@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.models import AuditLog
-from app.services import audit, closing, redaction, removal
+from app.services import audit, closing, redaction, removal, suggested_edits
 
 ACTIONS = {
     "question_delete": _l("質問の削除"),
@@ -39,6 +39,8 @@ ACTIONS = {
     "flag_uphold": _l("報告への対応"),
     "user_warn": _l("投稿者への注意"),
     "user_suspend": _l("投稿者の停止"),
+    "suggested_edit_approve": _l("編集の提案の承認"),
+    "suggested_edit_reject": _l("編集の提案の却下"),
 }
 
 TARGET_TYPES = {
@@ -49,6 +51,7 @@ TARGET_TYPES = {
     "tag": _l("タグ"),
     "search_synonyms": _l("同義語辞書"),
     "api_token": _l("APIトークン"),
+    "suggested_edit": _l("編集の提案"),
 }
 
 ROLES = {"member": _l("一般"), "moderator": _l("モデレーター"), "admin": _l("管理者")}
@@ -83,6 +86,8 @@ _DETAIL_KEYS = {
     "outcome": _l("対応"),
     "comment": _l("コメント"),
     "until": _l("終了日"),
+    "suggestion": _l("編集の提案"),
+    "suggester": _l("提案したユーザー"),
 }
 _DETAIL_VALUES = {
     "old_role": ROLES,
@@ -107,11 +112,13 @@ def role(code: str) -> str:
 
 def detail(entry: AuditLog) -> list[tuple[str, str]]:
     """The entry's detail as (label, value) pairs in the order recorded; lists joined with 「、」."""
-    # Redactions, closing and removals all record a `reason`, each from its own list of codes.
+    # Redactions, closing, removals and rejected suggestions record a `reason`, each from its own list of codes.
     if entry.action.endswith("_redact"):
         reasons = redaction.REASONS
     elif entry.action in ("question_close", "question_reopen"):
         reasons = closing.REASONS
+    elif entry.action == "suggested_edit_reject":
+        reasons = suggested_edits.REJECT_REASONS
     else:
         reasons = removal.REASONS
     return [

@@ -15,7 +15,7 @@ from app import access
 from app.api import auth, bp, serializers
 from app.api.auth import ApiError, api_user, flag_limit
 from app.api.openapi import BODY_MAX, MONTH_TEXT_MAX, ORGANIZATION_TEXT_MAX, TAGS_TEXT_MAX, openapi_document
-from app.errors import error_response
+from app.errors import error_response, privilege_required_response
 from app.extensions import db, limiter
 from app.models import Answer, Post, Question, User
 from app.models.post import COMMENT_MAX, TITLE_MAX
@@ -37,6 +37,7 @@ from app.services import (
 )
 from app.services.errors import NotFound, PermissionDenied, PersonalInformationFound, ValidationFailed
 from app.services.pagination import MAX_PAGE
+from app.services.privileges import PrivilegeRequired
 from app.services.removal import NOTE_MAX
 from app.services.tags import MAX_TAGS
 
@@ -75,6 +76,12 @@ def _personal_information(found: PersonalInformationFound):
     findings = [{"category": f.category, "start": f.start, "end": f.end, "field": name} for name, f in found.held]
     body = {"error": {"code": "personal_information", "message": privacy_guard.held_message(found), "findings": findings}}
     return jsonify(body), 422
+
+
+@bp.errorhandler(PrivilegeRequired)
+def _privilege_required(error: PrivilegeRequired):
+    # Registered here too: a blueprint handler for PermissionDenied would otherwise win over the app's.
+    return privilege_required_response(error)
 
 
 @bp.errorhandler(sa.exc.IntegrityError)

@@ -10,7 +10,7 @@ from app.extensions import limiter
 from app.i18n import LOCALE_COOKIE
 from app.main import bp
 from app.security import safe_next
-from app.services import accounts, health, privacy_guard, questions, tags
+from app.services import accounts, health, privacy_guard, privileges, questions, reputation, tags
 from app.services.errors import ValidationFailed
 from app.services.pagination import parse_page
 from app.services.posting import render_body
@@ -65,3 +65,15 @@ def healthz():
     reported but never makes the site unhealthy (search falls back to the database)."""
     report = health.check()
     return jsonify(report), 200 if report["database"] == "ok" else 503
+
+
+@bp.get("/help/privileges")
+@login_required
+def help_privileges():
+    """What reputation unlocks, with the thresholds this site is configured with."""
+    return render_template(
+        "main/help_privileges.html",
+        rows=privileges.table(current_user),
+        next_row=privileges.next_unlocked(current_user),
+        rules=reputation.rules(),
+    )

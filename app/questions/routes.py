@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.extensions import db, limiter
-from app.models import Answer, Comment, Post, Question
+from app.models import Answer, Comment, Post, Question, SuggestedEdit
 from app.questions import bp
 from app.questions.forms import AnswerForm, AskForm, CommentForm, QuestionForm
 from app.questions.redaction import history_target, render_history
@@ -107,28 +107,32 @@ def show(question_id: int, slug: str | None = None):
 @login_required
 def edit(question_id: int):
     question = questions.get_question(current_user, question_id)
-    if not permissions.can_edit(current_user, question):
-        raise PermissionDenied()
+    _require_edit_form(question)
     form = QuestionForm(obj=question)
     if request.method == "GET":
         form.tags.data = " ".join(tag.name for tag in question.tags)
 
-    def save(base_revision: int, summary: str) -> None:
+    def save(base_revision: int, summary: str) -> Question | SuggestedEdit:
         data = questions.QuestionInput(form.title.data, form.body.data, form.tags.data)
-        questions.edit_question(
+        return questions.edit_question(
             current_user, question, data, base_revision=base_revision, summary=summary, confirmed_categories=confirmed_categories()
         )
 
-    status = _submit_edit(form, question, save)
+    status = _submit_edit(form, question, save, _("質問を更新しました。"))
     if status is None:
-        flash(_("質問を更新しました。"), "success")
         return redirect(question_url(question))
     return render_template("questions/edit.html", form=form, question=question, conflict=status == 409), status
 
 
-def _submit_edit(form, post, save: Callable[[int, str], None]) -> int | None:
-    """An edit form's request: None once `save(base_revision, summary)` has saved it, else the
-    status of the form page. A stale base revision (someone saved in between) is a 409 that
+def _require_edit_form(post: Post) -> None:
+    """Others' posts open too: below the edit privilege, saving suggests the edit for review."""
+    if not (permissions.can_edit(current_user, post) or permissions.can_suggest_edit(current_user, post)):
+        raise PermissionDenied()
+
+
+def _submit_edit(form, post, save: Callable[[int, str], Post | SuggestedEdit], saved_message: str) -> int | None:
+    """An edit form's request: None once `save(base_revision, summary)` has saved it (or stored it
+    as a suggestion; the flash says which), else the status of the form page. A stale base revision (someone saved in between) is a 409 that
     keeps the input and moves the form to the newest revision, so saving again is deliberate;
     personal information not confirmed is a 422 that keeps the input and lists the findings."""
     if request.method == "GET":
@@ -137,7 +141,7 @@ def _submit_edit(form, post, save: Callable[[int, str], None]) -> int | None:
     if not form.validate_on_submit():
         return 200
     try:
-        save(_base_revision(form), form.summary.data or "")
+        saved = save(_base_revision(form), form.summary.data or "")
     except ValidationFailed as failure:
         show_errors(form, failure)
         return 200
@@ -148,6 +152,10 @@ def _submit_edit(form, post, save: Callable[[int, str], None]) -> int | None:
         form.form_errors.append(_conflict_message())
         form.base_revision.data = post.revision_count
         return 409
+    if isinstance(saved, SuggestedEdit):
+        flash(_("編集の提案を送りました。レビューで承認されると反映されます。"), "success")
+    else:
+        flash(saved_message, "success")
     return None
 
 
@@ -230,18 +238,16 @@ def _render_question(question, answer_form: AnswerForm, held_comment: tuple[int,
 @login_required
 def edit_answer(answer_id: int):
     answer_ = _visible_answer(answer_id)
-    if not permissions.can_edit(current_user, answer_):
-        raise PermissionDenied()
+    _require_edit_form(answer_)
     form = AnswerForm(obj=answer_)
 
-    def save(base_revision: int, summary: str) -> None:
-        answers.edit_answer(
+    def save(base_revision: int, summary: str) -> Answer | SuggestedEdit:
+        return answers.edit_answer(
             current_user, answer_, form.body.data, base_revision=base_revision, summary=summary, confirmed_categories=confirmed_categories()
         )
 
-    status = _submit_edit(form, answer_, save)
+    status = _submit_edit(form, answer_, save, _("回答を更新しました。"))
     if status is None:
-        flash(_("回答を更新しました。"), "success")
         return redirect(question_url(answer_.question, _anchor=f"answer-{answer_.id}"))
     return render_template("questions/edit_answer.html", form=form, answer=answer_, conflict=status == 409), status
 

@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 
 from app.database import write_transaction
 from app.extensions import db
-from app.models import Answer, Post, Question, Revision, User, utcnow
-from app.services import audit, notifications, permissions, privacy_guard, removal, reputation
+from app.models import Answer, Post, Question, Revision, SuggestedEdit, User, utcnow
+from app.services import audit, notifications, permissions, privacy_guard, removal, reputation, suggested_edits
 from app.services.errors import Conflict, PermissionDenied, ValidationFailed
 from app.services.posting import add_revision, check_body, mark_removed, mark_restored, render_body
 
@@ -47,11 +47,19 @@ def post_answer(
 
 def edit_answer(
     actor: User, answer: Answer, body: str, *, base_revision: int, summary: str = "", confirmed_categories: Collection[str] = ()
-) -> Answer:
-    """Save an edit; the whole text is checked again (see questions.edit_question)."""
+) -> Answer | SuggestedEdit:
+    """Save an edit; the whole text is checked again (see questions.edit_question, also for
+    suggestions)."""
     permissions.ensure_can_write(actor)
-    if not permissions.can_edit(actor, answer):
-        raise PermissionDenied()
+    if suggested_edits.must_suggest(actor, answer):
+        return suggested_edits.suggest(actor, answer, {"body": check_body(body)}, base_revision, summary, confirmed_categories)
+    return apply_edit(actor, answer, body, base_revision=base_revision, summary=summary, confirmed_categories=confirmed_categories)
+
+
+def apply_edit(
+    actor: User, answer: Answer, body: str, *, base_revision: int, summary: str = "", confirmed_categories: Collection[str] = ()
+) -> Answer:
+    """The edit itself, as `actor`; the caller has decided that it may be saved."""
     body = check_body(body)
     confirmed = privacy_guard.check({"body": body, "summary": summary}, confirmed_categories)
     body_html = render_body(body)

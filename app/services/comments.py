@@ -5,7 +5,7 @@ from collections.abc import Collection
 from app.database import write_transaction
 from app.extensions import db
 from app.models import Answer, Comment, Post, Question, User, utcnow
-from app.services import audit, notifications, permissions, privacy_guard, questions
+from app.services import audit, notifications, permissions, privacy_guard, privileges, questions
 from app.services.errors import NotFound, PermissionDenied
 from app.services.posting import check_comment
 
@@ -15,6 +15,7 @@ def add_comment(
 ) -> Comment:
     """Comment. Raises PersonalInformationFound like `questions.ask_question`."""
     permissions.ensure_can_write(author)
+    privileges.require(author, "comment")
     body = check_comment(body)
     confirmed = privacy_guard.check({"body": body}, confirmed_categories)
     with write_transaction():

@@ -38,6 +38,8 @@ def _describe(kind: str, actor_name: str, title: str, reason: str | None = None,
         "comment_removed": _("「%(title)s」のあなたのコメントがモデレーターにより削除されました。"),
         "warned": _("「%(title)s」のあなたの投稿について、モデレーターから注意がありました。"),
         "suspended": _("モデレーターにより、投稿・編集・コメント・投票・報告が一時停止されました（「%(title)s」）。"),
+        "edit_approved": _("「%(title)s」へのあなたの編集の提案が承認され、反映されました。"),
+        "edit_rejected": _("「%(title)s」へのあなたの編集の提案は却下されました。"),
     }
     text = texts.get(kind, _("「%(title)s」に新しい動きがあります。")) % {"actor": actor_name, "title": title}
     if kind == "removed" and reason:

@@ -20,7 +20,14 @@ def is_author(user: User | None, post: Post) -> bool:
 
 def can_edit(user: User | None, post: Post) -> bool:
     # A removed post stays as the moderator left it until a moderator restores it.
-    return _is_member(user) and (user.is_moderator or (post.author_id == user.id and not post.is_deleted))
+    if not _is_member(user) or (post.is_deleted and not user.is_moderator):
+        return False
+    return user.is_moderator or post.author_id == user.id or privileges.has(user, "edit_others")
+
+
+def can_suggest_edit(user: User | None, post: Post) -> bool:
+    """Below the edit privilege, an edit of someone else's post is a suggestion for review."""
+    return _is_member(user) and not post.is_deleted and not can_edit(user, post)
 
 
 def can_redact(user: User | None, post: Post) -> bool:

@@ -5,6 +5,8 @@ privilege. Services call `require()`, which names the privilege and its threshol
 so the API and the pages can say why; templates call `has()` to show or hide a button.
 """
 
+from dataclasses import dataclass
+
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
@@ -22,6 +24,19 @@ NAMES = {
     "close_vote": _l("質問を閉じる・再開する投票"),
     "edit_others": _l("他の人の投稿を直接編集する"),
     "review": _l("レビュー待ちの一覧を扱う（個人情報以外）"),
+}
+
+# What each privilege lets a person do, in plain words for the help page.
+DESCRIPTIONS = {
+    "vote_up": _l("役に立った質問・回答に高評価を付けられます。"),
+    "comment": _l("質問や回答にコメントを書けます。"),
+    "flag": _l("個人情報・スパム・不適切な表現などをモデレーターに知らせられます。"),
+    "vote_down": _l("誤っている・役に立たない質問や回答に低評価を付けられます（投稿者の評価ポイントが2減ります）。"),
+    "create_tags": _l("まだ無いタグを質問に付けて、新しく作れます。"),
+    "propose_synonyms": _l("同じ意味のタグを同義語として提案できます（モデレーターが承認します）。"),
+    "close_vote": _l("重複・範囲外などの質問を閉じる投票、閉じた質問を再開する投票ができます。"),
+    "edit_others": _l("他の人の質問・回答を直接編集できます。それまでは編集が「提案」になり、レビューで承認されると反映されます。"),
+    "review": _l("編集の提案や報告（個人情報以外）のレビュー待ちを確認して、承認・却下できます。"),
 }
 
 
@@ -57,3 +72,26 @@ def has(user: User | None, privilege: str) -> bool:
 def require(user: User, privilege: str) -> None:
     if not has(user, privilege):
         raise PrivilegeRequired(privilege, threshold(privilege))
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    label: str
+    description: str
+    threshold: int
+    held: bool
+
+
+def table(user: User | None) -> list[Row]:
+    """Every privilege with its configured threshold, in the help page's order."""
+    return [
+        Row(name, str(label), str(DESCRIPTIONS.get(name, "")), threshold(name), has(user, name))
+        for name, label in NAMES.items()
+    ]
+
+
+def next_unlocked(user: User) -> Row | None:
+    """The privilege this person earns next (None for moderators and those who hold them all)."""
+    missing = [row for row in table(user) if not row.held]
+    return min(missing, key=lambda row: row.threshold, default=None)

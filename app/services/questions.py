@@ -9,8 +9,8 @@ from sqlalchemy.orm import selectinload
 
 from app.database import write_transaction
 from app.extensions import db
-from app.models import Answer, Comment, Post, Question, Revision, Tag, User, question_tags, utcnow
-from app.services import counters, permissions, privacy_guard, removal, routing
+from app.models import Answer, Comment, Post, Question, Revision, SuggestedEdit, Tag, User, question_tags, utcnow
+from app.services import counters, permissions, privacy_guard, removal, routing, suggested_edits
 from app.services.errors import Conflict, Gone, NotFound, PermissionDenied, ValidationFailed, validate_all
 from app.services.pagination import Page, paginate
 from app.services.posting import add_revision, check_body, check_title, mark_removed, mark_restored, render_body
@@ -97,12 +97,22 @@ def edit_question(
     base_revision: int,
     summary: str = "",
     confirmed_categories: Collection[str] = (),
-) -> Question:
+) -> Question | SuggestedEdit:
     """Save an edit. Raises Conflict when someone else saved since `base_revision` was loaded, and
-    PersonalInformationFound as `ask_question` does: the whole text is checked again each time."""
+    PersonalInformationFound as `ask_question` does: the whole text is checked again each time.
+    A member below the edit privilege editing someone else's question suggests the edit instead."""
     permissions.ensure_can_write(actor)
-    if not permissions.can_edit(actor, question):
-        raise PermissionDenied()
+    if suggested_edits.must_suggest(actor, question):
+        valid = _validate(data)
+        fields = {"title": valid["title"], "body": valid["body"], "tags": " ".join(valid["tags"])}
+        return suggested_edits.suggest(actor, question, fields, base_revision, summary, confirmed_categories)
+    return apply_edit(actor, question, data, base_revision=base_revision, summary=summary, confirmed_categories=confirmed_categories)
+
+
+def apply_edit(
+    actor: User, question: Question, data: QuestionInput, *, base_revision: int, summary: str = "", confirmed_categories: Collection[str] = ()
+) -> Question:
+    """The edit itself, as `actor`; the caller has decided that it may be saved."""
     valid = _validate(data)
     confirmed = privacy_guard.check(
         {"title": valid["title"], "body": valid["body"], "summary": summary}, confirmed_categories

@@ -25,7 +25,7 @@ class RevisionChange:
     body_diff: list[DiffLine]
 
 
-def _diff(before: str, after: str) -> list[DiffLine]:
+def diff(before: str, after: str) -> list[DiffLine]:
     lines = difflib.ndiff(before.splitlines(), after.splitlines())
     return [DiffLine(line[0], line[2:]) for line in lines if line[:1] in "+- "]
 
@@ -48,7 +48,7 @@ def history(post: Post) -> list[RevisionChange]:
                 revision=revision,
                 title_before=previous.title if previous and previous.title != revision.title else None,
                 tags_before=previous.tags if previous and previous.tags != revision.tags else None,
-                body_diff=_diff(previous.body if previous else "", revision.body),
+                body_diff=diff(previous.body if previous else "", revision.body),
             )
         )
         previous = revision

@@ -7,8 +7,10 @@ from app import indexing
 from app.database import write_transaction
 from app.extensions import db
 from app.models import Post, User, Vote
-from app.services import permissions, reputation
+from app.services import permissions, privileges, reputation
 from app.services.errors import PermissionDenied, ValidationFailed
+
+VOTE_PRIVILEGE = {1: "vote_up", -1: "vote_down"}
 
 
 def cast_vote(voter: User, post: Post, value: int) -> int:
@@ -25,6 +27,8 @@ def cast_vote(voter: User, post: Post, value: int) -> int:
         old = vote.value if vote else 0
         if value == old:
             return post.score
+        if value:  # withdrawing a vote is always allowed
+            privileges.require(voter, VOTE_PRIVILEGE[value])
         if value == 0:
             db.session.delete(vote)  # a vote is a setting, not content: withdrawing removes it
         elif vote is None:
@@ -32,7 +36,7 @@ def cast_vote(voter: User, post: Post, value: int) -> int:
         else:
             vote.value = value
         db.session.execute(sa.update(Post).where(Post.id == post.id).values(score=Post.score + (value - old)))
-        reputation.add(post.author_id, reputation.for_vote_change(old, value))
+        reputation.apply_vote_change(post, old, value)
         indexing.touch(db.session, post.question_id or post.id)
     db.session.refresh(post)
     return post.score

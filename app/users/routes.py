@@ -6,13 +6,15 @@ from flask_login import current_user, login_required, login_user
 
 from app.extensions import db
 from app.models import User
-from app.services import accounts, feeds, notifications, organizations, profiles, routing
+from app.services import accounts, feeds, notifications, organizations, profiles, reputation, routing
 from app.services.errors import NotFound, ValidationFailed
 from app.services.pagination import parse_page
 from app.urls import external_url
 from app.users import bp
 from app.users.forms import PasswordChangeForm, ProfileForm
 from app.web import show_errors
+
+REPUTATION_PER_PAGE = 20
 
 
 @bp.get("/users")
@@ -27,7 +29,8 @@ def show(user_id: int):
     user = db.session.get(User, user_id)
     if user is None or not user.is_active:
         raise NotFound(user_id)
-    return render_template("users/show.html", profile=profiles.profile(current_user, user))
+    history = reputation.history(user, parse_page(request.args.get("page")), REPUTATION_PER_PAGE)
+    return render_template("users/show.html", profile=profiles.profile(current_user, user), history=history)
 
 
 @bp.route("/settings", methods=["GET", "POST"])

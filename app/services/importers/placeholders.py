@@ -4,7 +4,8 @@ The person registers and verifies their address as anyone does; an administrator
 checked who they are runs `flask --app wsgi users claim PLACEHOLDER_ID EMAIL`. Their posts,
 revisions and comments move to the account, votes the person had cast on those posts are
 withdrawn (nobody votes on their own posts), reputation is recomputed from the votes and
-acceptances, and the placeholder is disabled (its profile page disappears).
+acceptances (reputation imported from the old site
+moves along; every change is a `ReputationEvent`), and the placeholder is disabled (its profile page disappears).
 """
 
 import sqlalchemy as sa
@@ -35,8 +36,11 @@ def claim_placeholder(placeholder_id: int, email: str, actor: User | None = None
         db.session.execute(sa.update(Revision).where(Revision.author_id == placeholder.id).values(author_id=person.id))
         db.session.execute(sa.update(Comment).where(Comment.author_id == placeholder.id).values(author_id=person.id))
         placeholder.disabled_at = utcnow()
-        placeholder.reputation = 0
-        db.session.flush()
-        person.reputation = reputation.recompute(person.id)
+        # Reputation brought from the old site moves with the posts; the rest follows from them.
+        brought = reputation.imported(placeholder.id)
+        reputation.add(placeholder.id, -brought, "imported")
+        reputation.add(person.id, brought, "imported")
+        reputation.settle(placeholder.id, "claim")
+        reputation.settle(person.id, "claim")
         audit.record(actor, "placeholder_claim", "user", placeholder.id, claimed_by=person.id)
     return person

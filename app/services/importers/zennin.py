@@ -254,7 +254,7 @@ def _finish(questions: dict[int, dict], answered: set[int]) -> None:
         db.session.execute(sa.update(Tag).values(question_count=tag_count))
         counters.recount()
         for user_id in db.session.scalars(sa.select(User.id)).all():
-            db.session.execute(sa.update(User).where(User.id == user_id).values(reputation=reputation.recompute(user_id)))
+            reputation.settle(user_id, "history_start")  # history starts with the import
         _reset_sequences()
 
 
