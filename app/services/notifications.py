@@ -24,6 +24,9 @@ def _describe(kind: str, actor_name: str, title: str, reason: str | None = None)
         # Removal and restoring name no moderator: the decision is the site's, not a person's.
         "removed": _("「%(title)s」のあなたの投稿がモデレーターにより削除されました。"),
         "restored": _("「%(title)s」のあなたの投稿が復元されました。"),
+        # Tag notifications point at no question (the row has no tag column): a fixed text.
+        "synonym_approved": _("あなたが提案したタグの同義語が承認されました。"),
+        "synonym_rejected": _("あなたが提案したタグの同義語は採用されませんでした。"),
     }
     text = texts.get(kind, _("「%(title)s」に新しい動きがあります。")) % {"actor": actor_name, "title": title}
     if kind == "removed" and reason:
@@ -41,8 +44,11 @@ def describe(notification: Notification) -> str:
     return _describe(notification.kind, actor, title, reason)
 
 
-def notify(recipient: User, kind: str, actor: User | None, question: Question, post_id: int | None = None) -> None:
-    """Add to the recipient's inbox (inside the caller's transaction) and queue an e-mail if wanted."""
+def notify(
+    recipient: User, kind: str, actor: User | None, question: Question | None, post_id: int | None = None
+) -> None:
+    """Add to the recipient's inbox (inside the caller's transaction) and queue an e-mail if wanted.
+    Without a question (a tag synonym's outcome) the e-mail links to the tag list."""
     if actor is not None and recipient.id == actor.id:
         return
     db.session.add(
@@ -50,17 +56,21 @@ def notify(recipient: User, kind: str, actor: User | None, question: Question, p
             user_id=recipient.id,
             kind=kind,
             actor_id=actor.id if actor else None,
-            question_id=question.id,
+            question_id=question.id if question else None,
             post_id=post_id,
         )
     )
     if recipient.notify_by_email and recipient.is_verified:
-        anchor = f"answer-{post_id}" if post_id and post_id != question.id else None
-        link = external_url("questions.show", question_id=question.id, anchor=anchor)
+        if question is None:
+            link = external_url("tags.index")
+        else:
+            anchor = f"answer-{post_id}" if post_id and post_id != question.id else None
+            link = external_url("questions.show", question_id=question.id, anchor=anchor)
         # In the recipient's language, not the language of whoever caused the notification.
         with force_locale(recipient.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
             post = db.session.get(Post, post_id or question.id) if kind == "removed" else None
-            text = _describe(kind, actor.display_name if actor else "", question.title, post and post.removal_reason)
+            title = question.title if question else ""
+            text = _describe(kind, actor.display_name if actor else "", title, post and post.removal_reason)
             subject = _("【Zennin】%(text)s", text=text[:150])
             body = _("%(text)s\n\n%(link)s\n\n通知メールは設定ページで止められます。", text=text, link=link)
         queue_mail(recipient.email, subject, body)
