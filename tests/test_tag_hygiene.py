@@ -212,6 +212,8 @@ def test_merge_into_itself_or_an_unknown_tag_is_a_form_error(client, moderator, 
 def test_rename_keeps_the_old_name_as_a_synonym(client, moderator, alice, seeded):
     make_question(moderator, title="滞納処分の執行停止について", tags="滞納処分")
     login(client, moderator)
+    manage = client.get("/tags/滞納処分/manage")
+    assert manage.status_code == 200 and "別のタグに統合する" in manage.get_data(as_text=True)
     assert client.post("/tags/滞納処分/rename", data={"name": "滞納処分・執行停止"}).status_code == 302
     tag = tags.get_tag("滞納処分")
     assert tag.name == "滞納処分・執行停止"

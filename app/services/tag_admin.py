@@ -15,7 +15,7 @@ from app.models import CareerEntry, Question, Tag, TagSynonym, User, question_ta
 from app.models.career import career_entry_tags
 from app.services import audit, notifications, privileges
 from app.services.errors import NotFound, PermissionDenied, ValidationFailed
-from app.services.tags import check_free_synonyms, check_tag_name, display_form
+from app.services.tags import check_free_synonyms, check_tag_name, display_form, get_tag
 from app.text import normalize_key
 
 
@@ -35,10 +35,14 @@ def _move_rows(table: sa.Table, owner: sa.Column, source: Tag, target: Tag) -> t
     return [o for o in owners if o not in both], sorted(both)
 
 
-def merge_tags(actor: User, source: Tag, target: Tag) -> None:
-    """Merge source into target: its questions, career entries and synonyms follow; its name
-    becomes an approved synonym of target; source is deleted."""
+def merge_tags(actor: User, source: Tag, target_name: str) -> Tag:
+    """Merge source into the tag named (or an approved synonym): its questions, career entries
+    and synonyms follow; its name becomes an approved synonym of the target; source is deleted."""
     require_moderator(actor)
+    try:
+        target = get_tag(target_name)
+    except NotFound:
+        raise ValidationFailed({"target": _("統合先のタグが見つかりません。")}) from None
     if source.id == target.id:
         raise ValidationFailed({"target": _("同じタグには統合できません。")})
     with write_transaction():
@@ -70,6 +74,7 @@ def merge_tags(actor: User, source: Tag, target: Tag) -> None:
         for question_id in (*moved, *both):  # the search documents carry tag names
             indexing.touch(db.session, question_id)
     _forget_loaded_tags()
+    return target
 
 
 def _add_old_name(tag: Tag, name: str) -> None:

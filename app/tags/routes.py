@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.services import privileges, questions, tag_admin, tags
-from app.services.errors import NotFound, PermissionDenied, ValidationFailed
+from app.services.errors import PermissionDenied, ValidationFailed
 from app.services.pagination import parse_page
 from app.tags import bp
 from app.tags.forms import SynonymProposalForm, TagEditForm, TagMergeForm, TagRenameForm
@@ -117,11 +117,7 @@ def merge(name: str):
     source = tags.get_tag(name)
     form = TagMergeForm()
     try:
-        target = tags.get_tag(form.target.data or "")
-        tag_admin.merge_tags(current_user, source, target)
-    except NotFound:
-        form.target.errors = [_("統合先のタグが見つかりません。")]
-        return _manage_page(source, merge_form=form), 422
+        target = tag_admin.merge_tags(current_user, source, form.target.data or "")
     except ValidationFailed as failure:
         show_errors(form, failure)
         return _manage_page(source, merge_form=form), 422
