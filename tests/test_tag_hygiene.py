@@ -293,7 +293,7 @@ def test_a_proposal_resolves_only_once_approved(client, alice, bob, moderator, s
     client.post("/logout")
     login(client, moderator)
     assert "徴収" in client.get("/moderation/tags").get_data(as_text=True)
-    assert client.post(f"/moderation/tags/synonyms/{synonym.id}/approve").status_code == 302
+    assert client.post(f"/moderation/tags/synonyms/{synonym.id}", data={"decision": "approve"}).status_code == 302
     question = make_question(alice, title="徴収のタグで質問します", tags="徴収")
     assert [t.name for t in question.tags] == ["債権回収"]
     assert [n.kind for n in db.session.scalars(sa.select(Notification).where(Notification.user_id == bob.id))] == ["synonym_approved"]

@@ -1,6 +1,6 @@
 """Tag list, tag pages, moderator editing, autocomplete."""
 
-from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -145,9 +145,12 @@ def cleanup():
     return render_template("tags/cleanup.html", pending=tag_admin.pending_synonyms(), empty=tag_admin.empty_tags())
 
 
-@bp.post("/moderation/tags/synonyms/<id:synonym_id>/<any(approve, reject):decision>")
+@bp.post("/moderation/tags/synonyms/<id:synonym_id>")
 @login_required
-def decide_synonym(synonym_id: int, decision: str):
+def decide_synonym(synonym_id: int):
+    decision = request.form.get("decision")
+    if decision not in ("approve", "reject"):
+        abort(400)
     try:
         if decision == "approve":
             tag_admin.approve_synonym(current_user, synonym_id)
