@@ -94,7 +94,7 @@ def _forget_loaded_tags() -> None:
             db.session.expire(obj, ["tags"])
 
 
-def rename_tag(actor: User, tag: Tag, new_name: str) -> None:
+def rename_tag(actor: User, tag: Tag, new_name: str) -> Tag:
     """Rename (the old name becomes a synonym), or change only how it is shown (dx → DX)."""
     require_moderator(actor)
     key = normalize_key(new_name)
@@ -105,7 +105,7 @@ def rename_tag(actor: User, tag: Tag, new_name: str) -> None:
         if key == tag.name:
             tag.display_name = display_form(new_name)
             audit.record(actor, "tag_rename", "tag", tag.id, before=tag.name, after=tag.label)
-            return
+            return tag
         existing = db.session.scalar(sa.select(Tag).where(Tag.name == key))
         if existing is not None:
             raise ValidationFailed(
@@ -124,6 +124,7 @@ def rename_tag(actor: User, tag: Tag, new_name: str) -> None:
         question_ids = db.session.scalars(sa.select(question_tags.c.question_id).where(question_tags.c.tag_id == tag.id))
         for question_id in question_ids:
             indexing.touch(db.session, question_id)
+    return tag
 
 
 def delete_tag(actor: User, tag: Tag) -> None:

@@ -1,9 +1,13 @@
 """Tag list, tag pages, moderator editing, autocomplete."""
 
+from collections.abc import Callable
+
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 
+from app.models import Tag, User
 from app.services import privileges, questions, tag_admin, tags
 from app.services.errors import PermissionDenied, ValidationFailed
 from app.services.pagination import parse_page
@@ -79,7 +83,7 @@ def propose_synonym(name: str):
     return redirect(url_for("tags.show", name=tag.name))
 
 
-def _manage_page(tag, rename_form: TagRenameForm | None = None, merge_form: TagMergeForm | None = None, errors=()):
+def _manage_page(tag: Tag, rename_form: TagRenameForm | None = None, merge_form: TagMergeForm | None = None, errors=()):
     return render_template(
         "tags/manage.html",
         tag=tag,
@@ -97,32 +101,30 @@ def manage(name: str):
     return _manage_page(tag)
 
 
+def _manage_form_posted(name: str, slot: str, form: FlaskForm, change: Callable[[User, Tag, str], Tag], done: str):
+    """A moderator's change from the manage page, given the form's one text field: the resulting
+    tag's page after, or the manage page again with the form's errors."""
+    tag = tags.get_tag(name)
+    typed = next(field for field in form if field.name != "csrf_token").data or ""
+    try:
+        result = change(current_user, tag, typed)
+    except ValidationFailed as failure:
+        show_errors(form, failure)
+        return _manage_page(tag, **{slot: form}), 422
+    flash(done % {"name": result.label}, "success")
+    return redirect(url_for("tags.show", name=result.name))
+
+
 @bp.post("/tags/<name>/rename")
 @login_required
 def rename(name: str):
-    tag = tags.get_tag(name)
-    form = TagRenameForm()
-    try:
-        tag_admin.rename_tag(current_user, tag, form.name.data or "")
-    except ValidationFailed as failure:
-        show_errors(form, failure)
-        return _manage_page(tag, rename_form=form), 422
-    flash(_("タグの名前を「%(name)s」にしました。", name=tag.label), "success")
-    return redirect(url_for("tags.show", name=tag.name))
+    return _manage_form_posted(name, "rename_form", TagRenameForm(), tag_admin.rename_tag, _("タグの名前を「%(name)s」にしました。"))
 
 
 @bp.post("/tags/<name>/merge")
 @login_required
 def merge(name: str):
-    source = tags.get_tag(name)
-    form = TagMergeForm()
-    try:
-        target = tag_admin.merge_tags(current_user, source, form.target.data or "")
-    except ValidationFailed as failure:
-        show_errors(form, failure)
-        return _manage_page(source, merge_form=form), 422
-    flash(_("タグを「%(name)s」に統合しました。", name=target.label), "success")
-    return redirect(url_for("tags.show", name=target.name))
+    return _manage_form_posted(name, "merge_form", TagMergeForm(), tag_admin.merge_tags, _("タグを「%(name)s」に統合しました。"))
 
 
 @bp.post("/tags/<name>/delete")
