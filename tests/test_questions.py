@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Question, Revision, SuggestedEdit, Tag, TagSynonym
+from app.models import Question, Revision, SuggestedEdit, Tag, TagSynonym, utcnow
 from app.services import questions
 from app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.services.pagination import parse_page
@@ -39,7 +39,7 @@ def test_ask_question_with_japanese_tags(app, alice):
 
 
 def test_tag_synonym_resolves_to_its_tag(app, alice):
-    tag = Tag(name="債権回収", synonyms=[TagSynonym(name="滞納整理")])
+    tag = Tag(name="債権回収", synonyms=[TagSynonym(name="滞納整理", approved_at=utcnow())])
     db.session.add(tag)
     db.session.commit()
     question = make_question(alice, tags="滞納整理")

@@ -319,7 +319,7 @@ def tag_experts(name: str):
         limit=PER_PAGE,
         page=_query_page(),
     )
-    return jsonify(serializers.expert_page(result, tag.name))
+    return jsonify(serializers.expert_page(result, tag.label))
 
 
 @bp.get("/users/<id:user_id>")

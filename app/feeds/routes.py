@@ -67,7 +67,7 @@ def tag_feed(name: str):
     tag = tags.get_tag(name)
     page = questions.list_questions("newest", 1, FEED_SIZE, tag=tag)
     return _render(
-        _("Zennin の新着質問: %(tag)s", tag=tag.name),
+        _("Zennin の新着質問: %(tag)s", tag=tag.label),
         external_url("feeds.tag_feed", name=tag.name, token=_token()),
         external_url("tags.show", name=tag.name),
         page.items,

@@ -39,6 +39,15 @@ class Tag(db.Model):
         back_populates="tag", order_by="TagSynonym.name", cascade="all, delete-orphan"
     )
 
+    @property
+    def label(self) -> str:
+        """What pages, the API and feeds show: DX, not the key dx."""
+        return self.display_name or self.name
+
+    @property
+    def approved_synonyms(self) -> list["TagSynonym"]:
+        return [synonym for synonym in self.synonyms if synonym.approved_at is not None]
+
     def __repr__(self) -> str:
         return f"<Tag {self.name}>"
 

@@ -122,9 +122,12 @@ def check_department(text: str) -> str:
     return department
 
 
+def _tag_text(tags: str | Sequence[str]) -> str:
+    return tags if isinstance(tags, str) else " ".join(tags)
+
+
 def check_career_tags(tags: str | Sequence[str]) -> list[str]:
-    text = tags if isinstance(tags, str) else " ".join(tags)
-    names = [check_tag_name(name) for name in parse_tag_input(text)]
+    names = [check_tag_name(name) for name in parse_tag_input(_tag_text(tags))]
     if len(names) > MAX_TAGS:
         raise ValidationFailed({"tags": _("タグは%(n)d個までです。", n=MAX_TAGS)})
     return names
@@ -160,9 +163,11 @@ def _validate(data: CareerInput) -> dict:
     return valid
 
 
-def resolve_career_tags(names: list[str]) -> list[Tag]:
-    # Unknown names become new tags, as when asking: a post's area is worth a tag.
-    return resolve_tags(" ".join(names)) if names else []
+def resolve_career_tags(actor: User, tags: str | Sequence[str]) -> list[Tag]:
+    # Unknown names become new tags, as when asking (a post's area is worth a tag), and by the same
+    # privilege: below it, a career entry is refused rather than losing a tag silently.
+    text = _tag_text(tags)
+    return resolve_tags(text, creator=actor) if parse_tag_input(text) else []
 
 
 def current_entries(user: User, *, excluding: int | None = None) -> list[CareerEntry]:
@@ -246,7 +251,7 @@ def add_entry(actor: User, data: CareerInput) -> CareerEntry:
             department_key=department_key(valid["department"]),
             start_on=valid["start"],
             end_on=valid["end"],
-            tags=resolve_career_tags(valid["tags"]),
+            tags=resolve_career_tags(actor, data.tags),
         )
         db.session.add(entry)
         db.session.flush()
@@ -265,7 +270,7 @@ def update_entry(actor: User, entry_id: int, data: CareerInput) -> CareerEntry:
         entry.department_key = department_key(valid["department"])
         entry.start_on = valid["start"]
         entry.end_on = valid["end"]
-        entry.tags = resolve_career_tags(valid["tags"])
+        entry.tags = resolve_career_tags(actor, data.tags)
         db.session.flush()
         follow_current_post(actor)
     return entry

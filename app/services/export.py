@@ -59,9 +59,10 @@ def tags(session: Session) -> Iterator[dict]:
         yield {
             "id": tag.id,
             "name": tag.name,
+            "display_name": tag.display_name,
             "category": tag.category,
             "description": tag.description,
-            "synonyms": [synonym.name for synonym in tag.synonyms],
+            "synonyms": [synonym.name for synonym in tag.approved_synonyms],
             "created_at": _time(tag.created_at),
         }
 

@@ -40,6 +40,9 @@ def _describe(kind: str, actor_name: str, title: str, reason: str | None = None,
         "suspended": _("モデレーターにより、投稿・編集・コメント・投票・報告が一時停止されました（「%(title)s」）。"),
         "edit_approved": _("「%(title)s」へのあなたの編集の提案が承認され、反映されました。"),
         "edit_rejected": _("「%(title)s」へのあなたの編集の提案は却下されました。"),
+        # Tag notifications point at no question (the row has no tag column): a fixed text.
+        "synonym_approved": _("あなたが提案したタグの同義語が承認されました。"),
+        "synonym_rejected": _("あなたが提案したタグの同義語は採用されませんでした。"),
     }
     text = texts.get(kind, _("「%(title)s」に新しい動きがあります。")) % {"actor": actor_name, "title": title}
     if kind == "removed" and reason:
@@ -69,10 +72,17 @@ def describe(notification: Notification) -> str:
 
 
 def notify(
-    recipient: User, kind: str, actor: User | None, question: Question, post_id: int | None = None, *, message: str | None = None
+    recipient: User,
+    kind: str,
+    actor: User | None,
+    question: Question | None,
+    post_id: int | None = None,
+    *,
+    message: str | None = None,
 ) -> None:
     """Add to the recipient's inbox (inside the caller's transaction) and queue an e-mail if wanted.
-    `message`: a moderator's words to the person (a warning, a suspension's reason)."""
+    `message`: a moderator's words to the person (a warning, a suspension's reason). Without a
+    question (a tag synonym's outcome) the e-mail links to the tag list."""
     if actor is not None and recipient.id == actor.id:
         return
     db.session.add(
@@ -80,18 +90,22 @@ def notify(
             user_id=recipient.id,
             kind=kind,
             actor_id=actor.id if actor else None,
-            question_id=question.id,
+            question_id=question.id if question else None,
             post_id=post_id,
             message=message,
         )
     )
     if recipient.notify_by_email and recipient.is_verified:
-        anchor = f"answer-{post_id}" if post_id and post_id != question.id else None
-        link = external_url("questions.show", question_id=question.id, anchor=anchor)
+        if question is None:
+            link = external_url("tags.index")
+        else:
+            anchor = f"answer-{post_id}" if post_id and post_id != question.id else None
+            link = external_url("questions.show", question_id=question.id, anchor=anchor)
         # In the recipient's language, not the language of whoever caused the notification.
         with force_locale(recipient.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-            reason = _reason_now(kind, post_id or question.id)
-            text = _describe(kind, actor.display_name if actor else "", question.title, reason, message)
+            reason = _reason_now(kind, post_id or (question.id if question else None))
+            title = question.title if question else ""
+            text = _describe(kind, actor.display_name if actor else "", title, reason, message)
             subject = _("【Zennin】%(text)s", text=text[:150])
             body = _("%(text)s\n\n%(link)s\n\n通知メールは設定ページで止められます。", text=text, link=link)
         queue_mail(recipient.email, subject, body)

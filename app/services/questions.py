@@ -56,7 +56,7 @@ def ask_question(
     confirmed = privacy_guard.check({"title": valid["title"], "body": valid["body"]}, confirmed_categories)
     scored = routing.score_candidates(author, valid["tags"])  # before the write lock: see there
     with write_transaction():
-        tags = resolve_tags(" ".join(valid["tags"]))
+        tags = resolve_tags(data.tags, creator=author)  # as typed: new tags keep the case written (DX)
         now = utcnow()
         question = Question(
             author_id=author.id,
@@ -121,7 +121,7 @@ def apply_edit(
         db.session.refresh(question, with_for_update=True)
         if question.revision_count != base_revision:
             raise Conflict(question.revision_count)
-        tags = resolve_tags(" ".join(valid["tags"]))
+        tags = resolve_tags(data.tags, creator=actor)
         old_tags = {tag.id for tag in question.tags}
         unchanged = (
             question.title == valid["title"] and question.body == valid["body"] and old_tags == {t.id for t in tags}

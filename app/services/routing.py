@@ -44,7 +44,7 @@ def score_candidates(asker: User, tag_names: list[str]) -> list[experts.Expertis
     nobody's score."""
     if not asker.is_verified:  # imported questions are not routed
         return []
-    return experts.score_people([tag.id for tag in resolve_tags(" ".join(tag_names), create=False)])
+    return experts.score_people([tag.id for tag in resolve_tags(" ".join(tag_names), creator=None)])
 
 
 def after_question_asked(

@@ -24,12 +24,14 @@ from app.models import (
     Tag,
     TagSynonym,
     User,
+    utcnow,
 )
 from app.models.ops import QuestionRoute
 from app.services import accounts, answers, comments, privacy_guard, questions, votes
 from app.services.careers import department_key
 from app.services.organizations import load_organizations
 from app.services.posting import render_body
+from app.services.tags import display_form
 from app.text import normalize_key
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "data" / "seed"
@@ -80,11 +82,12 @@ def _load_tags() -> None:
         for item in _read("tags.json"):
             tag = Tag(
                 name=normalize_key(item["name"]),
+                display_name=display_form(item["name"]),
                 category=item["category"],
                 description=item["description"],
                 description_html=render_body(item["description"], field="description"),
             )
-            tag.synonyms = [TagSynonym(name=normalize_key(name)) for name in item.get("synonyms", [])]
+            tag.synonyms = [TagSynonym(name=normalize_key(name), approved_at=utcnow()) for name in item.get("synonyms", [])]
             db.session.add(tag)
         for group in _read("synonyms.json"):
             db.session.add(SearchSynonym(terms=",".join(normalize_key(term) for term in group)))

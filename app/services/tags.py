@@ -1,6 +1,7 @@
 """Tags: parsing what people type, resolving synonyms, creating new tags, listing."""
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -9,13 +10,13 @@ from sqlalchemy.orm import selectinload
 
 from app.database import write_transaction
 from app.extensions import db
-from app.models import Tag, TagSynonym
+from app.models import Tag, TagSynonym, User, utcnow
 from app.models.tag import TAG_CATEGORIES, TAG_NAME_MAX
-from app.services import audit
+from app.services import audit, privileges
 from app.services.errors import NotFound, PermissionDenied, ValidationFailed
 from app.services.pagination import Page, paginate
 from app.services.posting import render_body
-from app.text import normalize_key
+from app.text import clean_text, normalize_key
 
 MAX_TAGS = 5
 # Commas, 「、」, spaces: half- and full-width (NFKC has already folded ，and the ideographic space).
@@ -23,13 +24,27 @@ _SEPARATORS = re.compile(r"[,、\s]+")
 _VALID_NAME = re.compile(r"^[\w\u3005\u30fb\u30fc+.\-]+$")
 
 
+def typed_names(text: str) -> list[tuple[str, str]]:
+    """(key, as written) per typed tag, unique by key, in order: 「ＤＸ、SDGs dx」 → [('dx', 'DX'),
+    ('sdgs', 'SDGs')]. The written form is NFKC (full-width letters and half-width kana folded)."""
+    names: dict[str, str] = {}
+    for part in _SEPARATORS.split(unicodedata.normalize("NFKC", clean_text(text))):
+        key = normalize_key(part)
+        if key and key not in names:
+            names[key] = part
+    return list(names.items())
+
+
 def parse_tag_input(text: str) -> list[str]:
     """「債権回収、住民税　Ｐｙｔｈｏｎ」 → ['債権回収', '住民税', 'python'] (normalized, unique, in order)."""
-    names: list[str] = []
-    for part in _SEPARATORS.split(normalize_key(text)):
-        if part and part not in names:
-            names.append(part)
-    return names
+    return [key for key, _written in typed_names(text)]
+
+
+def display_form(written: str) -> str | None:
+    """What `Tag.display_name` keeps: the written form (NFKC: ＤＸ → DX) when it differs from the
+    key only by case; None when the key says it already (債権回収, dx)."""
+    shown = unicodedata.normalize("NFKC", clean_text(written)).strip()
+    return shown if shown != normalize_key(shown) and " " not in shown else None
 
 
 def check_tag_name(name: str) -> str:
@@ -40,25 +55,40 @@ def check_tag_name(name: str) -> str:
     return name
 
 
-def resolve_tags(text: str, *, create: bool = True) -> list[Tag]:
-    """Tags for the typed text: synonyms resolve to their tag; unknown names become new tags."""
-    names = [check_tag_name(name) for name in parse_tag_input(text)]
-    if not names:
+def approved(query: sa.Select) -> sa.Select:
+    """Only approved synonyms resolve; a member's proposal waits for a moderator."""
+    return query.where(TagSynonym.approved_at.is_not(None))
+
+
+def resolve_tags(text: str, *, creator: User | None) -> list[Tag]:
+    """Tags for the typed text: approved synonyms resolve to their tag. Unknown names become new
+    tags when `creator` holds the create_tags privilege (else a form error naming it, nothing
+    created); with no creator they are left out (a lookup)."""
+    typed = [(check_tag_name(key), written) for key, written in typed_names(text)]
+    if not typed:
         raise ValidationFailed({"tags": _("タグを1つ以上入力してください。")})
-    by_name = {tag.name: tag for tag in db.session.scalars(sa.select(Tag).where(Tag.name.in_(names)))}
+    keys = [key for key, _written in typed]
+    by_name = {tag.name: tag for tag in db.session.scalars(sa.select(Tag).where(Tag.name.in_(keys)))}
     synonyms = {
         synonym.name: synonym.tag
-        for synonym in db.session.scalars(sa.select(TagSynonym).where(TagSynonym.name.in_(names)))
+        for synonym in db.session.scalars(approved(sa.select(TagSynonym).where(TagSynonym.name.in_(keys))))
     }
+    unknown = [written for key, written in typed if key not in by_name and key not in synonyms]
+    # A placeholder author's tags come from an import, which an administrator runs and decides.
+    if unknown and creator is not None and not creator.is_placeholder and not privileges.has(creator, "create_tags"):
+        refusal = privileges.PrivilegeRequired("create_tags", privileges.threshold("create_tags"))
+        raise ValidationFailed(
+            {"tags": _("まだないタグです: %(names)s。%(reason)s", names="、".join(unknown), reason=refusal.message)}
+        )
     tags: list[Tag] = []
-    for name in names:
-        tag = by_name.get(name) or synonyms.get(name)
+    for key, written in typed:
+        tag = by_name.get(key) or synonyms.get(key)
         if tag is None:
-            if not create:
+            if creator is None:
                 continue
-            tag = Tag(name=name)
+            tag = Tag(name=key, display_name=display_form(written))
             db.session.add(tag)
-            by_name[name] = tag
+            by_name[key] = tag
         if tag not in tags:
             tags.append(tag)
     if len(tags) > MAX_TAGS:
@@ -67,11 +97,11 @@ def resolve_tags(text: str, *, create: bool = True) -> list[Tag]:
 
 
 def get_tag(name: str) -> Tag:
-    """A tag by name or synonym (normalized), or NotFound."""
+    """A tag by name or approved synonym (normalized), or NotFound."""
     key = normalize_key(name)
     tag = db.session.scalar(sa.select(Tag).where(Tag.name == key))
     if tag is None:
-        synonym = db.session.scalar(sa.select(TagSynonym).where(TagSynonym.name == key))
+        synonym = db.session.scalar(approved(sa.select(TagSynonym).where(TagSynonym.name == key)))
         tag = synonym.tag if synonym else None
     if tag is None:
         raise NotFound(name)
@@ -83,7 +113,7 @@ def suggest_tags(prefix: str, limit: int = 8) -> list[Tag]:
     key = normalize_key(prefix)
     if not key:
         return []
-    synonym_tags = sa.select(TagSynonym.tag_id).where(TagSynonym.name.startswith(key, autoescape=True))
+    synonym_tags = approved(sa.select(TagSynonym.tag_id).where(TagSynonym.name.startswith(key, autoescape=True)))
     query = (
         sa.select(Tag)
         .where(sa.or_(Tag.name.contains(key, autoescape=True), Tag.id.in_(synonym_tags)))
@@ -101,7 +131,7 @@ def list_tags(filter_text: str, sort: str, page: int, per_page: int = 60) -> Pag
     query = sa.select(Tag)
     key = normalize_key(filter_text)
     if key:
-        synonym_tags = sa.select(TagSynonym.tag_id).where(TagSynonym.name.contains(key, autoescape=True))
+        synonym_tags = approved(sa.select(TagSynonym.tag_id).where(TagSynonym.name.contains(key, autoescape=True)))
         query = query.where(sa.or_(Tag.name.contains(key, autoescape=True), Tag.id.in_(synonym_tags)))
     order = {"name": (Tag.name,), "new": (Tag.created_at.desc(), Tag.id.desc())}.get(sort, (Tag.question_count.desc(), Tag.name))
     return paginate(query.order_by(*order).options(selectinload(Tag.synonyms)), page, per_page)
@@ -112,6 +142,19 @@ def adjust_question_counts(tag_ids: list[int], delta: int) -> None:
         db.session.execute(
             sa.update(Tag).where(Tag.id.in_(tag_ids)).values(question_count=Tag.question_count + delta)
         )
+
+
+def check_free_synonyms(tag: Tag, names: list[str]) -> None:
+    """Names may become synonyms of `tag` when no other tag has them as name or synonym
+    (a pending proposal included: one name, one meaning)."""
+    clashes = db.session.scalars(sa.select(Tag.name).where(Tag.name.in_(names), Tag.id != tag.id)).all()
+    if clashes:
+        raise ValidationFailed({"synonyms": _("既存のタグは同義語にできません: %(names)s", names="、".join(clashes))})
+    taken = db.session.scalars(
+        sa.select(TagSynonym.name).where(TagSynonym.name.in_(names), TagSynonym.tag_id != tag.id)
+    ).all()
+    if taken:
+        raise ValidationFailed({"synonyms": _("別のタグの同義語になっています: %(names)s", names="、".join(taken))})
 
 
 @dataclass(frozen=True)
@@ -130,18 +173,18 @@ def edit_tag(actor, tag: Tag, edit: TagEdit) -> None:
     description_html = render_body(edit.description, field="description")
     names = [check_tag_name(name) for name in parse_tag_input(edit.synonyms)]
     with write_transaction():
-        clashes = db.session.scalars(sa.select(Tag.name).where(Tag.name.in_(names), Tag.id != tag.id)).all()
-        if clashes:
-            raise ValidationFailed({"synonyms": _("既存のタグは同義語にできません: %(names)s", names="、".join(clashes))})
-        taken = db.session.scalars(
-            sa.select(TagSynonym.name).where(TagSynonym.name.in_(names), TagSynonym.tag_id != tag.id)
-        ).all()
-        if taken:
-            raise ValidationFailed({"synonyms": _("別のタグの同義語になっています: %(names)s", names="、".join(taken))})
+        check_free_synonyms(tag, names)
         tag.description = edit.description
         tag.description_html = description_html
         tag.category = edit.category
-        tag.synonyms = [s for s in tag.synonyms if s.name in names] + [
-            TagSynonym(name=name) for name in names if name not in {s.name for s in tag.synonyms} and name != tag.name
+        now = utcnow()
+        for synonym in tag.synonyms:
+            if synonym.name in names and synonym.approved_at is None:  # typing a proposal approves it
+                synonym.approved_at = now
+        # Pending proposals are not in the form: they stay for the proposals page.
+        tag.synonyms = [s for s in tag.synonyms if s.name in names or s.approved_at is None] + [
+            TagSynonym(name=name, approved_at=now)
+            for name in names
+            if name not in {s.name for s in tag.synonyms} and name != tag.name
         ]
         audit.record(actor, "tag_edit", "tag", tag.id, synonyms=names, category=edit.category)

@@ -76,7 +76,7 @@ def declare_transfer(user: User, data: TransferInput) -> CareerEntry:
                     }
                 )
             entry.end_on = careers.month_end(careers.add_months(start, -1))
-        tags = careers.resolve_career_tags(valid["tags"]) or _tags_of_post(valid["organization"].code, key)
+        tags = careers.resolve_career_tags(user, data.tags) or _tags_of_post(valid["organization"].code, key)
         new_post = CareerEntry(
             user_id=user.id,
             organization_code=valid["organization"].code,

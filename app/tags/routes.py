@@ -1,14 +1,18 @@
 """Tag list, tag pages, moderator editing, autocomplete."""
 
-from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
+from collections.abc import Callable
+
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 
-from app.services import questions, tags
+from app.models import Tag, User
+from app.services import privileges, questions, tag_admin, tags
 from app.services.errors import PermissionDenied, ValidationFailed
 from app.services.pagination import parse_page
 from app.tags import bp
-from app.tags.forms import TagEditForm
+from app.tags.forms import SynonymProposalForm, TagEditForm, TagMergeForm, TagRenameForm
 from app.web import show_errors
 
 
@@ -23,7 +27,7 @@ def index():
 @bp.get("/tags/suggest")
 def suggest():
     found = tags.suggest_tags(request.args.get("q", "")[:50])
-    return jsonify(items=[{"name": tag.name, "count": tag.question_count} for tag in found])
+    return jsonify(items=[{"name": tag.label, "count": tag.question_count} for tag in found])
 
 
 @bp.get("/tags/<name>")
@@ -33,7 +37,13 @@ def show(name: str):
         return redirect(url_for("tags.show", name=tag.name, **request.args), code=301)
     tab = request.args.get("tab", "newest")
     page = questions.list_questions(tab, parse_page(request.args.get("page")), current_app.config["QUESTIONS_PER_PAGE"], tag=tag)
-    return render_template("tags/show.html", tag=tag, page=page, tab=tab if tab in questions.TABS else "newest")
+    return render_template(
+        "tags/show.html",
+        tag=tag,
+        page=page,
+        tab=tab if tab in questions.TABS else "newest",
+        proposal_form=SynonymProposalForm() if privileges.has(current_user, "propose_synonyms") else None,
+    )
 
 
 @bp.route("/tags/<name>/edit", methods=["GET", "POST"])
@@ -44,7 +54,7 @@ def edit(name: str):
         raise PermissionDenied()
     form = TagEditForm(obj=tag)
     if request.method == "GET":
-        form.synonyms.data = " ".join(synonym.name for synonym in tag.synonyms)
+        form.synonyms.data = " ".join(synonym.name for synonym in tag.approved_synonyms)
     elif form.validate_on_submit():
         try:
             tags.edit_tag(current_user, tag, tags.TagEdit(form.description.data or "", form.category.data, form.synonyms.data or ""))
@@ -54,3 +64,102 @@ def edit(name: str):
             flash(_("タグを更新しました。"), "success")
             return redirect(url_for("tags.show", name=tag.name))
     return render_template("tags/edit.html", form=form, tag=tag)
+
+
+@bp.post("/tags/<name>/synonyms")
+@login_required
+def propose_synonym(name: str):
+    tag = tags.get_tag(name)
+    form = SynonymProposalForm()
+    try:
+        synonym = tag_admin.propose_synonym(current_user, tag, form.name.data or "")
+    except ValidationFailed as failure:
+        flash(" ".join(failure.errors.values()), "danger")
+    else:
+        if synonym.approved_at is None:
+            flash(_("同義語「%(name)s」を提案しました。モデレーターの承認を待っています。", name=synonym.name), "success")
+        else:
+            flash(_("同義語「%(name)s」を追加しました。", name=synonym.name), "success")
+    return redirect(url_for("tags.show", name=tag.name))
+
+
+def _manage_page(tag: Tag, rename_form: TagRenameForm | None = None, merge_form: TagMergeForm | None = None, errors=()):
+    return render_template(
+        "tags/manage.html",
+        tag=tag,
+        rename_form=rename_form or TagRenameForm(formdata=None, name=tag.label),
+        merge_form=merge_form or TagMergeForm(formdata=None),
+        errors=list(errors),
+    )
+
+
+@bp.get("/tags/<name>/manage")
+@login_required
+def manage(name: str):
+    tag = tags.get_tag(name)
+    tag_admin.require_moderator(current_user)
+    return _manage_page(tag)
+
+
+def _manage_form_posted(name: str, slot: str, form: FlaskForm, change: Callable[[User, Tag, str], Tag], done: str):
+    """A moderator's change from the manage page, given the form's one text field: the resulting
+    tag's page after, or the manage page again with the form's errors."""
+    tag = tags.get_tag(name)
+    typed = next(field for field in form if field.name != "csrf_token").data or ""
+    try:
+        result = change(current_user, tag, typed)
+    except ValidationFailed as failure:
+        show_errors(form, failure)
+        return _manage_page(tag, **{slot: form}), 422
+    flash(done % {"name": result.label}, "success")
+    return redirect(url_for("tags.show", name=result.name))
+
+
+@bp.post("/tags/<name>/rename")
+@login_required
+def rename(name: str):
+    return _manage_form_posted(name, "rename_form", TagRenameForm(), tag_admin.rename_tag, _("タグの名前を「%(name)s」にしました。"))
+
+
+@bp.post("/tags/<name>/merge")
+@login_required
+def merge(name: str):
+    return _manage_form_posted(name, "merge_form", TagMergeForm(), tag_admin.merge_tags, _("タグを「%(name)s」に統合しました。"))
+
+
+@bp.post("/tags/<name>/delete")
+@login_required
+def delete(name: str):
+    tag = tags.get_tag(name)
+    try:
+        tag_admin.delete_tag(current_user, tag)
+    except ValidationFailed as failure:
+        return _manage_page(tag, errors=failure.errors.values()), 422
+    flash(_("タグ「%(name)s」を削除しました。", name=tag.label), "success")
+    return redirect(url_for("tags.cleanup"))
+
+
+@bp.get("/moderation/tags")
+@login_required
+def cleanup():
+    """Moderators: synonym proposals to decide, and tags no question carries."""
+    tag_admin.require_moderator(current_user)
+    return render_template("tags/cleanup.html", pending=tag_admin.pending_synonyms(), empty=tag_admin.empty_tags())
+
+
+@bp.post("/moderation/tags/synonyms/<id:synonym_id>")
+@login_required
+def decide_synonym(synonym_id: int):
+    decision = request.form.get("decision")
+    if decision not in ("approve", "reject"):
+        abort(400)
+    try:
+        if decision == "approve":
+            tag_admin.approve_synonym(current_user, synonym_id)
+            flash(_("同義語を承認しました。"), "success")
+        else:
+            tag_admin.reject_synonym(current_user, synonym_id)
+            flash(_("同義語の提案を却下しました。"), "success")
+    except ValidationFailed as failure:
+        flash(" ".join(failure.errors.values()), "danger")
+    return redirect(url_for("tags.cleanup"))

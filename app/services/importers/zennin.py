@@ -18,7 +18,19 @@ from sqlalchemy.orm import aliased
 from app import indexing
 from app.database import write_transaction
 from app.extensions import db
-from app.models import Answer, Comment, Organization, Post, Question, Revision, Tag, TagSynonym, User, question_tags
+from app.models import (
+    Answer,
+    Comment,
+    Organization,
+    Post,
+    Question,
+    Revision,
+    Tag,
+    TagSynonym,
+    User,
+    question_tags,
+    utcnow,
+)
 from app.models.moderation import CLOSE_REASONS
 from app.services import counters, reputation
 from app.services.errors import ValidationFailed
@@ -116,12 +128,13 @@ def _tags(folder: Path, report: ImportReport) -> dict[str, int]:
             tag = Tag(
                 id=item["id"],
                 name=item["name"],
+                display_name=item.get("display_name"),
                 category=item.get("category") or "topic",
                 description=description,
                 description_html=render_body(description, field="description") if description else "",
                 created_at=parse_timestamp(item.get("created_at")),
             )
-            tag.synonyms = [TagSynonym(name=name) for name in item.get("synonyms", [])]
+            tag.synonyms = [TagSynonym(name=name, approved_at=utcnow()) for name in item.get("synonyms", [])]
             db.session.add(tag)
             ids[tag.name] = tag.id
             report.created["tags"] += 1
