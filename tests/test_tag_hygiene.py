@@ -7,25 +7,16 @@ the members below them are what the rules are about.
 import pytest
 import sqlalchemy as sa
 
-import config
 from app.extensions import db
 from app.models import AuditLog, CareerEntry, Notification, Question, Tag, TagSynonym, question_tags
 from app.services import questions, search, tag_admin, tags, tokens
 from app.services.errors import NotFound, PermissionDenied, ValidationFailed
 from app.services.privileges import PrivilegeRequired
 from tests.api_client import assert_error, post_json
-from tests.conftest import _fresh_request_globals
 from tests.factories import login, make_question
 from tests.people_factories import add_post
 
-
-@pytest.fixture
-def app(app_factory):
-    app = app_factory(PRIVILEGE_THRESHOLDS=config.Config.PRIVILEGE_THRESHOLDS)
-    app.before_request_funcs.setdefault(None, []).insert(0, _fresh_request_globals)
-    with app.app_context():
-        yield app
-        db.session.remove()
+pytestmark = pytest.mark.privileges
 
 
 @pytest.fixture
