@@ -76,12 +76,13 @@ def _fresh_request_globals() -> None:
 @pytest.fixture
 def app(app_factory, request):
     # Members-only, the production default; @pytest.mark.public_read for a site open to reading;
-    # @pytest.mark.privileges for the real reputation thresholds (otherwise all 0: a new site).
+    # @pytest.mark.privileges for the real reputation thresholds (otherwise all 0: a new site);
+    # @pytest.mark.privileges(create_tags=0) changes some of them.
     overrides = {}
     if request.node.get_closest_marker("public_read"):
         overrides["PUBLIC_READ"] = True
-    if request.node.get_closest_marker("privileges"):
-        overrides["PRIVILEGE_THRESHOLDS"] = dict(Config.PRIVILEGE_THRESHOLDS)
+    if marker := request.node.get_closest_marker("privileges"):
+        overrides["PRIVILEGE_THRESHOLDS"] = {**Config.PRIVILEGE_THRESHOLDS, **marker.kwargs}
     app = app_factory(**overrides)
     app.before_request_funcs.setdefault(None, []).insert(0, _fresh_request_globals)
     with app.app_context():

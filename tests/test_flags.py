@@ -111,7 +111,7 @@ def test_bad_reasons_and_a_missing_note_for_other_are_422(app, alice, carol):
 
 
 def test_flagging_needs_the_flag_privilege(app_factory):
-    app = app_factory(PRIVILEGE_THRESHOLDS={**Config.PRIVILEGE_THRESHOLDS, "flag": 15})
+    app = app_factory(PRIVILEGE_THRESHOLDS={**Config.PRIVILEGE_THRESHOLDS, "flag": 15, "create_tags": 0})
     with app.app_context():
         author, newcomer = make_user(), make_user()
         question = make_question(author, title=TITLE, body=BODY)

@@ -13,7 +13,8 @@ from config import Config
 from tests.api_client import bearer
 from tests.factories import login, make_question, make_user
 
-pytestmark = pytest.mark.privileges
+# Tag creation stays open: the fixtures' askers (0 points) create the tags these tests use.
+pytestmark = pytest.mark.privileges(create_tags=0)
 
 
 def grant(user: User, points: int) -> None:
@@ -24,7 +25,7 @@ def grant(user: User, points: int) -> None:
 
 
 def test_the_marker_builds_the_app_with_the_real_thresholds(app):
-    assert app.config["PRIVILEGE_THRESHOLDS"] == Config.PRIVILEGE_THRESHOLDS
+    assert app.config["PRIVILEGE_THRESHOLDS"] == {**Config.PRIVILEGE_THRESHOLDS, "create_tags": 0}
     assert app.config["PRIVILEGE_THRESHOLDS"]["vote_down"] == 50
 
 
@@ -57,7 +58,7 @@ def test_moderators_hold_every_privilege(app, alice, moderator):
 
 
 def test_a_scaled_down_site_lets_a_new_member_vote_down(app_factory):
-    thresholds = {**Config.PRIVILEGE_THRESHOLDS, "vote_down": 0}
+    thresholds = {**Config.PRIVILEGE_THRESHOLDS, "vote_down": 0, "create_tags": 0}
     app = app_factory(PRIVILEGE_THRESHOLDS=thresholds)
     with app.app_context():
         asker, voter = make_user(), make_user()
@@ -66,7 +67,7 @@ def test_a_scaled_down_site_lets_a_new_member_vote_down(app_factory):
 
 
 def test_comment_privilege_is_enforced_when_configured(app, alice, bob):
-    app.config["PRIVILEGE_THRESHOLDS"] = {**Config.PRIVILEGE_THRESHOLDS, "comment": 5}
+    app.config["PRIVILEGE_THRESHOLDS"] = {**Config.PRIVILEGE_THRESHOLDS, "comment": 5, "create_tags": 0}
     question = make_question(alice)
     with pytest.raises(PrivilegeRequired):
         comments.add_comment(bob, question, "ｺﾒﾝﾄを書いてみます😀")

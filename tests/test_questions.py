@@ -99,7 +99,7 @@ def test_second_editor_gets_a_conflict_and_nothing_is_overwritten(app, alice, mo
     assert question.body.endswith("（Aの追記）") and question.revision_count == 2
 
 
-@pytest.mark.privileges
+@pytest.mark.privileges(create_tags=0)  # the asker (0 points) creates the tag
 def test_below_the_edit_privilege_an_edit_of_someone_elses_question_is_a_suggestion(app, alice, bob):
     question = make_question(alice)
     data = questions.QuestionInput("別のタイトルにします", "本文を書き換えます。", "財政")

@@ -11,7 +11,8 @@ from app.services import answers, questions, reputation, suggested_edits, votes
 from app.services.importers.placeholders import claim_placeholder
 from tests.factories import login, make_answer, make_question, make_user
 
-pytestmark = pytest.mark.privileges
+# Tag creation stays open: the fixtures' askers (0 points) create the tags these tests use.
+pytestmark = pytest.mark.privileges(create_tags=0)
 
 
 def events(user: User) -> list[tuple[int, str]]:

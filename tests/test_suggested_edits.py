@@ -12,7 +12,8 @@ from app.services.errors import Conflict, PermissionDenied, PersonalInformationF
 from app.services.privileges import PrivilegeRequired
 from tests.factories import login, make_answer, make_question, make_user
 
-pytestmark = pytest.mark.privileges
+# Tag creation stays open: the fixtures' askers (0 points) create the tags these tests use.
+pytestmark = pytest.mark.privileges(create_tags=0)
 
 NEW_BODY = "年度途中で退職した職員の特別徴収から普通徴収への切替は、異動届出書で処理します（２０２５年度版）😀"
 
