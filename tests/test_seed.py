@@ -1,5 +1,6 @@
 """The demo seed: loads on an empty database only, and every invariant holds afterwards."""
 
+import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
@@ -7,8 +8,12 @@ from app.models import Answer, CareerEntry, Post, Question, Tag, User, Vote, que
 from app.services import counters, reputation, seed
 
 
+@pytest.mark.privileges  # `make run` seeds under the production thresholds
 def test_demo_loads_once_and_keeps_every_invariant(app):
+    configured = dict(app.config["PRIVILEGE_THRESHOLDS"])
+    assert configured["vote_down"] > 0
     assert seed.load_demo(progress=lambda _message: None) is True
+    assert app.config["PRIVILEGE_THRESHOLDS"] == configured  # the history replayed as on a new site, then back
     assert seed.load_demo(progress=lambda _message: None) is False  # not empty any more: no-op
 
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Question)) >= 150

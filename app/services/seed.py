@@ -6,10 +6,13 @@ revisions, the search outbox) holds, then back-dates the rows to the dates in th
 """
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask import current_app
 
 from app import indexing
 from app.database import write_transaction
@@ -66,7 +69,7 @@ def load_demo(progress=print) -> bool:
     if db.session.scalar(sa.select(sa.func.count()).select_from(Organization)) == 0:
         progress(f"organizations: {load_organizations()}")
     # One transaction: a failure leaves no half-seeded database, and it is much faster.
-    with indexing.deferred(), write_transaction():
+    with indexing.deferred(), write_transaction(), _as_a_new_site():
         _load_tags()
         users = _load_users()
         progress(f"users: {len(users)}")
@@ -75,6 +78,19 @@ def load_demo(progress=print) -> bool:
     applied = indexing.try_sync()
     progress(f"search index: {applied if applied is not None else 'not available, run `flask search rebuild`'}")
     return True
+
+
+@contextmanager
+def _as_a_new_site() -> Iterator[None]:
+    """The demo replays its history (votes, tags) through the services as it happened on a new
+    site, whose privilege thresholds are all 0; the configured ones apply again afterwards."""
+    config = current_app.config
+    configured = config["PRIVILEGE_THRESHOLDS"]
+    config["PRIVILEGE_THRESHOLDS"] = dict.fromkeys(configured, 0)
+    try:
+        yield
+    finally:
+        config["PRIVILEGE_THRESHOLDS"] = configured
 
 
 def _load_tags() -> None:
