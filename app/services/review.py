@@ -195,7 +195,8 @@ def suspend(actor: User, target: flags.Target, until: str | None, reason: str | 
         raise ValidationFailed({"until": _("停止の終了日を、今日以降の日付で入力してください（例: 2026-12-31）。")})
     reason = _message(reason, "reason", _("停止の理由を入力してください（本人に通知されます）。"))
     with write_transaction():
-        db.session.refresh(author, with_for_update=True)
+        # "of": the joined organization (a LEFT JOIN) cannot be locked on PostgreSQL.
+        db.session.refresh(author, with_for_update={"of": User})
         author.suspended_until = audit.utc_start_of(last_day + timedelta(days=1))
         author.suspension_reason = reason
         author.session_token = new_session_token()  # every session and remember-me cookie ends
