@@ -1,6 +1,6 @@
 """The review queue's pages and its decisions (POST with CSRF, each one service call)."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -18,22 +18,16 @@ DONE = {
 }
 
 
-def _render(template: str, **context):
-    # The suggested-edits tab is built elsewhere: linked only when that page exists.
-    edits_tab = "review_edits.queue" in current_app.view_functions
-    return render_template(template, edits_tab=edits_tab, **context)
-
-
 @bp.get("")
 @login_required
 def queue():
-    return _render("review/queue.html", items=review.open_items(current_user))
+    return render_template("review/queue.html", items=review.open_items(current_user))
 
 
 @bp.get("/first-posts")
 @login_required
 def first_posts():
-    return _render("review/first_posts.html", posts=review.first_posts(current_user))
+    return render_template("review/first_posts.html", posts=review.first_posts(current_user))
 
 
 @bp.post("/<kind>/<id:item_id>/<action>")

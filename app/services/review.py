@@ -68,7 +68,15 @@ def open_items(viewer: User) -> list[Item]:
     for row in rows:
         key = ("comment", row.comment_id) if row.comment_id is not None else ("post", row.post_id)
         grouped.setdefault(key, []).append(row)
-    items = [Item(db.session.get(Comment if kind == "comment" else Post, item_id), rows) for (kind, item_id), rows in grouped.items()]
+    # Two queries for the flagged posts and comments, not one per item.
+    loaded = {
+        (kind, item.id): item
+        for kind, model in (("post", Post), ("comment", Comment))
+        for item in db.session.scalars(
+            sa.select(model).where(model.id.in_([item_id for key, item_id in grouped if key == kind]))
+        )
+    }
+    items = [Item(loaded[key], rows) for key, rows in grouped.items()]
     return [item for item in items if viewer.is_moderator or not item.sensitive]
 
 
