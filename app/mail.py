@@ -5,6 +5,7 @@ MAIL_OUTBOX_DIR. A message whose delivery fails stays queued with a back-off;
 `flask --app wsgi mail send` (cron) retries it, so posting never fails because mail is down.
 """
 
+import json
 import smtplib
 from datetime import timedelta
 from email.message import EmailMessage
@@ -22,14 +23,27 @@ from app.models import MailMessage, utcnow
 MAX_ATTEMPTS = 8
 
 
-def queue_mail(recipient: str, subject: str, body: str) -> None:
-    """Add a message to the current transaction; it is sent once the transaction commits."""
-    message = MailMessage(recipient=recipient, subject=subject, body=body)
+def queue_mail(
+    recipient: str, subject: str, body: str, *, html: str | None = None, headers: dict[str, str] | None = None
+) -> MailMessage:
+    """Add a message to the current transaction; it is sent once the transaction commits.
+
+    `html` adds an HTML alternative to the plain-text body; `headers` are extra headers
+    (List-Unsubscribe…). The Message-ID is fixed now, so every attempt carries the same one."""
+    message = MailMessage(
+        recipient=recipient,
+        subject=subject,
+        body=body,
+        html_body=html,
+        headers=json.dumps(headers, ensure_ascii=False) if headers else None,
+        message_id=make_msgid(domain="zennin.invalid"),
+    )
     db.session.add(message)
     db.session.flush()
     pending = db.session.info.setdefault("zennin_mail_ids", [])
     pending.append(message.id)
     after_commit(db.session, _deliver_committed)
+    return message
 
 
 def _deliver_committed() -> None:
@@ -59,6 +73,7 @@ def deliver_pending(ids: list[int] | None = None, limit: int = 100) -> tuple[int
             else:
                 sent += 1
                 message.sent_at = utcnow()
+                message.status = "sent"
             session.commit()
     return sent, failed
 
@@ -69,8 +84,12 @@ def _build(message: MailMessage) -> EmailMessage:
     email["To"] = message.recipient
     email["Subject"] = message.subject
     email["Date"] = formatdate(localtime=False)
-    email["Message-ID"] = make_msgid(domain="zennin.invalid")
+    email["Message-ID"] = message.message_id or make_msgid(domain="zennin.invalid")
+    for name, value in json.loads(message.headers or "{}").items():
+        email[name] = value
     email.set_content(message.body, charset="utf-8")
+    if message.html_body:
+        email.add_alternative(message.html_body, subtype="html", charset="utf-8")
     return email
 
 

@@ -25,21 +25,69 @@ class SearchOutbox(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
+MAIL_STATUSES = ("queued", "sending", "sent", "dead")
+
+
 class MailMessage(db.Model):
-    """Outgoing e-mail, queued in the transaction that caused it and sent after commit."""
+    """Outgoing e-mail, queued in the transaction that caused it and sent after commit.
+
+    Delivery is exactly once: a sender claims a row (queued → sending, with its claim token)
+    in its own committed transaction before talking to SMTP, and marks it sent after; a row
+    left in `sending` by a crash is not resent blindly (app/mail.py). `message_id` is fixed at
+    queue time so a resend after an unknown outcome carries the same Message-ID."""
 
     __tablename__ = "mail_messages"
-    __table_args__ = (sa.Index("ix_mail_messages_pending", "sent_at", "next_attempt_at"),)
+    __table_args__ = (
+        sa.CheckConstraint(f"status IN {MAIL_STATUSES}", name="status"),
+        sa.Index("ix_mail_messages_due", "status", "next_attempt_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient: Mapped[str] = mapped_column(sa.String(254))
     subject: Mapped[str] = mapped_column(sa.String(200))
     body: Mapped[str] = mapped_column(sa.Text)
+    html_body: Mapped[str | None] = mapped_column(sa.Text)
+    # Extra headers as a JSON object (List-Unsubscribe, List-Unsubscribe-Post…).
+    headers: Mapped[str | None] = mapped_column(sa.Text)
+    message_id: Mapped[str | None] = mapped_column(sa.String(255), unique=True)
+    status: Mapped[str] = mapped_column(sa.String(8), default="queued", server_default="queued")
+    claim_token: Mapped[str | None] = mapped_column(sa.String(32))
+    claimed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_error: Mapped[str | None] = mapped_column(sa.String(500))
     sent_at: Mapped[datetime | None]
+
+
+class IndexConsumer(db.Model):
+    """One search index (one host's directory) and the last outbox id it applied. The outbox is
+    trimmed only below the lowest position of the indexes seen recently, so no host loses a row
+    it has not applied (app/services/housekeeping.py)."""
+
+    __tablename__ = "index_consumers"
+
+    name: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    position: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Upload(db.Model):
+    """An image a member uploaded for a post. Kept in the database (the source of truth, backed
+    up with everything else), re-encoded without EXIF; served by us, so posts need no outside image."""
+
+    __tablename__ = "uploads"
+    __table_args__ = (sa.Index("ix_uploads_user", "user_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
+    content_type: Mapped[str] = mapped_column(sa.String(30))
+    size: Mapped[int]
+    width: Mapped[int]
+    height: Mapped[int]
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class AuditLog(db.Model):
@@ -75,8 +123,12 @@ class Notification(db.Model):
     post_id: Mapped[int | None] = mapped_column(sa.ForeignKey("posts.id"))
     # A moderator's words to the person (a warning, a suspension); never copied to the audit log.
     message: Mapped[str | None] = mapped_column(sa.String(500))
+    # Why it reached this person (「あなたは 2019–2022 年に債権回収を担当していたため」), fixed when sent.
+    reason: Mapped[str | None] = mapped_column(sa.String(300))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
+    # Set when a digest has carried it (the digest channel), so no digest repeats it.
+    digested_at: Mapped[datetime | None]
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
     question = relationship("Question", foreign_keys=[question_id], viewonly=True)

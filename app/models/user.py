@@ -28,6 +28,7 @@ class User(UserMixin, db.Model):
         sa.CheckConstraint(
             "career_visibility IN ('members', 'organization', 'ranking_only')", name="career_visibility"
         ),
+        sa.CheckConstraint("digest_frequency IN ('off', 'daily', 'weekly')", name="digest_frequency"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -52,6 +53,12 @@ class User(UserMixin, db.Model):
     # On by default, so a new expert is found without a settings visit; one click turns it off.
     routing_opt_in: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     locale: Mapped[str | None] = mapped_column(sa.String(5))
+    # E-mail digest (issue 15): off, daily or weekly, sent in JST by `flask mail digest`.
+    digest_frequency: Mapped[str] = mapped_column(sa.String(6), default="off", server_default="off")
+    # The unread badge counts notifications newer than this (it clears when the inbox is seen).
+    notifications_seen_at: Mapped[datetime | None]
+    # The guided first run after verification (organization, current post, areas): None until done.
+    first_run_done_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime | None]
     disabled_at: Mapped[datetime | None]
