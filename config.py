@@ -68,8 +68,10 @@ class Config:
     PUBLIC_READ = os.environ.get("PUBLIC_READ", "").strip().lower() in ("true", "1")
     # Host names this site answers to (Host header check); empty = any, for development.
     TRUSTED_HOSTS = _csv(os.environ.get("TRUSTED_HOSTS", "")) or None
-    # Behind nginx: trust one proxy's X-Forwarded-For/-Proto/-Host.
-    BEHIND_PROXY = os.environ.get("BEHIND_PROXY", "0") == "1"
+    # How many proxies in front of gunicorn add X-Forwarded-For (README "Production"): 0 = none
+    # (development), 1 = nginx on this host. The client address is taken that many hops back
+    # and X-Forwarded-Proto is trusted from the nearest one; never more than really exist.
+    TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session; long answers take time to write
 
@@ -77,8 +79,18 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "zennin-db://")
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_RATE_LIMIT = "10 per minute;60 per hour"
-    REGISTER_RATE_LIMIT = "5 per minute;30 per hour"
+    # Logins: only FAILED attempts count (app/services/login_guard.py); scope: (failures allowed,
+    # window in seconds). One failure more locks the scope LOGIN_LOCK_FIRST seconds, each further
+    # one twice as long, up to LOGIN_LOCK_MAX. "ip" is only a flood ceiling: a whole city hall
+    # (or prefecture) shares one LGWAN proxy address, and its honest typos stay far below it.
+    LOGIN_FAILURE_LIMITS = {"account_ip": (5, 900), "account": (10, 86400), "ip": (1000, 900)}
+    LOGIN_LOCK_FIRST = 60
+    LOGIN_LOCK_MAX = 3600
+    # Registration, verification and reset mail: per address only against floods (a city hall
+    # registering on launch day stays below), per typed e-mail address so no mailbox is flooded.
+    REGISTER_RATE_LIMIT = "100 per minute;2000 per hour"
+    EMAIL_RATE_LIMIT = "3 per minute;10 per hour"
+    RESET_LINK_RATE_LIMIT = "10 per minute"  # per reset link, not per address
     POST_RATE_LIMIT = "20 per minute;300 per hour"
     PREVIEW_RATE_LIMIT = "60 per minute"
 

@@ -21,10 +21,11 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app.config.from_object(config_class)
     app.json.ensure_ascii = False  # JSON shows 日本語 as is, not \uXXXX
     _configure_secret_key(app)
-    if app.config["BEHIND_PROXY"]:
+    if app.config["TRUSTED_PROXY_COUNT"] > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+        # Host is not taken from X-Forwarded-Host: nginx passes `Host $host` (TRUSTED_HOSTS checks it).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXY_COUNT"], x_proto=1)
 
     from app import access, database, errors, ratelimit, security, templating  # noqa: F401 (ratelimit registers its storage)
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate

@@ -1,5 +1,7 @@
 """Error pages in the user's language (HTML) or JSON under /api/; service errors map to statuses."""
 
+import time
+
 from flask import Flask, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -7,7 +9,8 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from app.extensions import db
+from app.extensions import db, limiter
+from app.i18n import wait_text
 from app.security import security_event
 from app.services import privacy_guard, removal
 from app.services.errors import Conflict, Gone, NotFound, PermissionDenied, PersonalInformationFound, Suspended
@@ -81,6 +84,21 @@ def privilege_required_response(error: PrivilegeRequired):
     return page, 403
 
 
+def too_many_requests(error: HTTPException):
+    """429 that says how long to wait, in words and in Retry-After (the limit's window end)."""
+    security_event("rate_limited", path=request.path, limit=error.description)
+    limit = limiter.current_limit
+    # As Flask-Limiter counts Retry-After (its reset_at is rounded up to the next second).
+    seconds = max(1, int(limit.reset_at - time.time())) if limit is not None else 60
+    wait = wait_text(seconds)
+    if _wants_json():
+        message = _("回数制限を超えました。%(wait)s後にもう一度お試しください。", wait=wait)
+    else:
+        message = _("短時間に多くの操作が行われました。%(wait)s後にもう一度お試しください。", wait=wait)
+    response, status = error_response(429, message)
+    return response, status, {"Retry-After": str(seconds)}
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
@@ -90,8 +108,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         if error.code == 429:
-            security_event("rate_limited", path=request.path, limit=error.description)
-        elif error.code == 403:
+            return too_many_requests(error)
+        if error.code == 403:
             security_event("denied", path=request.path)
         return error_response(error.code or 500)
 

@@ -3,7 +3,6 @@
 import sqlalchemy as sa
 from flask_babel import Babel
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -29,4 +28,14 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-limiter = Limiter(key_func=get_remote_address)
+
+
+def _member_or_address() -> str:
+    """Default limit key: the member when logged in (a whole city hall shares one LGWAN proxy
+    address, so posting limits must not add colleagues up), the address for visitors."""
+    from app.api.auth import member_key
+
+    return member_key()
+
+
+limiter = Limiter(key_func=_member_or_address)

@@ -1,6 +1,9 @@
 """Locale choice: Japanese first; English for those who ask for it (profile or cookie)."""
 
+import math
+
 from flask import current_app, has_request_context, request
+from flask_babel import ngettext
 from flask_login import current_user
 
 LOCALE_COOKIE = "zennin_lang"
@@ -15,3 +18,12 @@ def select_locale() -> str:
         return current_user.locale
     chosen = request.cookies.get(LOCALE_COOKIE)
     return chosen if chosen in languages else default
+
+
+def wait_text(seconds: float) -> str:
+    """How long to wait, for people: whole seconds under a minute, else minutes rounded up."""
+    seconds = max(1, math.ceil(seconds))
+    if seconds < 60:
+        return ngettext("%(num)d秒", "%(num)d秒", seconds)
+    minutes = math.ceil(seconds / 60)
+    return ngettext("%(num)d分", "%(num)d分", minutes)

@@ -2,11 +2,13 @@
 
 import secrets
 import uuid
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import Flask, current_app, g, request
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 
 
 def init_app(app: Flask, login_manager: LoginManager) -> None:
@@ -78,17 +80,43 @@ def _security_headers(response):
     return response
 
 
-def safe_next(target: str | None) -> str | None:
-    """`target` if it is a path on this site, else None (SECURITY.md REDIR-01).
+def safe_redirect_target(target: str | None) -> str:
+    """`target` when it is a page of this site, else "/" (SECURITY.md REDIR-01..03).
 
-    Refuses absolute URLs, scheme-relative //evil, backslash tricks (/\\evil), `https:/evil`
-    (no netloc but a scheme) and control characters.
+    The one check for every redirect that takes a `next` or other user input. The target must
+    start with a single `/` even after percent-decoding it again and again (`/%252F%252Fevil`
+    is one decoding step from `//evil`), hold no backslash or control character (browsers drop
+    tabs and newlines: `/<TAB>/evil` becomes `//evil`), no `.`/`..` segment and no empty one, and
+    its path must name a GET route of ours. The query and fragment are kept as given.
     """
-    if not target or len(target) > 2000:
-        return None
-    if any(ch in target for ch in "\\\r\n\t\x00") or not target.startswith("/") or target.startswith("//"):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return None
+    if not target or len(target) > 2000 or not _stays_on_site(target):
+        return "/"
+    decoded = target
+    for _round in range(5):
+        once = unquote(decoded)
+        if once == decoded:
+            break
+        decoded = once
+    else:  # still changing after five rounds: nobody links like that
+        return "/"
+    if not _stays_on_site(decoded):
+        return "/"
+    path = unquote(urlsplit(target).path)
+    if any(segment in (".", "..", "") for segment in path.split("/")[1:-1]) or path.endswith(("/.", "/..")):
+        return "/"
+    try:
+        current_app.url_map.bind("zennin.invalid").match(path, method="GET")
+    except RequestRedirect:
+        pass  # e.g. a missing trailing slash: still one of our routes
+    except HTTPException:
+        return "/"
     return target
+
+
+def _stays_on_site(target: str) -> bool:
+    if not target.startswith("/") or target.startswith("//"):
+        return False
+    if "\\" in target or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
+        return False
+    parts = urlsplit(target)
+    return not (parts.scheme or parts.netloc)

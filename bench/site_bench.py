@@ -296,7 +296,7 @@ class Server:
     def __init__(self, database: Path, index: Path):
         self.port = _free_port()
         self.base = ("127.0.0.1", self.port)
-        env = {key: value for key, value in os.environ.items() if key not in ("TRUSTED_HOSTS", "BEHIND_PROXY")}
+        env = {key: value for key, value in os.environ.items() if key not in ("TRUSTED_HOSTS", "TRUSTED_PROXY_COUNT")}
         env.update(
             ZENNIN_ENV="production",
             SECRET_KEY=secrets.token_hex(32),

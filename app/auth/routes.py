@@ -2,51 +2,65 @@
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_limiter import RequestLimit
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import bp
 from app.auth.forms import EmailForm, LoginForm, RegisterForm, ResetPasswordForm
 from app.extensions import limiter
-from app.security import safe_next, security_event
-from app.services import accounts
+from app.i18n import wait_text
+from app.security import safe_redirect_target, security_event
+from app.services import accounts, login_guard
 from app.services.errors import ValidationFailed
 from app.text import normalize_key
 from app.web import show_errors
-
-
-def _login_rate():
-    return current_app.config["LOGIN_RATE_LIMIT"]
 
 
 def _register_rate():
     return current_app.config["REGISTER_RATE_LIMIT"]
 
 
+def _email_rate():
+    return current_app.config["EMAIL_RATE_LIMIT"]
+
+
 def _email_key() -> str:
-    """Rate-limit key per target account, so one address cannot be guessed at from many IPs."""
+    """Rate-limit key per typed e-mail address, so no mailbox is flooded from many addresses."""
     return "email:" + normalize_key(request.form.get("email", ""))[:254]
 
 
-def _audit_lockout(by: str):
-    """on_breach callback: the first refused attempt of a window goes to the audit log, once per
-    window and limit (the counter goes on counting refused attempts), so a flood cannot fill it."""
+def _reset_link_key() -> str:
+    return "reset-link:" + (request.view_args or {}).get("token", "")[:300]
 
-    def record(breach: RequestLimit) -> None:
-        if limiter.storage.get(breach.key) == breach.limit.amount + 1:
-            accounts.record_login_lockout(request.form.get("email", ""), str(breach.limit), by)
 
-    return record
+def _locked_out(form: LoginForm, lock: login_guard.Lockout):
+    """The login form again, saying how long to wait: 429 with Retry-After."""
+    security_event("login_locked", email=form.email.data, scope=lock.scope)
+    form.form_errors.append(_locked_message(lock))
+    return render_template("auth/login.html", form=form), 429, {"Retry-After": str(lock.seconds)}
+
+
+def _locked_message(lock: login_guard.Lockout) -> str:
+    wait = wait_text(lock.seconds)
+    if lock.scope == "ip":  # a flood of failures from this address, across many accounts
+        return _("この接続元からのログインの失敗が非常に多いため、ログインを一時的に止めています。%(wait)s後にもう一度お試しください。", wait=wait)
+    return _(
+        "ログインの失敗が続いたため、このアカウントへのログインを一時的に止めています。%(wait)s後にもう一度お試しください。"
+        "パスワードがわからない場合は「パスワードを忘れた場合」から再設定できます。",
+        wait=wait,
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_rate, methods=["POST"], on_breach=_audit_lockout("ip"))
-@limiter.limit(_login_rate, methods=["POST"], key_func=_email_key, on_breach=_audit_lockout("account"))
 def login():
+    # Throttled by login_guard (failed attempts only), not per address: a city hall shares one.
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
+        address = request.remote_addr or ""
+        lock = login_guard.lockout(form.email.data, address)
+        if lock is not None:
+            return _locked_out(form, lock)
         try:
             user = accounts.authenticate(form.email.data, form.password.data)
         except accounts.NotVerified:
@@ -56,12 +70,15 @@ def login():
         if user is None:
             security_event("login_failure", email=form.email.data)
             form.form_errors.append(_("メールアドレスまたはパスワードが正しくありません。"))
+            lock = login_guard.record_failure(form.email.data, address)
+            if lock is not None:
+                form.form_errors.append(_locked_message(lock))
         else:
             login_user(user, remember=form.remember.data)
             accounts.record_login(user)
             security_event("login_success", user=user.id)
             flash(_("ログインしました。"), "success")
-            return redirect(safe_next(form.next.data) or url_for("main.index"))
+            return redirect(safe_redirect_target(form.next.data))
     return render_template("auth/login.html", form=form)
 
 
@@ -76,6 +93,7 @@ def logout():
 
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(_register_rate, methods=["POST"])
+@limiter.limit(_email_rate, methods=["POST"], key_func=_email_key)
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -112,6 +130,7 @@ def verify_email(token: str):
 
 @bp.route("/verify/resend", methods=["GET", "POST"])
 @limiter.limit(_register_rate, methods=["POST"])
+@limiter.limit(_email_rate, methods=["POST"], key_func=_email_key)
 def resend_verification():
     form = EmailForm()
     if form.validate_on_submit():
@@ -122,7 +141,7 @@ def resend_verification():
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @limiter.limit(_register_rate, methods=["POST"])
-@limiter.limit(_register_rate, methods=["POST"], key_func=_email_key)
+@limiter.limit(_email_rate, methods=["POST"], key_func=_email_key)
 def forgot_password():
     form = EmailForm()
     if form.validate_on_submit():
@@ -132,7 +151,7 @@ def forgot_password():
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
-@limiter.limit(_login_rate, methods=["POST"])
+@limiter.limit(lambda: current_app.config["RESET_LINK_RATE_LIMIT"], methods=["POST"], key_func=_reset_link_key)
 def reset_password(token: str):
     if accounts.user_for_reset_token(token) is None:
         flash(_("再設定リンクが無効か、期限切れか、すでに使用済みです。もう一度お申し込みください。"), "danger")

@@ -2,14 +2,14 @@
 
 from dataclasses import asdict
 
-from flask import current_app, jsonify, redirect, render_template, request, url_for
+from flask import current_app, jsonify, redirect, render_template, request
 from flask_login import current_user, login_required
 
 from app import access
 from app.extensions import limiter
 from app.i18n import LOCALE_COOKIE
 from app.main import bp
-from app.security import safe_next
+from app.security import safe_redirect_target
 from app.services import accounts, health, privacy_guard, privileges, questions, reputation, tags
 from app.services.errors import ValidationFailed
 from app.services.pagination import parse_page
@@ -44,8 +44,7 @@ def preview():
 @bp.post("/language")
 def set_language():
     language = request.form.get("language", "")
-    target = safe_next(request.form.get("next")) or url_for("main.index")
-    response = redirect(target)
+    response = redirect(safe_redirect_target(request.form.get("next")))
     if language in current_app.config["LANGUAGES"]:
         response.set_cookie(LOCALE_COOKIE, language, max_age=365 * 86400, samesite="Lax", httponly=True)
         if current_user.is_authenticated:
