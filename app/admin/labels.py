@@ -109,7 +109,7 @@ _DETAIL_KEYS = {
 _DETAIL_VALUES = {
     "old_role": ROLES,
     "new_role": ROLES,
-    "by": {"ip": _l("接続元"), "account": _l("アカウント")},
+    "by": {"ip": _l("接続元"), "account": _l("アカウント"), "account_ip": _l("アカウントと接続元")},
     "via": {"cli": _l("コマンドライン")},
     "outcome": {"delete": _l("削除"), "restore": _l("修正後に表示")},
 }
