@@ -14,7 +14,7 @@ FLOOR_PATH = "/bench/floor"
 
 
 class BenchConfig(ProductionConfig):
-    """Production settings. The load test asks hundreds of questions a minute from one address,
+    """Production settings. The load test asks hundreds of questions a minute as one member,
     so the posting limit is raised far above that rate; the limiter stays on, and its database
     counter is part of what an ask costs."""
 
