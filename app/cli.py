@@ -274,9 +274,10 @@ def search_sync(batch_size):
 
 @mail_cli.command("send")
 def mail_send():
-    """Send queued e-mail that is due (retries failed deliveries with back-off)."""
-    sent, failed = mail.deliver_pending()
-    click.echo(f"sent {sent}, failed {failed}")
+    """Send queued e-mail that is due, each message exactly once (app/mail.py); failures are retried
+    with back-off, refused or unknown-outcome messages are held for an admin at /admin/mail."""
+    report = mail.deliver_pending()
+    click.echo(f"sent {report.sent}, failed {report.failed}, dead {report.dead}")
 
 
 @click.command("backup")
