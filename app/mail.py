@@ -52,14 +52,16 @@ from app.models import MailMessage, utcnow
 
 MAX_ATTEMPTS = 8
 # A claim older than this belongs to a sender that stopped (see "Unknown outcome" above). Far
-# longer than one message can take: connect 10 s, the data's reply DATA_TIMEOUT, the mark ~1 min.
+# longer than one message can take: connect 10 s, the data's reply DATA_TIMEOUT, the mark's retries
+# (under 3 min with a 10 s busy timeout).
 SENDING_TIMEOUT = timedelta(minutes=15)
 CONNECT_TIMEOUT = 10
 # Waiting for the reply to the message data (RFC 5321 suggests minutes): giving up early turns a
 # slow but successful delivery into an unknown outcome.
 DATA_TIMEOUT = 120
-CLAIM_ATTEMPTS = 6  # ~1.5 s of back-off beyond the busy timeout; then the message waits for the next run
-MARK_ATTEMPTS = 11  # ~100 s of back-off: the message is out, its state must be written
+# Back-off doubles from 50 ms, on top of the busy timeout each attempt waits (SQLite).
+CLAIM_ATTEMPTS = 6  # ~1.5 s of back-off; then the message waits for the next run
+MARK_ATTEMPTS = 11  # ~50 s of back-off: the message is out, its state must be written
 UNKNOWN_OUTCOME = "outcome unknown"
 _PENDING = "zennin_mail_ids"
 
