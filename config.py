@@ -115,6 +115,11 @@ class Config:
     FLAG_RATE_LIMIT = "10 per hour;30 per day"
     CLOSE_VOTES_NEEDED = 3
 
+    # Housekeeping (`flask housekeeping`, app/services/housekeeping.py): how long read notifications
+    # and sent mail are kept. Unread notifications and undelivered (dead) mail are kept.
+    NOTIFICATION_RETENTION_DAYS = int(os.environ.get("NOTIFICATION_RETENTION_DAYS", "180"))
+    MAIL_RETENTION_DAYS = int(os.environ.get("MAIL_RETENTION_DAYS", "30"))
+
     QUESTIONS_PER_PAGE = 20
     MARKDOWN_MAX_CHARS = 30000
     MARKDOWN_RENDER_TIMEOUT = 2.0

@@ -274,9 +274,23 @@ def search_sync(batch_size):
 
 @mail_cli.command("send")
 def mail_send():
-    """Send queued e-mail that is due (retries failed deliveries with back-off)."""
-    sent, failed = mail.deliver_pending()
-    click.echo(f"sent {sent}, failed {failed}")
+    """Send queued e-mail that is due, each message exactly once (app/mail.py); failures are retried
+    with back-off, refused or unknown-outcome messages are held for an admin at /admin/mail."""
+    report = mail.deliver_pending()
+    click.echo(f"sent {report.sent}, failed {report.failed}, dead {report.dead}")
+
+
+@click.command("housekeeping")
+def housekeeping_command():
+    """Trim the search outbox (rows every index has applied), old read notifications, expired
+    rate-limit windows and old sent mail; run daily (app/services/housekeeping.py)."""
+    from app.services import housekeeping
+
+    trimmed = housekeeping.trim()
+    click.echo(
+        f"deleted: search outbox {trimmed.outbox}, notifications {trimmed.notifications}, "
+        f"rate limits {trimmed.rate_limits}, mail {trimmed.mail}"
+    )
 
 
 @click.command("backup")
@@ -301,5 +315,5 @@ def restore_command(path: Path):
 
 
 def register_commands(app: Flask) -> None:
-    for command in (orgs_cli, seed_cli, users_cli, search_cli, mail_cli, import_cli, audit_cli, export_command, backup_command, restore_command):
+    for command in (orgs_cli, seed_cli, users_cli, search_cli, mail_cli, import_cli, audit_cli, export_command, backup_command, restore_command, housekeeping_command):
         app.cli.add_command(command)

@@ -13,8 +13,10 @@ Redaction must leave no copy of the old text in the files: SQLite runs with `sec
 (freed space is zeroed) and `scrub_old_versions()` empties the WAL; PostgreSQL vacuums.
 """
 
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import TypeVar
 
 import sqlalchemy as sa
 from flask import current_app
@@ -26,6 +28,7 @@ _IMMEDIATE = "zennin_immediate"
 _AFTER_COMMIT = "zennin_after_commit"
 _DEPTH = "zennin_write_depth"
 _FLUSHED = "zennin_flushed"
+T = TypeVar("T")
 
 
 def configure_engine(engine: sa.Engine, busy_timeout_ms: int) -> None:
@@ -83,6 +86,30 @@ def write_transaction() -> Iterator[Session]:
         raise
     finally:
         info[_DEPTH] = 0
+
+
+def short_write(work: Callable[[Session], T], *, attempts: int, first_wait: float = 0.05) -> T:
+    """Run `work(session)` in its own short write transaction (BEGIN IMMEDIATE on SQLite) and
+    commit it; when the database is busy (SQLite `database is locked` after the busy timeout, a
+    PostgreSQL lock or serialization failure: all OperationalError) roll back, wait (doubling from
+    `first_wait`) and run it again, up to `attempts` times; then the last error is raised.
+
+    For bookkeeping that must not share the request's transaction nor fail with it: claiming
+    and marking mail (app/mail.py), index positions, housekeeping batches. Objects it returns
+    stay loaded (no expiry on commit)."""
+    for attempt in range(attempts):
+        with Session(db.engine, expire_on_commit=False) as session:
+            try:
+                session.connection(execution_options={_IMMEDIATE: True})
+                result = work(session)
+                session.commit()
+                return result
+            except sa.exc.OperationalError:
+                session.rollback()
+                if attempt == attempts - 1:
+                    raise
+        time.sleep(first_wait * 2**attempt)
+    raise ValueError("attempts must be at least 1")
 
 
 def scrub_old_versions(tables: Sequence[str]) -> bool:

@@ -12,6 +12,8 @@ drain into it and replays are harmless; each reads and applies a batch under the
 (votes) call `touch()` themselves, because the ORM does not see those rows change.
 """
 
+import os
+import socket
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -21,9 +23,9 @@ import sqlalchemy as sa
 from flask import current_app, g
 from sqlalchemy.orm import Session
 
-from app.database import after_commit
+from app.database import after_commit, short_write
 from app.extensions import db
-from app.models import Answer, AuditLog, Post, Question, SearchOutbox, Tag, User, question_tags, utcnow
+from app.models import Answer, AuditLog, IndexConsumer, Post, Question, SearchOutbox, Tag, User, question_tags, utcnow
 from app.rendering import plain_text
 from search import AnswerDocument, Batch, QuestionDocument, SearchIndex, SearchUnavailable, rebuild_index
 
@@ -35,6 +37,9 @@ _DEFERRED = "zennin_index_deferred"
 # every minute) re-applies the questions of the rows written this recently. On SQLite writers
 # are serialized (BEGIN IMMEDIATE), ids commit in order and the replay only repeats work.
 REPLAY_WINDOW = timedelta(minutes=10)
+# An index that recorded no position for this long is taken as gone: housekeeping may trim the
+# outbox past it (app/services/housekeeping.py), so if it comes back it must be rebuilt.
+CONSUMER_WINDOW = timedelta(days=7)
 # Audit actions (on target_type "post") after which the index must not keep old documents.
 REDACTIONS = ("post_redact", "revision_redact")
 
@@ -149,7 +154,47 @@ def sync_index(*, limit: int = 500, timeout: float | None = None, replay: timede
             index.apply_pending(recent_batch, timeout=timeout or 2.0)
         while index.apply_pending(next_batch, timeout=timeout or 2.0):
             pass
+    if applied or replay is not None:
+        _record_position(index)
     return applied
+
+
+def consumer_name() -> str | None:
+    """This index's name among the outbox's consumers: host and directory (None: in memory,
+    a per-process cache that needs no outbox row kept for it)."""
+    path = current_app.config["SEARCH_INDEX_DIR"]
+    return None if path is None else f"{socket.gethostname()}:{os.path.abspath(path)}"
+
+
+def _record_position(index: SearchIndex) -> None:
+    """Record how far this index got, so housekeeping never trims a row it has not applied.
+    The recorded position may lag the index's own (a later sync records it): trimming below it
+    is still safe."""
+    name = consumer_name()
+    if name is None:
+        return
+    position, now = index.position, utcnow()
+
+    def record(session: Session) -> IndexConsumer | None:
+        previous = session.get(IndexConsumer, name, with_for_update=True)
+        if previous is None:
+            session.add(IndexConsumer(name=name, position=position, updated_at=now))
+            return None
+        seen, previous.position, previous.updated_at = previous.updated_at, position, now
+        return seen
+
+    try:
+        seen = short_write(record, attempts=3)
+    except sa.exc.SQLAlchemyError as error:  # a later sync records it; the index itself is fine
+        current_app.logger.warning("search index position not recorded: %s", error)
+        return
+    if seen is not None and seen < now - CONSUMER_WINDOW:
+        current_app.logger.warning(
+            "search index %s had not synced since %s: housekeeping may have trimmed updates it missed; "
+            "run `flask search rebuild` on this server",
+            name,
+            seen,
+        )
 
 
 def purge_redactions(*, timeout: float) -> bool:

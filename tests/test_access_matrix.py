@@ -153,6 +153,10 @@ CASES = [
     Case("GET", "/admin/audit", admin_only()),
     Case("GET", "/admin/users", admin_only()),
     Case("POST", "/admin/users/{u}/role", admin_only(), data={"role": "moderator"}),
+    Case("GET", "/admin/mail", admin_only()),
+    # No such message: admins are sent back to the list with a notice (tests/test_mail_delivery.py has real ones).
+    Case("POST", "/admin/mail/999999/retry", admin_only()),
+    Case("POST", "/admin/mail/999999/discard", admin_only()),
     Case("GET", "/help/privileges", members()),
     # Every threshold is 0 here (a new site); the real ones are in test_suggested_edits.py.
     Case("GET", "/review/edits", members()),

@@ -47,6 +47,8 @@ ACTIONS = {
     "user_suspend": _l("投稿者の停止"),
     "suggested_edit_approve": _l("編集の提案の承認"),
     "suggested_edit_reject": _l("編集の提案の却下"),
+    "mail_retry": _l("送信できなかったメールの再送"),
+    "mail_discard": _l("送信できなかったメールの破棄"),
 }
 
 TARGET_TYPES = {
@@ -58,6 +60,7 @@ TARGET_TYPES = {
     "search_synonyms": _l("同義語辞書"),
     "api_token": _l("APIトークン"),
     "suggested_edit": _l("編集の提案"),
+    "mail": _l("メール"),
 }
 
 ROLES = {"member": _l("一般"), "moderator": _l("モデレーター"), "admin": _l("管理者")}
@@ -105,6 +108,7 @@ _DETAIL_KEYS = {
     "synonym": _l("同義語"),
     "synonym_id": _l("同義語のID"),
     "approved": _l("承認済み"),
+    "message_id": _l("Message-ID"),
 }
 _DETAIL_VALUES = {
     "old_role": ROLES,

@@ -16,7 +16,7 @@ from app.text import normalize_key
 PER_PAGE = 50
 
 
-def _require_admin(viewer: User | None) -> None:
+def require_admin(viewer: User | None) -> None:
     if viewer is None or not viewer.is_authenticated or not viewer.is_admin:
         raise PermissionDenied()
 
@@ -24,7 +24,7 @@ def _require_admin(viewer: User | None) -> None:
 def list_users(viewer: User | None, query: str, page: int, per_page: int = PER_PAGE) -> Page[User]:
     """Accounts that can log in (not imported placeholders), searched by part of the e-mail
     address or the display name."""
-    _require_admin(viewer)
+    require_admin(viewer)
     select = sa.select(User).where(User.is_placeholder.is_(False)).order_by(User.id)
     text = normalize_key(query or "")[:254]
     if text:
@@ -44,7 +44,7 @@ def set_role(actor: User | None, user: User, role: str) -> bool:
     """Give `user` the role; False when they already had it. `actor` None is the operator at the
     console (`flask users role`), who needs no account."""
     if actor is not None:
-        _require_admin(actor)
+        require_admin(actor)
     if role not in ROLES:
         raise ValidationFailed({"role": _("権限は %(roles)s のいずれかです。", roles=", ".join(ROLES))})
     if user.is_placeholder:
