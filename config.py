@@ -64,6 +64,8 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = False
     MAX_CONTENT_LENGTH = 1 * 1024 * 1024
+    # Path and query string; a search URL of 200 Japanese characters is ~2,000 bytes encoded.
+    MAX_URL_LENGTH = 8190
     # Members-only by default (app/access.py); true opens reading to everyone, e.g. a public FAQ portal.
     PUBLIC_READ = os.environ.get("PUBLIC_READ", "").strip().lower() in ("true", "1")
     # Host names this site answers to (Host header check); empty = any, for development.
@@ -104,7 +106,6 @@ class Config:
     CLOSE_VOTES_NEEDED = 3
 
     QUESTIONS_PER_PAGE = 20
-    MARKDOWN_MAX_CHARS = 30000
     MARKDOWN_RENDER_TIMEOUT = 2.0
 
 

@@ -4,7 +4,7 @@ import secrets
 import uuid
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g, request
+from flask import Flask, abort, current_app, g, request
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager
 
@@ -20,6 +20,7 @@ def init_app(app: Flask, login_manager: LoginManager) -> None:
     login_manager.user_loader(load_user_from_session)
 
     app.before_request(_assign_request_id)
+    app.before_request(_refuse_long_urls)
     app.after_request(_security_headers)
 
 
@@ -41,6 +42,14 @@ def _escape(value) -> str:
 
 def _assign_request_id() -> None:
     g.request_id = uuid.uuid4().hex[:12]
+
+
+def _refuse_long_urls() -> None:
+    """414 for a URL longer than MAX_URL_LENGTH, decided here so the answer is ours (JSON under
+    /api/, a page elsewhere). gunicorn.conf.py lets such request lines through for this reason."""
+    environ = request.environ
+    if len(environ.get("PATH_INFO", "")) + len(environ.get("QUERY_STRING", "")) > current_app.config["MAX_URL_LENGTH"]:
+        abort(414)
 
 
 def csp_nonce() -> str:

@@ -71,6 +71,17 @@
     if (input.value.trim()) render();
   });
 
+  // Characters used against the limit, counted as the server counts (code points, a line break as one).
+  document.querySelectorAll(".md-editor .md-count").forEach((counter) => {
+    const input = counter.closest(".md-editor").querySelector("textarea");
+    if (!input) return;
+    const update = () => {
+      counter.textContent = counter.dataset.counting.replace("{count}", [...input.value].length.toLocaleString("ja-JP"));
+    };
+    input.addEventListener("input", update);
+    update();
+  });
+
   // Tag autocomplete on the last tag being typed.
   document.querySelectorAll("input[data-suggest-url]").forEach((input) => {
     const list = document.getElementById(input.getAttribute("list"));
