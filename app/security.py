@@ -61,12 +61,14 @@ def csp_nonce() -> str:
 
 def _security_headers(response):
     nonce = csp_nonce()
+    # Images only from us (uploads) and the operator's IMAGE_SOURCES: no tracking pixels.
+    image_sources = " ".join(["'self'", *sorted(current_app.config["IMAGE_SOURCES"])])
     response.headers.setdefault(
         "Content-Security-Policy",
         "default-src 'self'; "
         f"script-src 'self' 'nonce-{nonce}'; "
         "style-src 'self'; "
-        "img-src 'self' data: https:; "
+        f"img-src {image_sources}; "
         "font-src 'self'; "
         "connect-src 'self'; "
         "object-src 'none'; "

@@ -50,7 +50,10 @@ def visible_length(body_html: str) -> int:
 def render_body(text: str, field: str = "body") -> str:
     """Sanitized HTML for Markdown `text`, or a form error on `field` when it breaks the limits."""
     try:
-        return render_markdown(text, max_chars=BODY_MAX, timeout=current_app.config["MARKDOWN_RENDER_TIMEOUT"])
+        config = current_app.config
+        return render_markdown(
+            text, max_chars=BODY_MAX, timeout=config["MARKDOWN_RENDER_TIMEOUT"], image_sources=config["IMAGE_SOURCES"]
+        )
     except RenderError as error:
         if str(error) == "too_long":
             message = _("%(n)s文字以内で入力してください。", n=f"{BODY_MAX:,}")
