@@ -230,3 +230,15 @@ def test_image_sources_must_be_https_origins(value):
     with pytest.raises(ValueError):
         _image_sources(value)
     assert _image_sources(" https://IMG.example.jp/ , https://cdn.example.jp") == {"https://img.example.jp", "https://cdn.example.jp"}
+
+
+def test_posts_render_turns_outside_images_of_older_posts_into_links(app, alice):
+    question = make_question(alice, body="窓口の案内図です。\n\n![案内図](https://tracker.example.com/map.png)")
+    assert "<img" not in question.body_html
+    with write_transaction():  # as stored before the rule: outside images were kept
+        question.body_html = '<p>窓口の案内図です。</p><p><img alt="案内図" src="https://tracker.example.com/map.png"></p>'
+    result = app.test_cli_runner().invoke(args=["posts", "render"])
+    assert result.exit_code == 0 and "re-rendered 1 " in result.output
+    db.session.refresh(question)
+    assert "<img" not in question.body_html and 'href="https://tracker.example.com/map.png"' in question.body_html
+    assert "re-rendered 0 " in app.test_cli_runner().invoke(args=["posts", "render"]).output

@@ -1,11 +1,13 @@
 """Checks shared by questions, answers and comments: body rendering, titles, rate of posting;
 and what removing or restoring a question or an answer does besides hiding it."""
 
+import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
+from app.database import write_transaction
 from app.extensions import db
-from app.models import Answer, Post, Revision, User, utcnow
+from app.models import Answer, Post, Revision, Tag, User, utcnow
 from app.models.post import BODY_MAX, COMMENT_MAX, TITLE_MAX
 from app.rendering import RenderError, plain_text, render_markdown
 from app.services import audit, notifications
@@ -60,6 +62,31 @@ def render_body(text: str, field: str = "body") -> str:
         else:
             message = _("書式が複雑すぎて表示できません。入れ子や記号の連続を減らしてください。")
         raise ValidationFailed({field: message}) from None
+
+
+def render_stored(batch_size: int = 200) -> tuple[int, int]:
+    """Render every post's and tag description's stored Markdown again with today's rules (say,
+    the sanitizer's image rule) and keep the HTML where it changed. Returns (changed, refused):
+    refused sources (over the time budget) keep their old HTML."""
+    changed = refused = 0
+    for model, source, target in ((Post, "body", "body_html"), (Tag, "description", "description_html")):
+        last_id = 0
+        while True:
+            with write_transaction():
+                rows = db.session.scalars(sa.select(model).where(model.id > last_id).order_by(model.id).limit(batch_size)).all()
+                for row in rows:
+                    try:
+                        html = render_body(getattr(row, source)) if getattr(row, source) else ""
+                    except ValidationFailed:
+                        refused += 1
+                        continue
+                    if html != getattr(row, target):
+                        setattr(row, target, html)
+                        changed += 1
+            if not rows:
+                break
+            last_id = rows[-1].id
+    return changed, refused
 
 
 def check_comment(body: str) -> str:

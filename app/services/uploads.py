@@ -48,20 +48,23 @@ def _refuse(message: str) -> ValidationFailed:
     return ValidationFailed({"image": message})
 
 
+def _too_many_pixels(max_pixels: int) -> ValidationFailed:
+    return _refuse(_("画像の画素数が多すぎます。%(n)s画素（例: 6000×4000）以内に縮小してください。", n=f"{max_pixels:,}"))
+
+
 def reencode(data: bytes, *, max_pixels: int) -> Encoded:
     """The image in `data` re-encoded in its own format from its pixels alone, or ValidationFailed."""
-    too_big = _refuse(_("画像の画素数が多すぎます。%(n)s画素（例: 6000×4000）以内に縮小してください。", n=f"{max_pixels:,}"))
     try:
         with warnings.catch_warnings():
             # Pillow warns from 89 megapixels and refuses from 179; ours is lower, checked just below.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data), formats=list(FORMATS)) as image:
                 if image.width * image.height > max_pixels:  # from the header, before any decoding
-                    raise too_big
+                    raise _too_many_pixels(max_pixels)
                 image_format = image.format
                 pixels = ImageOps.exif_transpose(image)  # a copy, decoded: the first frame only
     except Image.DecompressionBombError:
-        raise too_big from None
+        raise _too_many_pixels(max_pixels) from None
     except UnidentifiedImageError:
         raise _refuse(_("PNG・JPEG・GIF・WebP の画像ファイルを選んでください。")) from None
     except (OSError, SyntaxError, ValueError):  # truncated or corrupt image data
