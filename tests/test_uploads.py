@@ -18,7 +18,7 @@ from app.models import Upload, utcnow
 from app.rendering import render_unbounded
 from app.services import answers, uploads
 from app.services.errors import Suspended, ValidationFailed
-from tests.factories import PASSWORD, login, make_question, make_user
+from tests.factories import PASSWORD, image_bytes, login, make_question, make_user
 
 EXIF_SECRETS = (b"SecretCam-2026", "撮影: 横浜市".encode())  # the camera model (EXIF) and a JPEG comment
 
@@ -38,12 +38,6 @@ def png_with_text(size=(64, 48)) -> bytes:
     info.add_itxt("Author", "戸籍課 山田 花子")
     out = io.BytesIO()
     Image.new("RGBA", size, (0, 0, 0, 0)).save(out, "PNG", pnginfo=info)
-    return out.getvalue()
-
-
-def image_bytes(fmt: str, size=(32, 24)) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, (250, 200, 0)).save(out, fmt)
     return out.getvalue()
 
 
