@@ -51,8 +51,8 @@ def visible_length(body_html: str) -> int:
 
 def render_body(text: str, field: str = "body") -> str:
     """Sanitized HTML for Markdown `text`, or a form error on `field` when it breaks the limits."""
+    config = current_app.config
     try:
-        config = current_app.config
         return render_markdown(
             text, max_chars=BODY_MAX, timeout=config["MARKDOWN_RENDER_TIMEOUT"], image_sources=config["IMAGE_SOURCES"]
         )
