@@ -27,6 +27,16 @@ def _csv(value: str) -> tuple[str, ...]:
     return tuple(part.strip().lower() for part in value.split(",") if part.strip())
 
 
+def _image_sources(value: str) -> frozenset[str]:
+    """IMAGE_SOURCES: https origins (``https://img.example.jp``) whose images posts may show."""
+    origins = frozenset(part.rstrip("/") for part in _csv(value))
+    for origin in origins:
+        scheme, _, host = origin.partition("://")
+        if scheme != "https" or not host or any(ch in host for ch in "/?#@ "):
+            raise ValueError(f"IMAGE_SOURCES: {origin!r} is not an https origin such as https://img.example.jp")
+    return origins
+
+
 class Config:
     INSTANCE_DIR = str(INSTANCE_PATH)
     SECRET_KEY = os.environ.get("SECRET_KEY") or None  # filled in by create_app when unset
@@ -64,6 +74,8 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = False
     MAX_CONTENT_LENGTH = 1 * 1024 * 1024
+    # Path and query string; a search URL of 200 Japanese characters is ~2,000 bytes encoded.
+    MAX_URL_LENGTH = 8190
     # Members-only by default (app/access.py); true opens reading to everyone, e.g. a public FAQ portal.
     PUBLIC_READ = os.environ.get("PUBLIC_READ", "").strip().lower() in ("true", "1")
     # Host names this site answers to (Host header check); empty = any, for development.
@@ -121,8 +133,15 @@ class Config:
     MAIL_RETENTION_DAYS = int(os.environ.get("MAIL_RETENTION_DAYS", "30"))
 
     QUESTIONS_PER_PAGE = 20
-    MARKDOWN_MAX_CHARS = 30000
     MARKDOWN_RENDER_TIMEOUT = 2.0
+    # Outside images posts may show (and the CSP allows); by default only our uploads: any other
+    # image would tell its server who read the post, and when.
+    IMAGE_SOURCES = _image_sources(os.environ.get("IMAGE_SOURCES", ""))
+    UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+    UPLOAD_MAX_PIXELS = 24_000_000  # 6000 × 4000; decoding takes ~4 bytes a pixel
+    UPLOADS_PER_DAY = 50  # per member, and UPLOAD_BYTES_PER_DAY in all
+    UPLOAD_BYTES_PER_DAY = 100 * 1024 * 1024
+    UPLOAD_RATE_LIMIT = "20 per 10 minutes"
 
 
 class DevelopmentConfig(Config):

@@ -16,4 +16,8 @@ max_requests = 2000  # recycle workers now and then: bounded memory over weeks
 max_requests_jitter = 200
 accesslog = "-"
 errorlog = "-"
+# 0 = no request-line limit here: gunicorn's own limit (at most 8,190 bytes) answers an HTML
+# 414 before the app sees the request. The app refuses URLs over MAX_URL_LENGTH itself, as JSON
+# under /api/; `timeout` still bounds how long one request line may take to arrive.
+limit_request_line = 0
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -72,6 +72,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.review_edits import bp as review_edits_bp
     from app.search_views import bp as search_bp
     from app.tags import bp as tags_bp
+    from app.uploads import bp as uploads_bp
     from app.users import bp as users_bp
 
     app.register_blueprint(main_bp)
@@ -84,6 +85,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)  # /admin: the audit log, roles
     app.register_blueprint(review_bp)  # /review: flags and first posts, for moderators and reviewers
     app.register_blueprint(review_edits_bp)  # /review/edits: suggested edits
+    app.register_blueprint(uploads_bp)  # /uploads: images for posts, kept in the database
 
     from app import api, feeds
 

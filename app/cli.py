@@ -18,6 +18,7 @@ users_cli = AppGroup("users", help="Accounts.")
 search_cli = AppGroup("search", help="The full-text search index.")
 mail_cli = AppGroup("mail", help="The outgoing mail queue.")
 audit_cli = AppGroup("audit", help="The audit log (read only: entries cannot be changed or deleted).")
+posts_cli = AppGroup("posts", help="Stored posts.")
 import_cli = AppGroup("import", help="Import content: a Stack Exchange dump, a municipal FAQ CSV, a Zennin export.")
 
 
@@ -272,6 +273,18 @@ def search_sync(batch_size):
     click.echo(f"applied {applied} changes")
 
 
+@posts_cli.command("render")
+def posts_render():
+    """Render every post and tag description again with the current sanitizer rules (say, after
+    IMAGE_SOURCES changed) and store the HTML where it differs. Safe to run while the site serves."""
+    from app.services.importers.common import patient_rendering
+    from app.services.posting import render_stored
+
+    with patient_rendering():
+        changed, refused = render_stored()
+    click.echo(f"re-rendered {changed} (refused, old HTML kept: {refused})")
+
+
 @mail_cli.command("send")
 def mail_send():
     """Send queued e-mail that is due, each message exactly once (app/mail.py); failures are retried
@@ -315,5 +328,5 @@ def restore_command(path: Path):
 
 
 def register_commands(app: Flask) -> None:
-    for command in (orgs_cli, seed_cli, users_cli, search_cli, mail_cli, import_cli, audit_cli, export_command, backup_command, restore_command, housekeeping_command):
+    for command in (orgs_cli, seed_cli, users_cli, search_cli, mail_cli, posts_cli, import_cli, audit_cli, export_command, backup_command, restore_command, housekeeping_command):
         app.cli.add_command(command)

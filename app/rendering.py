@@ -4,6 +4,10 @@ Python-Markdown is super-linear on some hostile inputs ("[" × 4000 takes second
 raises RecursionError; SECURITY.md MDDOS-01..05), so rendering runs in a helper process that is
 killed when it exceeds the time budget. Sanitizing is bleach with an explicit allowlist; links
 get rel="nofollow noopener". The result is stored on the row at write time (`body_html`).
+
+Images are kept only when we serve them (`/uploads/<id>`) or their https origin is on the
+operator's IMAGE_SOURCES list; any other image becomes a plain link, so reading a post never
+makes the reader's browser fetch from a server that could log who read it and when.
 """
 
 import atexit
@@ -15,12 +19,14 @@ import struct
 import subprocess
 import sys
 import threading
-from functools import partial
+from functools import lru_cache, partial
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import bleach
 import markdown
+from bleach.html5lib_shim import Filter
 from bleach.linkifier import LinkifyFilter
 from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
@@ -82,27 +88,75 @@ class _JapaneseWriting(Extension):
         md.preprocessors.register(_ListsInterruptParagraphs(md), "lists_interrupt_paragraphs", 27)
 
 
+UPLOAD_PATH = re.compile(r"/uploads/[1-9][0-9]{0,17}")  # the route of app/uploads
+
+
+def image_allowed(src: str, image_sources: frozenset[str]) -> bool:
+    """An upload of ours (a bare /uploads/<id>) or an https origin the operator allows."""
+    parts = urlsplit(src)
+    if not (parts.scheme or parts.netloc):
+        return bool(UPLOAD_PATH.fullmatch(parts.path)) and not (parts.query or parts.fragment)
+    return parts.scheme == "https" and f"https://{parts.netloc}".lower() in image_sources
+
+
+class _OurImagesOnly(Filter):
+    """Every other <img> becomes a link to it (its alt text, else its address): nothing is fetched."""
+
+    def __init__(self, source, image_sources: frozenset[str] = frozenset()):
+        super().__init__(source)
+        self.image_sources = image_sources
+
+    def __iter__(self):
+        in_link = 0
+        for token in super().__iter__():
+            if token.get("name") == "a" and token["type"] in ("StartTag", "EndTag"):
+                in_link += 1 if token["type"] == "StartTag" else -1
+            elif token["type"] in ("StartTag", "EmptyTag") and token["name"] == "img":
+                src = token["data"].get((None, "src"), "")
+                if not image_allowed(src, self.image_sources):
+                    yield from _as_link(src, token["data"].get((None, "alt"), "").strip(), in_link > 0)
+                    continue
+            yield token
+
+
+def _as_link(src: str, alt: str, in_link: bool):
+    text = alt or src
+    if in_link or not src:  # no link in a link; no src: the sanitizer dropped a javascript: address
+        if text:
+            yield {"type": "Characters", "data": text}
+        return
+    yield {"type": "StartTag", "name": "a", "data": {(None, "href"): src}}
+    yield {"type": "Characters", "data": text}
+    yield {"type": "EndTag", "name": "a", "data": {}}
+
+
 def _set_rel(attrs, new=False):
     attrs[(None, "rel")] = "nofollow noopener"
     return attrs
 
 
-# One pass: sanitize and linkify together. (A separate Linker with skip_tags re-escapes the
-# text inside <code>, so `a < b` showed up as "a &lt; b".)
-_cleaner = bleach.Cleaner(
-    tags=ALLOWED_TAGS,
-    attributes=ALLOWED_ATTRIBUTES,
-    protocols=ALLOWED_PROTOCOLS,
-    strip=True,
-    strip_comments=True,
-    filters=[partial(LinkifyFilter, url_re=_URL_RE, callbacks=[_set_rel], skip_tags={"pre", "code"}, parse_email=False)],
-)
+@lru_cache(maxsize=8)
+def _cleaner(image_sources: frozenset[str]) -> bleach.Cleaner:
+    # One pass: sanitize, turn outside images into links, then linkify (which also sets rel on
+    # those links). A separate Linker with skip_tags re-escapes the text inside <code>, so
+    # `a < b` showed up as "a &lt; b".
+    return bleach.Cleaner(
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        protocols=ALLOWED_PROTOCOLS,
+        strip=True,
+        strip_comments=True,
+        filters=[
+            partial(_OurImagesOnly, image_sources=image_sources),
+            partial(LinkifyFilter, url_re=_URL_RE, callbacks=[_set_rel], skip_tags={"pre", "code"}, parse_email=False),
+        ],
+    )
 
 
-def render_unbounded(text: str) -> str:
+def render_unbounded(text: str, image_sources: frozenset[str] = frozenset()) -> str:
     """Render and sanitize in this process. Only for trusted text or inside the helper process."""
     raw = markdown.markdown(text, extensions=[*MARKDOWN_EXTENSIONS, _JapaneseWriting()], output_format="html")
-    return _cleaner.clean(raw)
+    return _cleaner(image_sources).clean(raw)
 
 
 def _read_exact(stream, size: int) -> bytes:
@@ -118,20 +172,31 @@ def _send(stream, status: bytes, payload: str) -> None:
     stream.flush()
 
 
+def _frame(text: str) -> bytes:
+    data = text.encode("utf-8", "surrogatepass")
+    return struct.pack(">I", len(data)) + data
+
+
+def _read_frame(stream) -> str:
+    (size,) = struct.unpack(">I", _read_exact(stream, 4))
+    return _read_exact(stream, size).decode("utf-8", "surrogatepass")
+
+
 def serve_renders(stdin, stdout) -> None:
-    """The helper process's loop: length-prefixed Markdown in, status + HTML out.
+    """The helper process's loop: the allowed image origins (one a line) and the Markdown in,
+    each length-prefixed; status + HTML out.
 
     It first says it is ready, so start-up time never counts against a render's budget.
     """
     _send(stdout, b"R", "")
     while True:
         try:
-            (size,) = struct.unpack(">I", _read_exact(stdin, 4))
-            text = _read_exact(stdin, size).decode("utf-8", "surrogatepass")
+            image_sources = frozenset(filter(None, _read_frame(stdin).split("\n")))
+            text = _read_frame(stdin)
         except EOFError:
             return
         try:
-            _send(stdout, b"K", render_unbounded(text))
+            _send(stdout, b"K", render_unbounded(text, image_sources))
         except RecursionError:
             _send(stdout, b"E", "nesting")
         except Exception as error:  # report it and keep serving
@@ -182,15 +247,14 @@ class _RenderWorker:
         with self._lock:
             self._stop()
 
-    def render(self, text: str, timeout: float) -> str:
+    def render(self, text: str, timeout: float, image_sources: frozenset[str]) -> str:
         with self._lock:
             if self._process is None or self._process.poll() is not None:
                 self._stop()
                 self._process = self._start()
             process = self._process
-            data = text.encode("utf-8", "surrogatepass")
             try:
-                process.stdin.write(struct.pack(">I", len(data)) + data)
+                process.stdin.write(_frame("\n".join(sorted(image_sources))) + _frame(text))
                 process.stdin.flush()
                 ready, _, _ = select.select([process.stdout], [], [], timeout)
                 if not ready:
@@ -213,11 +277,12 @@ _worker = _RenderWorker()
 atexit.register(_worker.close)
 
 
-def render_markdown(text: str, *, max_chars: int, timeout: float) -> str:
-    """Render user Markdown to safe HTML, or raise RenderError("too_long" | "timeout" | …)."""
+def render_markdown(text: str, *, max_chars: int, timeout: float, image_sources: frozenset[str] = frozenset()) -> str:
+    """Render user Markdown to safe HTML, or raise RenderError("too_long" | "timeout" | …).
+    `image_sources`: https origins (``https://host``) whose images may be shown."""
     if len(text) > max_chars:
         raise RenderError("too_long")
-    return _worker.render(text, timeout)
+    return _worker.render(text, timeout, image_sources)
 
 
 class _TextExtractor(HTMLParser):

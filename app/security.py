@@ -4,7 +4,7 @@ import secrets
 import uuid
 from urllib.parse import unquote, urlsplit
 
-from flask import Flask, current_app, g, request
+from flask import Flask, abort, current_app, g, request
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager
 from werkzeug.exceptions import HTTPException
@@ -22,6 +22,7 @@ def init_app(app: Flask, login_manager: LoginManager) -> None:
     login_manager.user_loader(load_user_from_session)
 
     app.before_request(_assign_request_id)
+    app.before_request(_refuse_long_urls)
     app.after_request(_security_headers)
 
 
@@ -45,6 +46,14 @@ def _assign_request_id() -> None:
     g.request_id = uuid.uuid4().hex[:12]
 
 
+def _refuse_long_urls() -> None:
+    """414 for a URL longer than MAX_URL_LENGTH, decided here so the answer is ours (JSON under
+    /api/, a page elsewhere). gunicorn.conf.py lets such request lines through for this reason."""
+    environ = request.environ
+    if len(environ.get("PATH_INFO", "")) + len(environ.get("QUERY_STRING", "")) > current_app.config["MAX_URL_LENGTH"]:
+        abort(414)
+
+
 def csp_nonce() -> str:
     """Per-response nonce for our own <script> tags; inline scripts without it are refused."""
     if "csp_nonce" not in g:
@@ -54,12 +63,14 @@ def csp_nonce() -> str:
 
 def _security_headers(response):
     nonce = csp_nonce()
+    # Images only from us (uploads) and the operator's IMAGE_SOURCES: no tracking pixels.
+    image_sources = " ".join(["'self'", *sorted(current_app.config["IMAGE_SOURCES"])])
     response.headers.setdefault(
         "Content-Security-Policy",
         "default-src 'self'; "
         f"script-src 'self' 'nonce-{nonce}'; "
         "style-src 'self'; "
-        "img-src 'self' data: https:; "
+        f"img-src {image_sources}; "
         "font-src 'self'; "
         "connect-src 'self'; "
         "object-src 'none'; "

@@ -37,3 +37,14 @@ def make_answer(
 
 def login(client: FlaskClient, user: User, password: str = PASSWORD):
     return client.post("/login", data={"email": user.email, "password": password}, follow_redirects=False)
+
+
+def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (32, 24)) -> bytes:
+    """A small plain image in one of Pillow's formats (uploads)."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, (250, 200, 0)).save(out, fmt)
+    return out.getvalue()

@@ -11,18 +11,19 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map
 
 from app.extensions import db
-from app.services import comments, tokens
+from app.services import comments, tokens, uploads
 from app.services.careers import CareerInput, add_entry
-from tests.factories import PASSWORD, make_answer, make_question, make_user
+from tests.factories import PASSWORD, image_bytes, make_answer, make_question, make_user
 
 OK, LOGIN, FORBIDDEN, NOT_FOUND = "ok", "login", "forbidden", "not_found"
+PNG = image_bytes("PNG")
 ROLES = ("anonymous", "other", "owner", "moderator", "admin")
 
 
 @dataclass
 class Case:
     method: str
-    path: str  # {q} question, {a} answer, {c} comment, {e} career entry, {t} token, {u} the owner's user id
+    path: str  # {q} question, {a} answer, {c} comment, {e} career entry, {t} token, {up} upload, {u} the owner's user id
     expect: dict[str, str]  # role -> outcome
     owner: str = "asker"  # whose object: the asker (question) or the answerer (answer, comment, career, token)
     data: dict = field(default_factory=dict)
@@ -78,6 +79,7 @@ CASES = [
     reading("GET", "/users"),
     reading("GET", "/users/{u}"),
     reading("GET", "/search?q=住民税"),
+    reading("GET", "/uploads/{up}"),
     # Feeds: members with a session here; feed readers with a personal token in test_feed_tokens.py.
     reading("GET", "/feeds/questions"),
     reading("GET", "/feeds/tags/住民税"),
@@ -101,6 +103,8 @@ CASES = [
     Case("GET", "/transfer", members()),
     Case("GET", "/transfer/onboarding", members()),
     Case("POST", "/preview", members(), data=BODY),
+    Case("GET", "/uploads/new", members()),
+    Case("POST", "/uploads", {**members(), **dict.fromkeys(ROLES[1:], "422")}),  # past the gate: no file sent
     Case("POST", "/logout", members()),
     Case("GET", "/users/{u}/ask", members()),  # asking oneself just goes back to the profile
     Case("POST", "/questions/{q}/answers", members(), data=BODY),
@@ -184,7 +188,8 @@ def _objects(asker, answerer) -> dict[str, int]:
     comment = comments.add_comment(answerer, question, "確認のためのコメントです")
     entry = add_entry(answerer, CareerInput(organization="271004", department="財政局 収税課", tags="住民税", start="2020-04", concurrent=True))
     token = tokens.create_token(answerer, "確認用", "read")
-    return {"q": question.id, "a": answer.id, "c": comment.id, "e": entry.id, "t": token.token.id}
+    upload = uploads.store(answerer, PNG)  # the same image each time: the same upload
+    return {"q": question.id, "a": answer.id, "c": comment.id, "e": entry.id, "t": token.token.id, "up": upload.id}
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.method} {c.path}")
@@ -242,7 +247,7 @@ def test_every_html_route_is_classified(app):
 
 def _matches(rule, path: str, method: str) -> bool:
     """Does this rule (alone) route `path`, with every {placeholder} standing for id 1?"""
-    for name in "qacetu":
+    for name in ("q", "a", "c", "e", "t", "up", "u"):
         path = path.replace("{" + name + "}", "1")
     single = Map([rule.empty()], converters=rule.map.converters)
     try:

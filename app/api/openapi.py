@@ -8,7 +8,7 @@ app/api/serializers.py. Change the three together.
 from copy import deepcopy
 
 from app.models.moderation import CLOSE_REASONS
-from app.models.post import COMMENT_MAX, TITLE_MAX
+from app.models.post import BODY_MAX, COMMENT_MAX, TITLE_MAX
 from app.models.tag import TAG_NAME_MAX
 from app.services.careers import DEPARTMENT_MAX
 from app.services.experts import HOLDERS, SCOPES
@@ -19,7 +19,6 @@ from app.services.tags import MAX_TAGS
 from app.web import MAX_ID
 from pii import CATEGORIES
 
-BODY_MAX = 30000  # MARKDOWN_MAX_CHARS
 TAGS_TEXT_MAX = 300  # the ask form's limit
 ORGANIZATION_TEXT_MAX = 120  # the career form's limits
 MONTH_TEXT_MAX = 20
@@ -311,7 +310,7 @@ _SCHEMAS: dict = {
         "required": ["title", "body", "tags"],
         "properties": {
             "title": {"type": "string", "minLength": 5, "maxLength": TITLE_MAX, "examples": ["住民税の特別徴収から普通徴収への切替時期は？"]},
-            "body": {"type": "string", "minLength": 10, "maxLength": BODY_MAX, "description": "Markdown"},
+            "body": {"type": "string", "minLength": 10, "maxLength": BODY_MAX, "description": "Markdown; at least 10 characters of rendered text (comments, stripped tags and link definitions do not count)"},
             "tags": {
                 "description": f"1〜{MAX_TAGS}個。配列、またはカンマ・読点・空白で区切った文字列",
                 "oneOf": [
@@ -327,7 +326,7 @@ _SCHEMAS: dict = {
         "type": "object",
         "required": ["body"],
         "properties": {
-            "body": {"type": "string", "minLength": 10, "maxLength": BODY_MAX, "description": "Markdown"},
+            "body": {"type": "string", "minLength": 10, "maxLength": BODY_MAX, "description": "Markdown; at least 10 characters of rendered text (comments, stripped tags and link definitions do not count)"},
             "confirmed_findings": _CONFIRMED_FINDINGS,
         },
     },

@@ -14,11 +14,11 @@ from flask_babel import gettext as _
 from app import access
 from app.api import auth, bp, serializers
 from app.api.auth import ApiError, api_user, flag_limit
-from app.api.openapi import BODY_MAX, MONTH_TEXT_MAX, ORGANIZATION_TEXT_MAX, TAGS_TEXT_MAX, openapi_document
+from app.api.openapi import MONTH_TEXT_MAX, ORGANIZATION_TEXT_MAX, TAGS_TEXT_MAX, openapi_document
 from app.errors import error_response, privilege_required_response
 from app.extensions import db, limiter
 from app.models import Answer, Post, Question, User
-from app.models.post import COMMENT_MAX, TITLE_MAX
+from app.models.post import BODY_MAX, COMMENT_MAX, TITLE_MAX
 from app.models.tag import TAG_NAME_MAX
 from app.services import (
     answers,

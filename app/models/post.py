@@ -17,6 +17,7 @@ from app.models.user import User
 
 TITLE_MAX = 150
 COMMENT_MAX = 600
+BODY_MAX = 30_000  # Markdown source of a post or a tag description: forms, API, services, textarea
 
 
 class Post(db.Model):

@@ -3,12 +3,19 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from app.models.post import COMMENT_MAX, TITLE_MAX
+from app.models.post import BODY_MAX, COMMENT_MAX, TITLE_MAX
 from app.services import privacy_guard
 from app.services.errors import PersonalInformationFound
 from app.services.redaction import PASSAGE_MAX, REASONS
 
-BODY_FIELD_MAX = 40000  # the service's 30,000-character rule gives the friendly message
+# The same words as the service's message; the textarea's maxlength comes from this validator.
+BODY_LENGTH = Length(max=BODY_MAX, message=_l("%(n)s文字以内で入力してください。", n=f"{BODY_MAX:,}"))
+
+
+def lf_newlines(value: str | None) -> str | None:
+    """Browsers send a textarea's line breaks as CRLF but count them as one character for
+    maxlength (and the services store LF): count them the same way here."""
+    return value.replace("\r\n", "\n") if value else value
 
 
 class GuardedForm(FlaskForm):
@@ -29,7 +36,8 @@ class QuestionForm(GuardedForm):
     )
     body = TextAreaField(
         _l("本文（Markdown）"),
-        validators=[DataRequired(_l("本文を入力してください。")), Length(max=BODY_FIELD_MAX)],
+        validators=[DataRequired(_l("本文を入力してください。")), BODY_LENGTH],
+        filters=[lf_newlines],
         description=_l("状況、試したこと、根拠法令や通知などを書くと回答が集まりやすくなります。"),
     )
     tags = StringField(
@@ -49,7 +57,8 @@ class AskForm(QuestionForm):
 class AnswerForm(GuardedForm):
     body = TextAreaField(
         _l("回答（Markdown）"),
-        validators=[DataRequired(_l("回答を入力してください。")), Length(max=BODY_FIELD_MAX)],
+        validators=[DataRequired(_l("回答を入力してください。")), BODY_LENGTH],
+        filters=[lf_newlines],
     )
     summary = StringField(_l("編集の概要"), validators=[Length(max=200)])
     base_revision = HiddenField()

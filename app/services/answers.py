@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import Answer, Post, Question, Revision, SuggestedEdit, User, utcnow
 from app.services import audit, notifications, permissions, privacy_guard, removal, reputation, suggested_edits
 from app.services.errors import Conflict, PermissionDenied, ValidationFailed
-from app.services.posting import add_revision, check_body, mark_removed, mark_restored, render_body
+from app.services.posting import add_revision, check_body, mark_removed, mark_restored
 
 
 def _adjust_answer_count(question_id: int, delta: int) -> None:
@@ -24,9 +24,8 @@ def post_answer(
 ) -> Answer:
     """Answer. Raises PersonalInformationFound like `questions.ask_question`."""
     permissions.ensure_can_write(author)
-    body = check_body(body)
+    body, body_html = check_body(body)
     confirmed = privacy_guard.check({"body": body}, confirmed_categories)
-    body_html = render_body(body)
     with write_transaction():
         db.session.refresh(question, with_for_update=True)
         if question.is_deleted:
@@ -52,7 +51,7 @@ def edit_answer(
     suggestions)."""
     permissions.ensure_can_write(actor)
     if suggested_edits.must_suggest(actor, answer):
-        return suggested_edits.suggest(actor, answer, {"body": check_body(body)}, base_revision, summary, confirmed_categories)
+        return suggested_edits.suggest(actor, answer, {"body": check_body(body)[0]}, base_revision, summary, confirmed_categories)
     return apply_edit(actor, answer, body, base_revision=base_revision, summary=summary, confirmed_categories=confirmed_categories)
 
 
@@ -60,9 +59,8 @@ def apply_edit(
     actor: User, answer: Answer, body: str, *, base_revision: int, summary: str = "", confirmed_categories: Collection[str] = ()
 ) -> Answer:
     """The edit itself, as `actor`; the caller has decided that it may be saved."""
-    body = check_body(body)
+    body, body_html = check_body(body)
     confirmed = privacy_guard.check({"body": body, "summary": summary}, confirmed_categories)
-    body_html = render_body(body)
     with write_transaction():
         db.session.refresh(answer, with_for_update=True)
         if answer.revision_count != base_revision:

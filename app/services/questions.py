@@ -13,7 +13,7 @@ from app.models import Answer, Comment, Post, Question, Revision, SuggestedEdit,
 from app.services import counters, permissions, privacy_guard, removal, routing, suggested_edits
 from app.services.errors import Conflict, Gone, NotFound, PermissionDenied, ValidationFailed, validate_all
 from app.services.pagination import Page, paginate
-from app.services.posting import add_revision, check_body, check_title, mark_removed, mark_restored, render_body
+from app.services.posting import add_revision, check_body, check_title, mark_removed, mark_restored
 from app.services.tags import MAX_TAGS, adjust_question_counts, check_tag_name, parse_tag_input, resolve_tags
 
 TABS = ("newest", "active", "unanswered", "votes")
@@ -42,7 +42,7 @@ def _validate(data: QuestionInput) -> dict:
         body=lambda: check_body(data.body),
         tags=lambda: check_tag_names(data.tags),
     )
-    valid["body_html"] = render_body(valid["body"])
+    valid["body"], valid["body_html"] = valid["body"]
     return valid
 
 

@@ -149,8 +149,7 @@ def _questions(folder: Path, report: ImportReport, tag_ids: dict[str, int], prog
         with write_transaction():
             for item in batch:
                 try:
-                    title, body = check_title(item["title"]), check_body(item["body"])
-                    body_html = render_body(body)
+                    title, (body, body_html) = check_title(item["title"]), check_body(item["body"])
                 except ValidationFailed as failure:
                     report.skipped[f"questions refused by our rules ({', '.join(sorted(failure.errors))})"] += 1
                     continue
@@ -198,8 +197,7 @@ def _answers(folder: Path, report: ImportReport, questions: dict[int, dict], pro
                     report.skipped["answers whose question was not restored"] += 1
                     continue
                 try:
-                    body = check_body(item["body"])
-                    body_html = render_body(body)
+                    body, body_html = check_body(item["body"])
                 except ValidationFailed as failure:
                     report.skipped[f"answers refused by our rules ({', '.join(sorted(failure.errors))})"] += 1
                     continue

@@ -71,6 +71,67 @@
     if (input.value.trim()) render();
   });
 
+  // Characters used against the limit, counted as the server counts (code points, a line break as one).
+  document.querySelectorAll(".md-editor .md-count").forEach((counter) => {
+    const input = counter.closest(".md-editor").querySelector("textarea");
+    if (!input) return;
+    const update = () => {
+      counter.textContent = counter.dataset.counting.replace("{count}", [...input.value].length.toLocaleString("ja-JP"));
+    };
+    input.addEventListener("input", update);
+    update();
+  });
+
+  // Image upload from the editor: the plain-form link becomes a button; the image's Markdown
+  // goes in at the cursor. Messages come from the page (data-*), in the reader's language.
+  document.querySelectorAll(".md-editor .md-upload").forEach((box) => {
+    const input = box.closest(".md-editor").querySelector("textarea");
+    const link = box.querySelector("a");
+    const status = box.querySelector(".md-upload-status");
+    if (!input || !link || !status) return;
+    const picker = document.createElement("input");
+    picker.type = "file";
+    picker.accept = "image/png,image/jpeg,image/gif,image/webp";
+    picker.hidden = true;
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "md-upload-button";
+    button.textContent = link.textContent;
+    link.replaceWith(button, picker);
+    button.addEventListener("click", () => picker.click());
+    picker.addEventListener("change", async () => {
+      const file = picker.files[0];
+      picker.value = "";
+      if (!file) return;
+      if (file.size > Number(box.dataset.maxBytes)) { status.textContent = box.dataset.tooBig; return; }
+      status.textContent = box.dataset.uploading;
+      button.disabled = true;
+      const form = new FormData();
+      form.append("image", file);
+      let failure = box.dataset.failed;  // the server's own message when it gives one
+      try {
+        const response = await fetch(box.dataset.uploadUrl, {
+          method: "POST", body: form, credentials: "same-origin",
+          headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
+        });
+        const data = response.headers.get("Content-Type")?.startsWith("application/json") ? await response.json() : {};
+        if (!response.ok || !data.markdown) { failure = data.error || failure; throw new Error(failure); }
+        const at = input.selectionEnd ?? input.value.length;
+        const before = input.value.slice(0, at);
+        const text = (before && !before.endsWith("\n") ? "\n" : "") + data.markdown + "\n";
+        input.value = before + text + input.value.slice(at);
+        input.selectionStart = input.selectionEnd = at + text.length;
+        input.dispatchEvent(new Event("input"));
+        input.focus();
+        status.textContent = "";
+      } catch (_error) {
+        status.textContent = failure;
+      } finally {
+        button.disabled = false;
+      }
+    });
+  });
+
   // Tag autocomplete on the last tag being typed.
   document.querySelectorAll("input[data-suggest-url]").forEach((input) => {
     const list = document.getElementById(input.getAttribute("list"));
