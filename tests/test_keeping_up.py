@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from app.database import write_transaction
 from app.extensions import db
 from app.models import Bookmark, QuestionFollow, Tag, TagWatch, utcnow
-from app.services import answers, bookmarks, following, home, questions, tags, watching
+from app.services import answers, bookmarks, following, home, questions, tag_admin, tags, watching
 from tests.factories import login, make_answer, make_question
 from tests.people_factories import add_post
 
@@ -299,3 +299,16 @@ def test_accepting_keeps_the_asker_following(alice, bob):
     question = make_question(alice, tags="住民税")
     answers.accept_answer(alice, make_answer(bob, question))
     assert follow_row(alice, question).active and follow_row(bob, question).active
+
+
+def test_merging_a_tag_carries_its_watchers_over(alice, bob, carol, moderator):
+    make_question(alice, title="滞納整理の進め方について", tags="滞納整理")
+    make_question(alice, title="債権回収の優先順位について", tags="債権回収")
+    watching.set_state(carol, tags.get_tag("滞納整理"), "watch")
+    watching.set_state(bob, tags.get_tag("滞納整理"), "watch")
+    watching.set_state(bob, tags.get_tag("債権回収"), "ignore")  # bob already chose for the target
+    tag_admin.merge_tags(moderator, tags.get_tag("滞納整理"), "債権回収")
+    target = tags.get_tag("債権回収")
+    assert watching.state_of(carol, target) == "watch"
+    assert watching.state_of(bob, target) == "ignore"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(TagWatch)) == 2
