@@ -20,6 +20,7 @@ from typing import TypeVar
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.extensions import db
@@ -110,6 +111,20 @@ def short_write(work: Callable[[Session], T], *, attempts: int, first_wait: floa
                     raise
         time.sleep(first_wait * 2**attempt)
     raise ValueError("attempts must be at least 1")
+
+
+def upsert(model: type, values: dict, *, update: dict | None = None) -> None:
+    """INSERT the row, or on a primary-key clash do nothing (`update` None) or SET `update`: one
+    statement, so two requests racing for the same row (a double click) both succeed."""
+    table = model.__table__
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table).values(**values)
+    keys = list(table.primary_key.columns)
+    if update:
+        statement = statement.on_conflict_do_update(index_elements=keys, set_=update)
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=keys)
+    db.session.execute(statement)
 
 
 def scrub_old_versions(tables: Sequence[str]) -> bool:

@@ -91,8 +91,8 @@ def _security_headers(response):
     return response
 
 
-def safe_redirect_target(target: str | None) -> str:
-    """`target` when it is a page of this site, else "/" (SECURITY.md REDIR-01..03).
+def safe_redirect_target(target: str | None, fallback: str = "/") -> str:
+    """`target` when it is a page of this site, else `fallback` (SECURITY.md REDIR-01..03).
 
     The one check for every redirect that takes a `next` or other user input. The target must
     start with a single `/` even after percent-decoding it again and again (`/%252F%252Fevil`
@@ -101,7 +101,7 @@ def safe_redirect_target(target: str | None) -> str:
     its path must name a GET route of ours. The query and fragment are kept as given.
     """
     if not target or len(target) > 2000 or not _stays_on_site(target):
-        return "/"
+        return fallback
     decoded = target
     for _round in range(5):
         once = unquote(decoded)
@@ -109,18 +109,18 @@ def safe_redirect_target(target: str | None) -> str:
             break
         decoded = once
     else:  # still changing after five rounds: nobody links like that
-        return "/"
+        return fallback
     if not _stays_on_site(decoded):
-        return "/"
+        return fallback
     path = unquote(urlsplit(target).path)
     if any(segment in (".", "..", "") for segment in path.split("/")[1:-1]) or path.endswith(("/.", "/..")):
-        return "/"
+        return fallback
     try:
         current_app.url_map.bind("zennin.invalid").match(path, method="GET")
     except RequestRedirect:
         pass  # e.g. a missing trailing slash: still one of our routes
     except HTTPException:
-        return "/"
+        return fallback
     return target
 
 

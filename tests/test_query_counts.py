@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Question
-from app.services import answers, comments, tags, votes
+from app.services import answers, bookmarks, comments, tags, votes, watching
 from app.text import slugify
 from tests.factories import login, make_answer, make_question, make_user
 from tests.people_factories import add_post
@@ -24,7 +24,10 @@ PER_PAGE = 3  # small pages, so that a few questions make deep pages
 # Upper bounds: what each page costs today (logged in), with a little room. Raise one only with
 # a reason; a count that differs between small and large data is a bug, whatever the bound.
 # profile: +4 for the reputation history (count, page, its posts, their questions).
-BOUNDS = {"question": 15, "list": 8, "tag": 15, "experts": 10, "profile": 20}
+# question: +2 for the reader's follow and 保存 states (issue 15). home: the list, 「あなたの分野」
+# (areas, questions, their tags and authors) and the ignored-tags count; bookmarks: count, page,
+# authors, questions, their tags.
+BOUNDS = {"question": 17, "list": 8, "tag": 15, "experts": 10, "profile": 20, "home": 14, "bookmarks": 10}
 
 
 @contextmanager
@@ -185,3 +188,38 @@ def test_profile_page_costs_the_same_for_a_long_history(app, viewer, count_queri
     few = count_queries(f"/users/{newcomer.id}")
     many = count_queries(f"/users/{veteran.id}")
     assert few == many <= BOUNDS["profile"]
+
+
+def test_home_page_costs_the_same_for_many_areas_and_questions(app, viewer, count_queries, alice, bob):
+    app.config["QUESTIONS_PER_PAGE"] = PER_PAGE
+    _ask(alice, 1, "住民税", answered_by=[bob])
+    watching.set_state(viewer, tags.get_tag("住民税"), "watch")
+    _ask(alice, 2, "戸籍")
+    watching.set_state(viewer, tags.get_tag("戸籍"), "ignore")
+    few = count_queries("/")
+
+    people = [make_user() for _ in range(6)]
+    for n, author in enumerate(people * 2):
+        _ask(author, 100 + n, f"住民税 特別徴収 分野{n} 給与", answered_by=people[:2], comment_by=people[2:3])
+    for name in ("特別徴収", "給与", "分野1"):
+        watching.set_state(viewer, tags.get_tag(name), "watch")
+    add_post(viewer, "市民局 市民税課", tags="普通徴収 分野2", started=30, ended=10)
+    add_post(viewer, "財政局 債権回収課", tags="債権回収 分野3")
+    watching.set_state(viewer, tags.get_tag("分野4"), "ignore")
+    many = count_queries("/")
+    assert few == many <= BOUNDS["home"]
+    assert count_queries("/?tab=unanswered") <= BOUNDS["home"]
+
+
+def test_bookmarks_page_costs_the_same_for_many_saved_posts(app, viewer, count_queries, alice, bob):
+    question = _ask(alice, 1, "住民税", answered_by=[bob])
+    bookmarks.set_saved(viewer, question, True)
+    few = count_queries("/bookmarks")
+
+    people = [make_user() for _ in range(5)]
+    for n, author in enumerate(people * 2):
+        saved = _ask(author, 100 + n, f"住民税 分野{n} 給与", answered_by=people[:2])
+        bookmarks.set_saved(viewer, saved, True)
+        bookmarks.set_saved(viewer, saved.answers[n % 2], True)
+    many = count_queries("/bookmarks")
+    assert few == many <= BOUNDS["bookmarks"]

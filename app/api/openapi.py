@@ -97,6 +97,32 @@ _CONFIRMED_FINDINGS = {
 
 _LOCATION = {"Location": {"description": "作成されたリソースの URL", "schema": {"type": "string"}}}
 
+def _tag_state_operations(kind: str, put_summary: str, delete_summary: str) -> dict:
+    """PUT and DELETE of one watched or ignored tag: the same parameter, answers and rules."""
+    name = {
+        "name": "name",
+        "in": "path",
+        "required": True,
+        "description": "タグ名（URL エンコード。同義語・全角・半角カナも可）。ないタグは 404（タグは作られない）",
+        "schema": {"type": "string", "minLength": 1, "maxLength": 100, "examples": ["ワクチン接種"]},
+    }
+    suffix = "Watch" if kind == "watch" else "Ignore"
+    return {
+        "put": {
+            "operationId": f"put{suffix}Tag",
+            "summary": put_summary,
+            "parameters": [name],
+            "responses": {"204": {"description": "設定した（すでに同じ設定でも 204）"}, **_errors(401, 403, 404, 409, 429)},
+        },
+        "delete": {
+            "operationId": f"delete{suffix}Tag",
+            "summary": delete_summary,
+            "parameters": [name],
+            "responses": {"204": {"description": "やめた（設定がなくても 204）"}, **_errors(401, 403, 404, 409, 429)},
+        },
+    }
+
+
 _SCHEMAS: dict = {
     "Error": {
         "type": "object",
@@ -392,6 +418,20 @@ _SCHEMAS: dict = {
             "page": {"type": "integer"},
         },
     },
+    "TagState": {
+        "type": "object",
+        "required": ["name", "display_name", "kind"],
+        "properties": {
+            "name": {"type": "string", "description": "タグの名前（正規化済み、URL に使う）", "examples": ["ワクチン接種"]},
+            "display_name": {"type": "string", "description": "画面に表示する名前（DX など大文字を保つ）", "examples": ["DX"]},
+            "kind": {"type": "string", "enum": ["watch", "ignore"], "description": "watch = ウォッチ中、ignore = 無視"},
+        },
+    },
+    "TagStateList": {
+        "type": "object",
+        "required": ["items"],
+        "properties": {"items": {"type": "array", "items": _ref("TagState"), "description": "全件を名前順に"}},
+    },
     "NewCareerEntry": {
         "type": "object",
         "required": ["organization", "department", "start"],
@@ -667,6 +707,28 @@ _PATHS: dict = {
             },
         },
     },
+    "/users/me/watched-tags": {
+        "get": {
+            "operationId": "listWatchedTags",
+            "summary": "自分がウォッチしているタグ",
+            "description": "ウォッチしたタグの質問はホームの「あなたの分野」に表示される（職歴のタグも同じ）",
+            "responses": {"200": _json(_ref("TagStateList"), "ウォッチ中のタグ（kind は watch）"), **_errors(401, 429)},
+        }
+    },
+    "/users/me/watched-tags/{name}": _tag_state_operations(
+        "watch", "ウォッチする（無視していたタグは無視をやめてウォッチする）", "ウォッチをやめる（無視しているタグには何もしない）"
+    ),
+    "/users/me/ignored-tags": {
+        "get": {
+            "operationId": "listIgnoredTags",
+            "summary": "自分が無視しているタグ",
+            "description": "無視したタグの質問はホームの一覧に表示されない",
+            "responses": {"200": _json(_ref("TagStateList"), "無視しているタグ（kind は ignore）"), **_errors(401, 429)},
+        }
+    },
+    "/users/me/ignored-tags/{name}": _tag_state_operations(
+        "ignore", "無視する（ウォッチしていたタグはウォッチをやめて無視する）", "無視をやめる（ウォッチ中のタグには何もしない）"
+    ),
     "/users/me/career/{entry_id}": {
         "delete": {
             "operationId": "deleteMyCareerEntry",

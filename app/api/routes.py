@@ -34,6 +34,7 @@ from app.services import (
     search,
     tags,
     votes,
+    watching,
 )
 from app.services.errors import NotFound, PermissionDenied, PersonalInformationFound, ValidationFailed
 from app.services.pagination import MAX_PAGE
@@ -47,7 +48,7 @@ PUBLIC_ENDPOINTS = frozenset({"api.openapi"})
 
 # Per token: every request counts against the read limit, writes also against the write limit.
 limiter.shared_limit(auth.read_limit, scope="api", key_func=auth.rate_limit_key)(bp)
-limiter.shared_limit(auth.write_limit, scope="api-write", key_func=auth.rate_limit_key, methods=["POST", "DELETE"])(bp)
+limiter.shared_limit(auth.write_limit, scope="api-write", key_func=auth.rate_limit_key, methods=["POST", "PUT", "DELETE"])(bp)
 
 
 @bp.before_request
@@ -361,3 +362,53 @@ def delete_career_entry(entry_id: int):
     except PermissionDenied:
         raise NotFound(entry_id) from None  # another person's entry: its existence is not told
     return "", 204
+
+
+# ---------------------------------------------------------------- keeping up: watched and ignored tags
+# One state per tag: PUT to watched-tags turns an ignored tag into a watched one and the other way
+# round; DELETE clears only the state of its own list. Names resolve like everywhere else (NFKC,
+# approved synonyms); an unknown name is a 404, and watching never creates a tag.
+
+
+def _tag_states(kind: str):
+    return jsonify(serializers.tag_states(watching.tags_of(api_user(), kind), kind))
+
+
+def _set_tag_state(name: str, kind: str):
+    watching.set_state(api_user(), tags.get_tag(name[:100]), kind)
+    return "", 204
+
+
+def _clear_tag_state(name: str, kind: str):
+    watching.clear_state(api_user(), tags.get_tag(name[:100]), kind)
+    return "", 204
+
+
+@bp.get("/users/me/watched-tags")
+def list_watched_tags():
+    return _tag_states("watch")
+
+
+@bp.put("/users/me/watched-tags/<name>")
+def watch_tag(name: str):
+    return _set_tag_state(name, "watch")
+
+
+@bp.delete("/users/me/watched-tags/<name>")
+def unwatch_tag(name: str):
+    return _clear_tag_state(name, "watch")
+
+
+@bp.get("/users/me/ignored-tags")
+def list_ignored_tags():
+    return _tag_states("ignore")
+
+
+@bp.put("/users/me/ignored-tags/<name>")
+def ignore_tag(name: str):
+    return _set_tag_state(name, "ignore")
+
+
+@bp.delete("/users/me/ignored-tags/<name>")
+def unignore_tag(name: str):
+    return _clear_tag_state(name, "ignore")

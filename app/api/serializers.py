@@ -12,7 +12,7 @@ from datetime import datetime
 
 from markupsafe import Markup
 
-from app.models import Answer, CareerEntry, Comment, Flag, Organization, Post, Question, User
+from app.models import Answer, CareerEntry, Comment, Flag, Organization, Post, Question, Tag, User
 from app.services import closing
 from app.services.experts import ExpertRow
 from app.services.pagination import Page
@@ -155,6 +155,11 @@ def career_entry(entry: CareerEntry) -> dict:
         "end": entry.end_month,
         "current": entry.is_current,
     }
+
+
+def tag_states(tags: list[Tag], kind: str) -> dict:
+    """The member's watched (or ignored) tags: all of them, by name."""
+    return {"items": [{"name": tag.name, "display_name": tag.label, "kind": kind} for tag in tags]}
 
 
 def career_list(entries: list[CareerEntry]) -> dict:

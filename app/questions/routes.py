@@ -11,7 +11,8 @@ from app.models import Answer, Comment, Post, Question, SuggestedEdit
 from app.questions import bp
 from app.questions.forms import AnswerForm, AskForm, CommentForm, QuestionForm
 from app.questions.redaction import history_target, render_history
-from app.services import answers, closing, comments, permissions, questions, search, votes
+from app.security import safe_redirect_target
+from app.services import answers, bookmarks, closing, comments, following, permissions, questions, search, votes
 from app.services.errors import Conflict, NotFound, PermissionDenied, PersonalInformationFound, ValidationFailed
 from app.services.pagination import parse_page
 from app.templating import question_url
@@ -231,7 +232,38 @@ def _render_question(question, answer_form: AnswerForm, held_comment: tuple[int,
         close_reasons=closing.REASONS,
         answer_form=answer_form,
         held_comment=held_comment,
+        following=following.is_following(current_user, question),
+        saved=bookmarks.saved_ids(current_user, [question.id, *(a.id for a in answer_list)]),
     )
+
+
+@bp.post("/questions/<id:question_id>/follow")
+@login_required
+def follow(question_id: int):
+    question = questions.get_question(current_user, question_id)
+    raw = request.form.get("follow", "")
+    if raw not in ("1", "0"):
+        abort(400)
+    following.set_following(current_user, question, raw == "1")
+    if raw == "1":
+        flash(_("この質問をフォローしました。新しい回答が通知されます。"), "success")
+    else:
+        flash(_("この質問のフォローをやめました。回答しても自動ではフォローしません。"), "info")
+    return redirect(question_url(question))
+
+
+@bp.post("/posts/<id:post_id>/bookmark")
+@login_required
+def bookmark(post_id: int):
+    """保存 or take it back (`saved` 1 or 0); back to the post, or to `next` (the bookmarks page)."""
+    post = visible_post(post_id)
+    raw = request.form.get("saved", "")
+    if raw not in ("1", "0"):
+        abort(400)
+    bookmarks.set_saved(current_user, post, raw == "1")
+    flash(_("保存しました。") if raw == "1" else _("保存を取り消しました。"), "success" if raw == "1" else "info")
+    anchor = f"answer-{post.id}" if post.question_id else None
+    return redirect(safe_redirect_target(request.form.get("next"), fallback=question_url(_question_of(post), _anchor=anchor)))
 
 
 @bp.route("/answers/<id:answer_id>/edit", methods=["GET", "POST"])

@@ -8,7 +8,16 @@ from flask_babel import gettext as _
 from app.database import write_transaction
 from app.extensions import db
 from app.models import Answer, Post, Question, Revision, SuggestedEdit, User, utcnow
-from app.services import audit, notifications, permissions, privacy_guard, removal, reputation, suggested_edits
+from app.services import (
+    audit,
+    following,
+    notifications,
+    permissions,
+    privacy_guard,
+    removal,
+    reputation,
+    suggested_edits,
+)
 from app.services.errors import Conflict, PermissionDenied, ValidationFailed
 from app.services.posting import add_revision, check_body, mark_removed, mark_restored
 
@@ -40,6 +49,7 @@ def post_answer(
         privacy_guard.record_confirmation(author, confirmed, "post", answer.id)
         _adjust_answer_count(question.id, +1)
         question.last_activity_at = now
+        following.follow_automatically(author, question.id)
         notifications.notify(question.author, "answer", author, question, answer.id)
     return answer
 

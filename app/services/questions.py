@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from app.database import write_transaction
 from app.extensions import db
 from app.models import Answer, Comment, Post, Question, Revision, SuggestedEdit, Tag, User, question_tags, utcnow
-from app.services import counters, permissions, privacy_guard, removal, routing, suggested_edits
+from app.services import counters, following, permissions, privacy_guard, removal, routing, suggested_edits
 from app.services.errors import Conflict, Gone, NotFound, PermissionDenied, ValidationFailed, validate_all
 from app.services.pagination import Page, paginate
 from app.services.posting import add_revision, check_body, check_title, mark_removed, mark_restored
@@ -83,6 +83,7 @@ def ask_question(
             )
         )
         privacy_guard.record_confirmation(author, confirmed, "post", question.id)
+        following.follow_automatically(author, question.id)
         adjust_question_counts([tag.id for tag in tags], +1)
         counters.adjust(counters.VISIBLE_QUESTIONS, +1)
         routing.after_question_asked(question, author, scored, directed_to_id=data.directed_to_id)
@@ -230,12 +231,16 @@ _TAB_ORDER = {
 }
 
 
-def list_questions(tab: str, page: int, per_page: int, *, tag: Tag | None = None) -> Page[Question]:
-    """A page of a questions list (the questions page, a tag page, the feeds, the API).
+def list_questions(
+    tab: str, page: int, per_page: int, *, tag: Tag | None = None, ignored_tags: sa.Select | None = None
+) -> Page[Question]:
+    """A page of a questions list (the questions page, a tag page, the feeds, the API, home).
 
     The page count comes from the counters the services keep (`visible_questions`,
     `tags.question_count`); only the unanswered tab counts, over its own small index. Questions
     hidden by flags are left out but still counted (they are few, and waiting for a decision).
+    `ignored_tags` (the home page: a member's ignored tags, as a subquery of ids; not with
+    `tag`) leaves out the questions carrying any of them, and their number from the count.
     """
     tab = tab if tab in TABS else "newest"
     query = sa.select(Question).where(Question.deleted_at.is_(None), Question.hidden_at.is_(None))
@@ -243,12 +248,32 @@ def list_questions(tab: str, page: int, per_page: int, *, tag: Tag | None = None
         query = query.where(Question.answer_count == 0)
     if tag is not None:
         query = query.where(_carries(tag, rows_to_walk=page * per_page))
+    if ignored_tags is not None:
+        query = query.where(carries_none_of(ignored_tags))
     if tab == "unanswered":
         total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    elif tag is not None:
+        total = tag.question_count
     else:
-        total = tag.question_count if tag is not None else counters.value(counters.VISIBLE_QUESTIONS)
+        total = counters.value(counters.VISIBLE_QUESTIONS) - (_carrying_any(ignored_tags) if ignored_tags is not None else 0)
     query = query.order_by(*_TAB_ORDER[tab]).options(selectinload(Question.tags), selectinload(Question.author))
     return paginate(query, page, per_page, total=total)
+
+
+def carries_none_of(tag_ids: sa.Select) -> sa.ColumnElement[bool]:
+    """The filter "carries none of these tags" (one probe of question_tags' key per row)."""
+    return ~sa.exists().where(question_tags.c.question_id == Question.id, question_tags.c.tag_id.in_(tag_ids))
+
+
+def _carrying_any(tag_ids: sa.Select) -> int:
+    """How many not-deleted questions carry one of these tags: what `visible_questions` counts
+    of them. Walks only these tags' rows of question_tags (its tag_id index)."""
+    carrying = (
+        sa.select(sa.func.count(sa.distinct(question_tags.c.question_id)))
+        .join(Post, Post.id == question_tags.c.question_id)
+        .where(question_tags.c.tag_id.in_(tag_ids), Post.deleted_at.is_(None))
+    )
+    return db.session.scalar(carrying) or 0
 
 
 def _carries(tag: Tag, *, rows_to_walk: int) -> sa.ColumnElement[bool]:

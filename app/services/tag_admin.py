@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 from app import indexing
 from app.database import write_transaction
 from app.extensions import db
-from app.models import CareerEntry, Question, Tag, TagSynonym, User, question_tags, utcnow
+from app.models import CareerEntry, Question, Tag, TagSynonym, TagWatch, User, question_tags, utcnow
 from app.models.career import career_entry_tags
 from app.services import audit, notifications, privileges
 from app.services.errors import NotFound, PermissionDenied, ValidationFailed
@@ -53,6 +53,12 @@ def merge_tags(actor: User, source: Tag, target_name: str) -> Tag:
         ) if both else 0
         target.question_count += source.question_count - counted_twice
         careers_moved, careers_both = _move_rows(career_entry_tags, career_entry_tags.c.career_entry_id, source, target)
+        # Who watched or ignored source now does the same with target, unless they chose for it
+        # already; the rest of source's rows go with it (ON DELETE CASCADE).
+        decided = sa.select(TagWatch.user_id).where(TagWatch.tag_id == target.id)
+        db.session.execute(
+            sa.update(TagWatch).where(TagWatch.tag_id == source.id, TagWatch.user_id.not_in(decided)).values(tag_id=target.id)
+        )
         synonyms = list(source.synonyms)
         for synonym in synonyms:
             synonym.tag = target

@@ -8,7 +8,8 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from app.models import Tag, User
-from app.services import privileges, questions, tag_admin, tags
+from app.security import safe_redirect_target
+from app.services import privileges, questions, tag_admin, tags, watching
 from app.services.errors import PermissionDenied, ValidationFailed
 from app.services.pagination import parse_page
 from app.tags import bp
@@ -43,7 +44,28 @@ def show(name: str):
         page=page,
         tab=tab if tab in questions.TABS else "newest",
         proposal_form=SynonymProposalForm() if privileges.has(current_user, "propose_synonyms") else None,
+        watch_state=watching.state_of(current_user, tag),
     )
+
+
+@bp.post("/tags/<name>/watch")
+@login_required
+def watch(name: str):
+    """`state`: watch, ignore or none (stop either). Back to the tag page, or to `next` (settings)."""
+    tag = tags.get_tag(name)
+    state = request.form.get("state", "")
+    if state in watching.KINDS:
+        watching.set_state(current_user, tag, state)
+        message = _("タグ「%(name)s」をウォッチします。ホームの「あなたの分野」に質問が表示されます。", name=tag.label)
+        if state == "ignore":
+            message = _("タグ「%(name)s」を無視します。ホームの一覧に表示されなくなります。", name=tag.label)
+        flash(message, "success")
+    elif state == "none":
+        watching.clear_state(current_user, tag)
+        flash(_("タグ「%(name)s」のウォッチ・無視をやめました。", name=tag.label), "info")
+    else:
+        abort(400)
+    return redirect(safe_redirect_target(request.form.get("next"), fallback=url_for("tags.show", name=tag.name)))
 
 
 @bp.route("/tags/<name>/edit", methods=["GET", "POST"])

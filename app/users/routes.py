@@ -6,7 +6,17 @@ from flask_login import current_user, login_required, login_user
 
 from app.extensions import db
 from app.models import User
-from app.services import accounts, feeds, notifications, organizations, profiles, reputation, routing
+from app.services import (
+    accounts,
+    bookmarks,
+    feeds,
+    notifications,
+    organizations,
+    profiles,
+    reputation,
+    routing,
+    watching,
+)
 from app.services.errors import NotFound, ValidationFailed
 from app.services.pagination import parse_page
 from app.urls import external_url
@@ -62,7 +72,16 @@ def settings():
         routed_this_week=routing.weekly_load(current_user),
         routing_cap=routing.setting("ROUTING_WEEKLY_CAP"),
         feed_url=external_url("feeds.questions_feed", token=token) if token else None,
+        watched_tags=watching.tags_of(current_user, "watch"),
+        ignored_tags=watching.tags_of(current_user, "ignore"),
     )
+
+
+@bp.get("/bookmarks")
+@login_required
+def bookmarks_page():
+    page = bookmarks.list_saved(current_user, parse_page(request.args.get("page")))
+    return render_template("users/bookmarks.html", page=page)
 
 
 @bp.post("/settings/feeds")
