@@ -12,6 +12,9 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
+from app.services import accounts
+from tests import factories
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -120,6 +123,26 @@ def test_an_unknown_language_cookie_falls_back_to_japanese(client, compiled_cata
     html = client.get("/login").get_data(as_text=True)
     assert '<html lang="ja">' in html
     assert "ログイン" in html
+
+
+@pytest.mark.parametrize(
+    ("header", "lang"),
+    [("en", "en"), ("en-US,en;q=0.9", "en"), ("ja,en;q=0.8", "ja"), ("fr-FR,fr;q=0.9", "ja"), (None, "ja")],
+)
+def test_a_first_visit_follows_accept_language(client, compiled_catalog, header, lang):
+    headers = {"Accept-Language": header} if header else {}
+    html = client.get("/login", headers=headers).get_data(as_text=True)
+    assert f'<html lang="{lang}">' in html
+    assert ("Log in" if lang == "en" else "ログイン") in html
+
+
+def test_a_chosen_language_wins_over_accept_language(client, compiled_catalog, carol):
+    client.set_cookie("zennin_lang", "ja")
+    assert '<html lang="ja">' in client.get("/login", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    client.delete_cookie("zennin_lang")
+    accounts.set_locale(carol, "ja")
+    factories.login(client, carol)
+    assert '<html lang="ja">' in client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
 
 
 def test_compiled_catalog_is_fresh(compiled_catalog):
