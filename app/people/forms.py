@@ -43,3 +43,12 @@ class TransferForm(PostFields):
         render_kw=_MONTH_INPUT,
     )
 
+
+
+class FirstRunForm(PostFields):
+    start = None  # the current post keeps the month registration gave it
+    tags = StringField(
+        _l("担当している分野のタグ（0〜5個）"),
+        validators=[Length(max=300)],
+        description=_l("カンマ、読点（、）、スペースで区切ります。例: 債権回収、住民税。空欄でも、部署名と前任者から推定します。"),
+    )
