@@ -47,13 +47,6 @@ def fresh_pot(tmp_path_factory):
     return _read(pot)
 
 
-@pytest.fixture(scope="module")
-def compiled_catalog():
-    """What `make translations` does, only when the .mo is missing or older than the .po."""
-    i18n.compile_catalogs(only_if_stale=True)
-    return i18n.mo_path("en")
-
-
 def test_extraction_finds_the_ui_strings(fresh_pot):
     msgids = {message.id for message in fresh_pot if message.id}
     # one from each extractor and keyword: a template, gettext in Python, lazy_gettext in a form

@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
-from wtforms.validators import Length
+
+from app.validators import Length
 
 # A text box, not <input type=month>: the service also reads 2019/4, 令和5年4月 and R5.4, which
 # people in Japanese offices type as often as 2019-04.

@@ -1,12 +1,12 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
 
 from app.models.post import COMMENT_MAX, TITLE_MAX
 from app.services import privacy_guard
 from app.services.errors import PersonalInformationFound
 from app.services.redaction import PASSAGE_MAX, REASONS
+from app.validators import DataRequired, Length
 
 BODY_FIELD_MAX = 40000  # the service's 30,000-character rule gives the friendly message
 
