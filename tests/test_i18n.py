@@ -14,6 +14,7 @@ from babel.messages.pofile import read_po
 
 from app.services import accounts
 from tests import factories
+from tests.factories import make_answer, make_question
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -151,3 +152,24 @@ def test_no_japanese_left_in_english_translations_except_examples(en_catalog):
         str(m.id) for m in en_catalog for text in i18n._texts(m.string) if m.id and kana.search(text) and not latin.search(text)
     ]
     assert not suspicious, "Translations with no English in them:\n" + "\n".join(suspicious)
+
+
+def test_english_counts_use_plural_forms(member_client, compiled_catalog, alice, bob):
+    one = make_question(alice, title="特別徴収の切替について（回答ひとつ）")
+    make_answer(bob, one, "普通徴収への切替は異動届出書で行います。")
+    two = make_question(alice, title="督促状の発送時期について（回答ふたつ）")
+    make_answer(bob, two, "納期限後20日以内に発します。")
+    make_answer(alice, two, "地方税法に定めがあります。")
+    member_client.set_cookie("zennin_lang", "en")
+    listing = member_client.get("/questions?tab=newest").get_data(as_text=True)
+    assert "<strong>1</strong> answer<" in listing and "<strong>2</strong> answers<" in listing
+    assert "<strong>0</strong> votes<" in listing and "<strong>1</strong> votes<" not in listing
+    assert "2 questions" in listing
+    assert "1 Answer<" in member_client.get(f"/questions/{one.id}", follow_redirects=True).get_data(as_text=True)
+    assert "2 Answers<" in member_client.get(f"/questions/{two.id}", follow_redirects=True).get_data(as_text=True)
+
+
+def test_japanese_counts_are_unchanged(member_client, alice):
+    make_question(alice)
+    listing = member_client.get("/questions").get_data(as_text=True)
+    assert "<strong>0</strong> 回答" in listing and "<strong>0</strong> 票" in listing and "1件" in listing
