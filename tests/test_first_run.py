@@ -187,6 +187,14 @@ def test_no_one_confirms_tags_on_someone_elses_post(client):
     assert post.tags == []
 
 
+def test_confirming_with_every_box_unchecked_says_so(client):
+    owner = make_user(org="141305")
+    post = _post(owner, "141305", "財政局 収納対策部 収納対策課", start="2026-04", end=None)
+    login(client, owner)
+    page = client.post("/transfer/onboarding/tags", data={"entry": post.id}, follow_redirects=True).get_data(as_text=True)
+    assert "登録するタグを1つ以上選んでください。" in page
+
+
 def test_section_of_a_department_name():
     assert tag_inference.section_key("財政局収納対策部収納対策課") == "収納対策課"
     assert tag_inference.section_key("財政局債権回収課徴収係") == "債権回収課"

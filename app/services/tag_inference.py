@@ -12,12 +12,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from app.database import write_transaction
 from app.extensions import db
 from app.models import CareerEntry, Tag, TagSynonym, User
 from app.services import careers
+from app.services.errors import ValidationFailed
 from app.services.tags import MAX_TAGS, approved
 
 PREDECESSORS, ELSEWHERE, NAME = "predecessors", "elsewhere", "name"
@@ -103,6 +105,9 @@ def confirm(user: User, entry_id: int, names: Sequence[str]) -> CareerEntry:
     """Add the confirmed tags to the member's own career entry (up to the entry's limit)."""
     with write_transaction():
         entry = careers.get_own_entry(user, entry_id)
-        wanted = careers.resolve_career_tags(user, careers.check_career_tags(list(names)))
+        checked = careers.check_career_tags(list(names))
+        if not checked:
+            raise ValidationFailed({"tags": _("登録するタグを1つ以上選んでください。")})
+        wanted = careers.resolve_career_tags(user, checked)
         entry.tags = (list(entry.tags) + [tag for tag in wanted if tag not in entry.tags])[:MAX_TAGS]
     return entry
