@@ -1,4 +1,5 @@
-"""Locale choice: Japanese first; English for those who ask for it (profile or cookie)."""
+"""Locale choice: a chosen language (profile or cookie) wins; on a first visit the browser's
+Accept-Language decides between the languages we have; Japanese otherwise."""
 
 import math
 
@@ -17,7 +18,9 @@ def select_locale() -> str:
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     chosen = request.cookies.get(LOCALE_COOKIE)
-    return chosen if chosen in languages else default
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages, default=default)
 
 
 def wait_text(seconds: float) -> str:

@@ -31,7 +31,9 @@ from bleach.linkifier import LinkifyFilter
 from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 
-MARKDOWN_EXTENSIONS = ("fenced_code", "tables", "nl2br", "sane_lists")
+# mdx_truly_sane_lists nests list items indented by 2 spaces (as people write them on GitHub
+# and Stack Overflow); Python-Markdown alone needs 4 and flattened 2-space lists.
+MARKDOWN_EXTENSIONS = ("fenced_code", "tables", "nl2br", "sane_lists", "mdx_truly_sane_lists")
 ALLOWED_TAGS = frozenset(
     {"p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "code", "pre",
      "blockquote", "ul", "ol", "li", "a", "img", "table", "thead", "tbody", "tr", "th", "td",
@@ -83,9 +85,41 @@ class _ListsInterruptParagraphs(Preprocessor):
         return result
 
 
+_ANY_LIST_ITEM = re.compile(r"^( *)(?:[-*+]|\d{1,9}[.)])[ \t]+\S")
+
+
+class _ListIndentLevels(Preprocessor):
+    """Re-indent nested list items to 2 spaces per level.
+
+    mdx_truly_sane_lists reads every 2 spaces as one level, so an item indented by 4 (Python-
+    Markdown's own style, and many older posts) would otherwise fall into its parent's text.
+    An item's level is the number of open items indented less than it.
+    """
+
+    def run(self, lines: list[str]) -> list[str]:
+        result: list[str] = []
+        in_fence = False
+        open_items: list[int] = []  # indents of the items enclosing the current line
+        for line in lines:
+            match = None if in_fence else _ANY_LIST_ITEM.match(line)
+            if _FENCE.match(line):
+                in_fence = not in_fence
+            elif match and (open_items or len(match.group(1)) < 4):  # 4+ spaces outside a list: code
+                indent = len(match.group(1))
+                while open_items and open_items[-1] >= indent:
+                    open_items.pop()
+                line = "  " * len(open_items) + line[indent:]
+                open_items.append(indent)
+            elif line.strip() and not line.startswith((" ", "\t")):
+                open_items = []
+            result.append(line)
+        return result
+
+
 class _JapaneseWriting(Extension):
     def extendMarkdown(self, md):
         md.preprocessors.register(_ListsInterruptParagraphs(md), "lists_interrupt_paragraphs", 27)
+        md.preprocessors.register(_ListIndentLevels(md), "list_indent_levels", 26)
 
 
 UPLOAD_PATH = re.compile(r"/uploads/[1-9][0-9]{0,17}")  # the route of app/uploads

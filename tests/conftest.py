@@ -2,6 +2,7 @@
 PostgreSQL database cloned from a template: see tests/databases.py), its own on-disk search
 index, the file mail backend in a temporary folder."""
 
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -98,6 +99,17 @@ def client(app):
 @pytest.fixture
 def outbox(app) -> Path:
     return Path(app.config["MAIL_OUTBOX_DIR"])
+
+
+@pytest.fixture(scope="session")
+def compiled_catalog() -> Path:
+    """What `make translations` does (scripts/i18n.py), only when the .mo is missing or older than
+    the .po: for tests that read English pages."""
+    spec = importlib.util.spec_from_file_location("zennin_i18n_script", Path(__file__).resolve().parent.parent / "scripts" / "i18n.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    script.compile_catalogs(only_if_stale=True)
+    return script.mo_path("en")
 
 
 @pytest.fixture

@@ -106,6 +106,7 @@ CASES = [
     Case("POST", "/tags/住民税/watch", members(), data={"state": "watch"}),
     Case("GET", "/transfer", members()),
     Case("GET", "/transfer/onboarding", members()),
+    Case("GET", "/start", members()),
     Case("POST", "/preview", members(), data=BODY),
     Case("GET", "/uploads/new", members()),
     Case("POST", "/uploads", {**members(), **dict.fromkeys(ROLES[1:], "422")}),  # past the gate: no file sent
@@ -170,11 +171,13 @@ CASES = [
     Case("GET", "/review/edits", members()),
 ]
 # Routes that change a login session or exist only for unauthenticated flows are covered in
-# test_accounts.py (they need a real token or a password in the request); deciding a suggested
+# test_accounts.py (they need a real token or a password in the request); the first run and
+# confirming inferred tags in test_first_run.py (owner-only: someone else's post is refused); deciding a suggested
 # edit needs a suggestion, which only a member below the edit privilege makes: test_suggested_edits.py.
 COVERED_ELSEWHERE = {"auth.login:POST", "auth.register:POST", "auth.forgot_password:POST", "auth.reset_password:POST",
                      "auth.resend_verification:POST", "users.settings:POST", "users.change_password:POST",
                      "people.career:POST", "people.edit_career:POST", "people.transfer_page:POST",
+                     "people.first_run_page:POST", "people.confirm_post_tags:POST",
                      "people.ask_person:POST", "questions.ask:POST", "api_pages.token_list:POST",
                      "review_edits.approve:POST", "review_edits.reject:POST"}  # fmt: skip
 

@@ -12,6 +12,10 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
+from app.services import accounts
+from tests import factories
+from tests.factories import make_answer, make_question
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -42,13 +46,6 @@ def fresh_pot(tmp_path_factory):
     pot = tmp_path_factory.mktemp("i18n") / "messages.pot"
     i18n.extract_to(pot)
     return _read(pot)
-
-
-@pytest.fixture(scope="module")
-def compiled_catalog():
-    """What `make translations` does, only when the .mo is missing or older than the .po."""
-    i18n.compile_catalogs(only_if_stale=True)
-    return i18n.mo_path("en")
 
 
 def test_extraction_finds_the_ui_strings(fresh_pot):
@@ -122,6 +119,26 @@ def test_an_unknown_language_cookie_falls_back_to_japanese(client, compiled_cata
     assert "ログイン" in html
 
 
+@pytest.mark.parametrize(
+    ("header", "lang"),
+    [("en", "en"), ("en-US,en;q=0.9", "en"), ("ja,en;q=0.8", "ja"), ("fr-FR,fr;q=0.9", "ja"), (None, "ja")],
+)
+def test_a_first_visit_follows_accept_language(client, compiled_catalog, header, lang):
+    headers = {"Accept-Language": header} if header else {}
+    html = client.get("/login", headers=headers).get_data(as_text=True)
+    assert f'<html lang="{lang}">' in html
+    assert ("Log in" if lang == "en" else "ログイン") in html
+
+
+def test_a_chosen_language_wins_over_accept_language(client, compiled_catalog, carol):
+    client.set_cookie("zennin_lang", "ja")
+    assert '<html lang="ja">' in client.get("/login", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    client.delete_cookie("zennin_lang")
+    accounts.set_locale(carol, "ja")
+    factories.login(client, carol)
+    assert '<html lang="ja">' in client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+
+
 def test_compiled_catalog_is_fresh(compiled_catalog):
     assert compiled_catalog.exists()
     assert compiled_catalog.stat().st_mtime >= i18n.po_path("en").stat().st_mtime
@@ -131,6 +148,28 @@ def test_no_japanese_left_in_english_translations_except_examples(en_catalog):
     """Translations may quote Japanese examples and names, but a fully Japanese msgstr is a slip."""
     kana = re.compile(r"[\u3040-\u30ff]")
     latin = re.compile(r"[A-Za-z]")
-    texts = {m.id: " ".join(m.string) if m.pluralizable else m.string for m in en_catalog if m.id}  # ngettext: all forms
-    suspicious = [str(id_) for id_, text in texts.items() if kana.search(text) and not latin.search(text)]
+    suspicious = [
+        str(m.id) for m in en_catalog for text in i18n._texts(m.string) if m.id and kana.search(text) and not latin.search(text)
+    ]
     assert not suspicious, "Translations with no English in them:\n" + "\n".join(suspicious)
+
+
+def test_english_counts_use_plural_forms(member_client, compiled_catalog, alice, bob):
+    one = make_question(alice, title="特別徴収の切替について（回答ひとつ）")
+    make_answer(bob, one, "普通徴収への切替は異動届出書で行います。")
+    two = make_question(alice, title="督促状の発送時期について（回答ふたつ）")
+    make_answer(bob, two, "納期限後20日以内に発します。")
+    make_answer(alice, two, "地方税法に定めがあります。")
+    member_client.set_cookie("zennin_lang", "en")
+    listing = member_client.get("/questions?tab=newest").get_data(as_text=True)
+    assert "<strong>1</strong> answer<" in listing and "<strong>2</strong> answers<" in listing
+    assert "<strong>0</strong> votes<" in listing and "<strong>1</strong> votes<" not in listing
+    assert "2 questions" in listing
+    assert "1 Answer<" in member_client.get(f"/questions/{one.id}", follow_redirects=True).get_data(as_text=True)
+    assert "2 Answers<" in member_client.get(f"/questions/{two.id}", follow_redirects=True).get_data(as_text=True)
+
+
+def test_japanese_counts_are_unchanged(member_client, alice):
+    make_question(alice)
+    listing = member_client.get("/questions").get_data(as_text=True)
+    assert "<strong>0</strong> 回答" in listing and "<strong>0</strong> 票" in listing and "1件" in listing

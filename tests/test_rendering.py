@@ -102,6 +102,26 @@ def test_a_list_may_follow_a_paragraph_line_directly():
     assert "- コード内はそのまま" in html
 
 
+def test_a_list_nested_with_two_spaces_renders_as_a_list_inside_an_item():
+    html = render("- 窓口\n  - 本庁\n    - ２階\n- 電話")
+    assert html.replace("\n", "") == "<ul><li>窓口<ul><li>本庁<ul><li>２階</li></ul></li></ul></li><li>電話</li></ul>"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("- 窓口\n    - 本庁\n- 電話", "<ul><li>窓口<ul><li>本庁</li></ul></li><li>電話</li></ul>"),
+        ("1. 申請\n   1. 受付\n2. 審査", "<ol><li>申請<ol><li>受付</li></ol></li><li>審査</li></ol>"),
+        ("1. 申請\n  - 様式\n2. 審査", "<ol><li>申請<ul><li>様式</li></ul></li><li>審査</li></ol>"),
+        ("- 窓口\n\n1. 申請\n2. 審査", "<ul><li>窓口</li></ul><ol><li>申請</li><li>審査</li></ol>"),
+        ("説明\n\n    - コード", "<p>説明</p><pre><code>- コード</code></pre>"),
+    ],
+    ids=["four-spaces", "ordered", "mixed", "ordered-after-unordered", "indented-code"],
+)
+def test_other_list_styles_keep_rendering(text, expected):
+    assert render(text).replace("\n", "") == expected
+
+
 def test_plain_text_for_the_index_has_no_markup():
     assert plain_text(render("# 題名\n**強調**と&amp;記号 😀")) == "題名\n強調と&記号 😀"
 

@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, StringField
-from wtforms.validators import DataRequired, Length
 
 from app.services.tokens import NAME_MAX
+from app.validators import DataRequired, Length
 
 SCOPE_CHOICES = [
     SelectChoice("read", _l("読み取りのみ（一覧・表示・検索）")),

@@ -1,10 +1,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+from wtforms.validators import EqualTo, ValidationError
 
 from app.services import accounts
 from app.services.errors import ValidationFailed
+from app.validators import DataRequired, Length
 
 
 class LoginForm(FlaskForm):

@@ -125,7 +125,7 @@ def verify_email(token: str):
     login_user(user)
     accounts.record_login(user)
     flash(_("メールアドレスを確認しました。ようこそ、%(name)s さん。", name=user.display_name), "success")
-    return redirect(url_for("main.index"))
+    return redirect(url_for("people.first_run_page"))  # the guided start: current post and its areas
 
 
 @bp.route("/verify/resend", methods=["GET", "POST"])

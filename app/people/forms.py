@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
-from wtforms.validators import Length
+
+from app.validators import Length
 
 # A text box, not <input type=month>: the service also reads 2019/4, 令和5年4月 and R5.4, which
 # people in Japanese offices type as often as 2019-04.
@@ -43,3 +44,12 @@ class TransferForm(PostFields):
         render_kw=_MONTH_INPUT,
     )
 
+
+
+class FirstRunForm(PostFields):
+    start = None  # the current post keeps the month registration gave it
+    tags = StringField(
+        _l("担当している分野のタグ（0〜5個）"),
+        validators=[Length(max=300)],
+        description=_l("カンマ、読点（、）、スペースで区切ります。例: 債権回収、住民税。空欄でも、部署名と前任者から推定します。"),
+    )

@@ -7,15 +7,20 @@ from flask_login import current_user, login_required
 from app.extensions import db, limiter
 from app.models import Tag, User
 from app.people import bp
-from app.people.forms import CareerForm, TransferForm
+from app.people.forms import CareerForm, FirstRunForm, TransferForm
 from app.questions.forms import QuestionForm
-from app.services import careers, experts, questions, tags, transfer
+from app.services import careers, experts, first_run, questions, tag_inference, tags, transfer
 from app.services.errors import NotFound, PersonalInformationFound, ValidationFailed
 from app.services.pagination import parse_page
 from app.templating import question_url
 from app.web import confirmed_categories, show_errors
 
 SIDEBAR_EXPERTS = 5
+
+
+def _organization_choice(organization) -> str:
+    """How the picker shows a chosen organization (and reads it back)."""
+    return f"{organization.full_name} ({organization.code})"
 
 
 def _organization_text(form) -> str:
@@ -83,7 +88,7 @@ def edit_career(entry_id: int):
     entry = careers.get_own_entry(current_user, entry_id)
     form = CareerForm()
     if request.method == "GET":
-        form.organization.data = f"{entry.organization.full_name} ({entry.organization_code})"
+        form.organization.data = _organization_choice(entry.organization)
         form.department.data = entry.department
         form.tags.data = " ".join(tag.name for tag in entry.tags)
         form.start.data = entry.start_month
@@ -119,6 +124,38 @@ def delete_career(entry_id: int):
     return redirect(url_for("people.career"))
 
 
+# ---------------------------------------------------------------- first run
+
+
+@bp.app_template_global()
+def first_run_pending(user: User) -> bool:
+    """The home page's reminder (the main blueprint stays unaware of people)."""
+    return first_run.is_pending(user)
+
+
+@bp.route("/start", methods=["GET", "POST"])
+@login_required
+def first_run_page():
+    form = FirstRunForm()
+    if request.method == "GET":
+        organization = first_run.suggested_organization(current_user)
+        if organization is not None:
+            form.organization.data = _organization_choice(organization)
+        post = careers.latest_current_entry(current_user)
+        form.department.data = post.department if post is not None else current_user.department
+        form.tags.data = " ".join(tag.name for tag in post.tags) if post is not None else ""
+    elif form.validate_on_submit():
+        data = first_run.FirstRunInput(_organization_text(form), form.department.data, form.tags.data or "")
+        try:
+            first_run.complete(current_user, data)
+        except ValidationFailed as failure:
+            show_errors(form, failure)
+        else:
+            flash(_("今の職を登録しました。この職場で役立つ情報をまとめました。"), "success")
+            return redirect(url_for("people.onboarding"))
+    return render_template("people/first_run.html", form=form)
+
+
 # ---------------------------------------------------------------- 異動
 
 
@@ -128,6 +165,9 @@ def transfer_page():
     form = TransferForm()
     if request.method == "GET":
         form.start.data = transfer.suggested_start(current_user).strftime("%Y-%m")
+        organization = transfer.current_organization(current_user)
+        if organization is not None:
+            form.organization.data = _organization_choice(organization)
     elif form.validate_on_submit():
         data = transfer.TransferInput(
             organization=_organization_text(form), department=form.department.data, tags=form.tags.data or "", start=form.start.data
@@ -146,6 +186,18 @@ def transfer_page():
 @login_required
 def onboarding():
     return render_template("people/onboarding.html", guide=transfer.onboarding(current_user))
+
+
+@bp.post("/transfer/onboarding/tags")
+@login_required
+def confirm_post_tags():
+    try:
+        tag_inference.confirm(current_user, request.form.get("entry", type=int) or 0, request.form.getlist("tags"))
+    except ValidationFailed as failure:
+        flash(" ".join(failure.errors.values()), "danger")
+    else:
+        flash(_("この職のタグを登録しました。"), "success")
+    return redirect(url_for("people.onboarding"))
 
 
 # ---------------------------------------------------------------- この人に聞く

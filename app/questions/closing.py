@@ -5,6 +5,7 @@ from collections.abc import Callable
 
 from flask import flash, redirect, request
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from app.questions import bp
@@ -48,5 +49,5 @@ def merge_answers(question_id: int):
     except ValidationFailed as failure:
         flash(next(iter(failure.errors.values())), "danger")
         return redirect(question_url(question))
-    flash(_("回答%(n)d件を元の質問へ統合しました。", n=moved), "success")
+    flash(ngettext("回答%(num)d件を元の質問へ統合しました。", "回答%(num)d件を元の質問へ統合しました。", moved), "success")
     return redirect(question_url(question.duplicate_of))

@@ -1,12 +1,12 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
 
 from app.models.post import BODY_MAX, COMMENT_MAX, TITLE_MAX
 from app.services import privacy_guard
 from app.services.errors import PersonalInformationFound
 from app.services.redaction import PASSAGE_MAX, REASONS
+from app.validators import DataRequired, Length
 
 # The same words as the service's message; the textarea's maxlength comes from this validator.
 BODY_LENGTH = Length(max=BODY_MAX, message=_l("%(n)s文字以内で入力してください。", n=f"{BODY_MAX:,}"))

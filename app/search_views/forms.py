@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
-from wtforms.validators import Length
+
+from app.validators import Length
 
 
 class SynonymsForm(FlaskForm):

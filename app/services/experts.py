@@ -27,6 +27,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.orm import aliased
 from werkzeug.local import LocalProxy
 
@@ -260,14 +261,14 @@ def _reason(person: Expertise, posts: list[CareerEntry]) -> str:
     parts = []
     if posts:
         shown = "、".join(post_label(post) for post in posts[:2])
-        parts.append(shown + (_(" ほか%(n)d件", n=len(posts) - 2) if len(posts) > 2 else ""))
+        parts.append(shown + (ngettext(" ほか%(num)d件", " ほか%(num)d件", len(posts) - 2) if len(posts) > 2 else ""))
     elif person.posts:
         parts.append(_("このタグの職歴あり（非公開）"))
     if person.answers:
         parts.append(
-            _("回答 %(n)d件（採用 %(accepted)d）", n=person.answers, accepted=person.accepted)
+            ngettext("回答 %(num)d件（採用 %(accepted)d）", "回答 %(num)d件（採用 %(accepted)d）", person.answers, accepted=person.accepted)
             if person.accepted
-            else _("回答 %(n)d件", n=person.answers)
+            else ngettext("回答 %(num)d件", "回答 %(num)d件", person.answers)
         )
     return " · ".join(parts)
 

@@ -15,8 +15,8 @@ from sqlalchemy.orm import selectinload
 
 from app.database import write_transaction
 from app.extensions import db
-from app.models import Answer, CareerEntry, Question, Tag, User, question_tags
-from app.services import careers, experts
+from app.models import Answer, CareerEntry, Organization, Question, Tag, User, question_tags
+from app.services import careers, experts, tag_inference
 from app.services.errors import ValidationFailed, validate_all
 from app.services.organizations import get_organization
 
@@ -52,6 +52,12 @@ def suggested_start(user: User) -> date:
     latest = max((entry.start_on for entry in careers.current_entries(user)), default=None)
     earliest = careers.this_month() if latest is None else max(careers.this_month(), careers.add_months(latest, 1))
     return min(earliest, careers.add_months(careers.this_month(), 1))
+
+
+def current_organization(user: User) -> Organization | None:
+    """What the transfer form proposes: most transfers stay inside the organization."""
+    post = careers.latest_current_entry(user)
+    return post.organization if post is not None else user.organization
 
 
 def declare_transfer(user: User, data: TransferInput) -> CareerEntry:
@@ -103,6 +109,7 @@ class Handover:
 @dataclass
 class Onboarding:
     post: CareerEntry
+    inferred: list[tag_inference.InferredTag]  # when the post has no tags: shown, and used until confirmed
     essential: list[Question]  # answered Q&As of the post's tags: accepted, then votes, then views
     unanswered: list[Question]
     predecessors: list[CareerEntry]  # the literal 前任者: the same post, most recent first
@@ -110,6 +117,11 @@ class Onboarding:
     former_tags: list[Tag]
     answerable: list[Question]  # open questions in the person's former areas
     handover: Handover | None
+
+    @property
+    def tags(self) -> list[Tag]:
+        """The post's tags, or the inferred ones until the member confirms them."""
+        return list(self.post.tags) or [item.tag for item in self.inferred]
 
 
 def _questions_in(tag_ids: list[int]) -> sa.Select:
@@ -177,7 +189,8 @@ def onboarding(user: User) -> Onboarding | None:
     post = careers.latest_current_entry(user)
     if post is None:
         return None
-    tag_ids = [tag.id for tag in post.tags]
+    inferred = [] if post.tags else tag_inference.infer_post_tags(post)
+    tag_ids = [tag.id for tag in post.tags] or [item.tag.id for item in inferred]
     predecessors = careers.post_holders(user, post.organization_code, post.department, exclude_user=user)
     already_listed = {user.id, *(entry.user_id for entry in predecessors)}
     nationwide = [person for person in experts.score_people(tag_ids) if person.id not in already_listed]
@@ -186,6 +199,7 @@ def onboarding(user: User) -> Onboarding | None:
     )
     return Onboarding(
         post=post,
+        inferred=inferred,
         essential=essential_questions(tag_ids),
         unanswered=unanswered_questions(tag_ids),
         predecessors=predecessors,

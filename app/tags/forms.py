@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import Length
+
+from app.validators import Length
 
 CATEGORY_CHOICES = [SelectChoice("policy", _l("政策分野")), SelectChoice("department", _l("部署業務")), SelectChoice("topic", _l("トピック"))]
 

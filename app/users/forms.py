@@ -1,7 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, RadioField, SelectChoice, StringField, TextAreaField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import EqualTo
+
+from app.validators import DataRequired, Length
 
 VISIBILITY_CHOICES = [
     SelectChoice("members", _l("会員全員")),
