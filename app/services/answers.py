@@ -41,7 +41,7 @@ def post_answer(
         privacy_guard.record_confirmation(author, confirmed, "post", answer.id)
         _adjust_answer_count(question.id, +1)
         question.last_activity_at = now
-        notifications.notify(question.author, "answer", author, question, answer.id)
+        notifications.notify_followers(question, answer.id, author)
     return answer
 
 
