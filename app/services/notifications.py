@@ -203,6 +203,9 @@ def notify(
         message=message,
         reason=json.dumps(reason or {"code": DEFAULT_REASONS.get(kind, "author")}, ensure_ascii=False),
         actor=actor,
+        # Only the digest channel leaves it for a digest to carry; choosing the digest later does
+        # not resend what already went by e-mail or was meant for the inbox.
+        digested_at=None if channel == "digest" else utcnow(),
     )
     db.session.add(notification)
     if channel == "email" and recipient.is_verified and recipient.is_active:
