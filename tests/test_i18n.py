@@ -131,5 +131,8 @@ def test_no_japanese_left_in_english_translations_except_examples(en_catalog):
     """Translations may quote Japanese examples and names, but a fully Japanese msgstr is a slip."""
     kana = re.compile(r"[\u3040-\u30ff]")
     latin = re.compile(r"[A-Za-z]")
-    suspicious = [m.id for m in en_catalog if m.id and kana.search(m.string) and not latin.search(m.string)]
+    def text(value) -> str:  # a plural's msgid and msgstr are tuples
+        return " ".join(value) if isinstance(value, tuple) else value
+
+    suspicious = [text(m.id) for m in en_catalog if m.id and kana.search(text(m.string)) and not latin.search(text(m.string))]
     assert not suspicious, "Translations with no English in them:\n" + "\n".join(suspicious)
