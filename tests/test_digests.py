@@ -73,6 +73,17 @@ def test_japanese_subjects(app):
     assert digests.subject(weekly) == "Zennin 週間ダイジェスト（11月30日〜12月6日）"
 
 
+def test_a_digest_is_written_in_the_members_language(app, alice):
+    person = _subscriber()
+    person.locale = "en"
+    db.session.commit()
+    make_question(alice, title="滞納繰越分の時効管理はどうしていますか", tags="債権回収")
+    period = digests.due_period("daily", datetime(2026, 12, 6, 23, 30))
+    title, body, html = digests.compose(person, period, digests.build(person, digests.period_containing("daily", utcnow()))[0])
+    assert title == "Zennin digest (12/6)"
+    assert "New questions in your areas" in body and "New questions in your areas" in html
+
+
 # ---------------------------------------------------------------- content
 
 
