@@ -34,6 +34,7 @@ OPEN_ENDPOINTS = frozenset(
         "auth.forgot_password",
         "auth.reset_password",
         "users.organization_search",  # the registration form's picker; public list of 団体
+        "users.unsubscribe",  # links in e-mail: the signed token is the permission (app/services/unsubscribe.py)
     }
 )
 FEED_ENDPOINTS = frozenset({"feeds.questions_feed", "feeds.tag_feed", "feeds.search_feed"})

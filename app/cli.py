@@ -1,5 +1,6 @@
 """Command-line tools, as `flask --app wsgi …` (DESIGN.md §5). They call the same services."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -7,7 +8,8 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from app import indexing, mail
-from app.services import accounts, backup, seed
+from app.models import utcnow
+from app.services import accounts, backup, digests, seed
 from app.services.errors import ValidationFailed
 from app.services.organizations import load_organizations
 from search import SearchUnavailable
@@ -304,6 +306,24 @@ def housekeeping_command():
         f"deleted: search outbox {trimmed.outbox}, notifications {trimmed.notifications}, "
         f"rate limits {trimmed.rate_limits}, mail {trimmed.mail}"
     )
+
+
+@mail_cli.command("digest")
+@click.option("--now", "now_text", metavar="ISO-DATETIME", help="Send what is due at this time (default: now; no offset means UTC)")
+def mail_digest(now_text):
+    """Send the daily and weekly digests that are due (run from a timer; never sends a period twice)."""
+    if now_text is None:
+        now = utcnow()
+    else:
+        try:
+            moment = datetime.fromisoformat(now_text)
+        except ValueError:
+            raise click.BadParameter("expected an ISO date-time such as 2026-12-07T07:00+09:00", param_hint="--now") from None
+        now = moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+    result = digests.send_due(now)
+    for period in result.periods:
+        click.echo(f"{period.frequency}: period from {period.local_start:%Y-%m-%d %H:%M} JST")
+    click.echo(f"queued {result.sent} digests, {result.empty} empty (not mailed)")
 
 
 @click.command("backup")

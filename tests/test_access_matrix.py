@@ -104,6 +104,7 @@ CASES = [
     Case("POST", "/posts/{a}/bookmark", members(), data={"saved": "1"}),
     Case("POST", "/questions/{q}/follow", members(), data={"follow": "1"}),
     Case("POST", "/tags/住民税/watch", members(), data={"state": "watch"}),
+    Case("POST", "/settings/notifications", members(), data={"digest": "off"}),
     Case("GET", "/transfer", members()),
     Case("GET", "/transfer/onboarding", members()),
     Case("GET", "/start", members()),
@@ -179,7 +180,9 @@ COVERED_ELSEWHERE = {"auth.login:POST", "auth.register:POST", "auth.forgot_passw
                      "people.career:POST", "people.edit_career:POST", "people.transfer_page:POST",
                      "people.first_run_page:POST", "people.confirm_post_tags:POST",
                      "people.ask_person:POST", "questions.ask:POST", "api_pages.token_list:POST",
-                     "review_edits.approve:POST", "review_edits.reject:POST"}  # fmt: skip
+                     "review_edits.approve:POST", "review_edits.reject:POST",
+                     # one person's notification, and signed links from e-mail: test_notification_center.py, test_digests.py
+                     "users.notification_read:POST", "users.unsubscribe:GET", "users.unsubscribe:POST"}  # fmt: skip
 
 
 def _outcome(response) -> str:

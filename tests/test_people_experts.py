@@ -229,11 +229,11 @@ def test_every_change_shows_in_the_next_ranking_in_the_same_app(app, client, ali
 
     careers.end_entry(bob, entry.id, month(1))
     assert person(bob).posts and not any(post.is_current for post in person(bob).posts)
-    accounts.update_profile(bob, accounts.ProfileUpdate(bob.display_name, bob.department, "", "ranking_only", False))
+    accounts.update_profile(bob, accounts.ProfileUpdate(bob.display_name, bob.department, "", "ranking_only"))
     assert person(bob).career_visibility == "ranking_only" and "収税課" not in page()
 
     profiles.update_settings(
-        bob, accounts.ProfileUpdate(bob.display_name, bob.department, "", "ranking_only", False), routing_opt_in=False
+        bob, accounts.ProfileUpdate(bob.display_name, bob.department, "", "ranking_only"), routing_opt_in=False
     )
     assert person(bob).routing_opt_in is False
 

@@ -80,7 +80,7 @@ def test_the_author_is_notified_in_the_inbox_and_by_mail_with_the_reason(app, cl
     text = notifications.describe(notice)
     assert "滞納整理の進め方（２０２６年度）" in text and "個人情報を含む" in text and moderator.display_name not in text
     [mail] = [email.message_from_bytes(path.read_bytes(), policy=email.policy.default) for path in outbox.glob("*.eml")]
-    assert mail["To"] == alice.email and "個人情報を含む" in mail["Subject"] and "個人情報を含む" in mail.get_content()
+    assert mail["To"] == alice.email and "個人情報を含む" in mail["Subject"] and "個人情報を含む" in mail.get_body(("plain",)).get_content()
     login(client, alice)
     inbox = client.get("/notifications").get_data(as_text=True)
     assert "モデレーターにより削除されました" in inbox and "個人情報を含む" in inbox

@@ -7,9 +7,11 @@ app/api/serializers.py. Change the three together.
 
 from copy import deepcopy
 
+from app.models.engagement import DIGEST_FREQUENCIES
 from app.models.moderation import CLOSE_REASONS
 from app.models.post import BODY_MAX, COMMENT_MAX, TITLE_MAX
 from app.models.tag import TAG_NAME_MAX
+from app.services import notification_settings
 from app.services.careers import DEPARTMENT_MAX
 from app.services.experts import HOLDERS, SCOPES
 from app.services.pagination import MAX_PAGE
@@ -75,6 +77,14 @@ _PAGE = {
     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
 }
 
+_NOTIFICATION_TYPE = {
+    "name": "type",
+    "in": "query",
+    "required": False,
+    "description": "通知の種類で絞り込む",
+    "schema": {"type": "string", "enum": [t.key for t in notification_settings.TYPES]},
+}
+
 _ERROR_RESPONSES = {
     400: ("BadRequest", "リクエストの形式が正しくありません（JSON でない本文、範囲外の page など）"),
     401: ("Unauthorized", "トークンがない、または無効（取り消し済みを含む）"),
@@ -122,8 +132,56 @@ def _tag_state_operations(kind: str, put_summary: str, delete_summary: str) -> d
         },
     }
 
+_TYPE_KEYS = [t.key for t in notification_settings.TYPES]
+_CHANNELS = {t.key: {"type": "string", "enum": list(t.channels)} for t in notification_settings.TYPES}
+_DIGEST = {"type": "string", "enum": list(DIGEST_FREQUENCIES), "description": "メールのダイジェスト（日本時間、毎朝7時。weekly は月曜に前の週の分）"}
 
 _SCHEMAS: dict = {
+    "Settings": {
+        "type": "object",
+        "required": ["digest", "notifications"],
+        "properties": {
+            "digest": _DIGEST,
+            "notifications": {
+                "type": "object",
+                "description": "通知の種類ごとの受け取り方: app = サイト内のみ、email = すぐにメール、digest = ダイジェスト、off = 受け取らない"
+                "（moderation は off にできない）",
+                "required": _TYPE_KEYS,
+                "properties": _CHANNELS,
+                "additionalProperties": False,
+            },
+        },
+    },
+    "SettingsUpdate": {
+        "type": "object",
+        "properties": {
+            "digest": _DIGEST,
+            "notifications": {"type": "object", "properties": _CHANNELS, "additionalProperties": False},
+        },
+        "additionalProperties": False,
+    },
+    "Notification": {
+        "type": "object",
+        "required": ["id", "type", "text", "reason", "read", "url", "created_at"],
+        "properties": {
+            "id": {"type": "integer"},
+            "type": {"type": "string", "enum": [*_TYPE_KEYS, "other"]},
+            "text": {"type": "string", "description": "通知の内容（見られなくなった投稿については題名を含まない）"},
+            "reason": {"type": "string", "description": "届いた理由（例: あなたは 2019–2022 年に債権回収を担当していたため）"},
+            "read": {"type": "boolean"},
+            "url": {"type": ["string", "null"], "description": "対象のページ。見られなくなった投稿では null"},
+            "created_at": {"type": "string", "format": "date-time"},
+        },
+    },
+    "NotificationPage": {
+        "type": "object",
+        "required": ["items", "total", "page"],
+        "properties": {
+            "items": {"type": "array", "items": _ref("Notification"), "description": "新しい順、1ページ20件"},
+            "total": {"type": "integer"},
+            "page": {"type": "integer"},
+        },
+    },
     "Error": {
         "type": "object",
         "required": ["error"],
@@ -729,6 +787,43 @@ _PATHS: dict = {
     "/users/me/ignored-tags/{name}": _tag_state_operations(
         "ignore", "無視する（ウォッチしていたタグはウォッチをやめて無視する）", "無視をやめる（ウォッチ中のタグには何もしない）"
     ),
+    "/users/me/settings": {
+        "get": {
+            "operationId": "getMySettings",
+            "summary": "通知とダイジェストの設定",
+            "responses": {"200": _json(_ref("Settings"), "現在の設定"), **_errors(401, 429)},
+        },
+        "put": {
+            "operationId": "updateMySettings",
+            "summary": "通知とダイジェストの設定を変える（送った項目だけ）",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("SettingsUpdate")}}},
+            "responses": {"200": _json(_ref("Settings"), "変更後の設定"), **_errors(400, 401, 403, 409, 413, 422, 429)},
+        },
+    },
+    "/users/me/notifications": {
+        "get": {
+            "operationId": "listMyNotifications",
+            "summary": "自分への通知（新しい順）",
+            "parameters": [_NOTIFICATION_TYPE, _PAGE],
+            "responses": {"200": _json(_ref("NotificationPage"), "1ページ20件"), **_errors(400, 401, 404, 429)},
+        }
+    },
+    "/users/me/notifications/{notification_id}/read": {
+        "post": {
+            "operationId": "readMyNotification",
+            "summary": "通知を1件既読にする（他人の通知は 404）",
+            "parameters": [_id_parameter("notification_id", "通知の ID")],
+            "responses": {"200": _json(_ref("Notification"), "既読にした通知"), **_errors(401, 403, 404, 409, 429)},
+        }
+    },
+    "/users/me/notifications/read": {
+        "post": {
+            "operationId": "readAllMyNotifications",
+            "summary": "通知をすべて既読にする（type を付けるとその種類だけ）",
+            "parameters": [_NOTIFICATION_TYPE],
+            "responses": {"204": {"description": "既読にした"}, **_errors(400, 401, 403, 409, 429)},
+        }
+    },
     "/users/me/career/{entry_id}": {
         "delete": {
             "operationId": "deleteMyCareerEntry",

@@ -27,6 +27,8 @@ from app.services import (
     comments,
     experts,
     flags,
+    notification_settings,
+    notifications,
     permissions,
     privacy_guard,
     profiles,
@@ -412,3 +414,52 @@ def ignore_tag(name: str):
 @bp.delete("/users/me/ignored-tags/<name>")
 def unignore_tag(name: str):
     return _clear_tag_state(name, "ignore")
+
+
+@bp.get("/users/me/settings")
+def get_settings():
+    return jsonify(notification_settings.as_dict(api_user()))
+
+
+@bp.put("/users/me/settings")
+def update_settings():
+    """`{"digest": "daily"|"weekly"|"off", "notifications": {type: channel}}`, either or both."""
+    data = _json_object()
+    unknown = sorted(set(data) - {"digest", "notifications"})
+    if unknown:
+        raise ValidationFailed({name: _("%(field)s は設定できません。", field=name) for name in unknown})
+    channels = data.get("notifications", {})
+    if not isinstance(channels, dict):
+        raise ValidationFailed({"notifications": _("notifications は種類ごとの受け取り方のオブジェクトで指定してください。")})
+    digest = data.get("digest")
+    if "digest" in data:
+        notification_settings.check_digest(digest)
+    notification_settings.update(api_user(), notification_channels=channels, digest=digest)
+    return jsonify(notification_settings.as_dict(api_user()))
+
+
+def _notification_type() -> str | None:
+    raw = request.args.get("type")
+    if raw is not None and raw not in notification_settings.BY_KEY:
+        raise ApiError(400, "bad_request", _("type は通知の種類（%(types)s）で指定してください。", types=", ".join(notification_settings.BY_KEY)))
+    return raw
+
+
+@bp.get("/users/me/notifications")
+def list_notifications():
+    user = api_user()
+    result = notifications.list_notifications(user, _query_page(), PER_PAGE, type_key=_notification_type())
+    items = [serializers.notification(notifications.entry(item, user)) for item in result.items]
+    return jsonify(serializers.page(items, result.total, result.page))
+
+
+@bp.post("/users/me/notifications/<id:notification_id>/read")
+def read_notification(notification_id: int):
+    user = api_user()
+    return jsonify(serializers.notification(notifications.entry(notifications.mark_read(user, notification_id), user)))
+
+
+@bp.post("/users/me/notifications/read")
+def read_all_notifications():
+    notifications.mark_all_read(api_user(), _notification_type())
+    return "", 204

@@ -200,3 +200,16 @@ def expert(row: ExpertRow) -> dict:
 
 def expert_page(result: Page[ExpertRow], tag_name: str) -> dict:
     return {**page([expert(row) for row in result.items], result.total, result.page), "tag": tag_name}
+
+
+def notification(entry) -> dict:
+    """An inbox line (`notifications.Entry`): `url` is null when the post can no longer be shown."""
+    return {
+        "id": entry.id,
+        "type": entry.type.key,
+        "text": entry.text,
+        "reason": entry.reason,
+        "read": entry.read,
+        "url": entry.url,
+        "created_at": timestamp(entry.created_at),
+    }

@@ -342,7 +342,6 @@ class ProfileUpdate:
     department: str
     bio: str
     career_visibility: str
-    notify_by_email: bool
 
 
 def update_profile(user: User, update: ProfileUpdate) -> None:
@@ -358,7 +357,6 @@ def update_profile(user: User, update: ProfileUpdate) -> None:
         user.department = department
         user.bio = bio
         user.career_visibility = update.career_visibility
-        user.notify_by_email = update.notify_by_email
 
 
 def set_locale(user: User, language: str) -> None:

@@ -50,7 +50,7 @@ def post_answer(
         _adjust_answer_count(question.id, +1)
         question.last_activity_at = now
         following.follow_automatically(author, question.id)
-        notifications.notify(question.author, "answer", author, question, answer.id)
+        notifications.notify_followers(question, answer.id, author)
     return answer
 
 

@@ -211,9 +211,12 @@ def redact_passage(actor: User, post: Post, passage: str, reason: str) -> Redact
         for mail in _mails_about(question.id):
             mail.subject, n_subject = needle.redact(mail.subject, _SUBJECT_MAX)
             mail.body, n_body = needle.redact(mail.body)
-            if n_subject + n_body:
+            n_html = 0
+            if mail.html_body:  # the HTML part holds the same text (escaped)
+                mail.html_body, n_html = needle.redact(mail.html_body)
+            if n_subject + n_body + n_html:
                 mails.append(mail.id)
-                count += n_subject + n_body
+                count += n_subject + n_body  # the HTML part repeats these: not counted twice
         if not count:  # a moderator's passage found nowhere in the thread: nothing was changed
             raise _not_found()
         audit.record(

@@ -10,7 +10,8 @@ Routed (expert routing), spreading the load fairly:
 2. nobody gets more than ROUTING_WEEKLY_CAP routed questions in 7 days;
 3. the strongest ROUTING_POOL candidates left count as equals, and among them the least
    recently routed go first (never routed before comes first, then the higher score);
-4. ROUTING_PER_QUESTION of them get a `routed` notification.
+4. ROUTING_PER_QUESTION of them get a `routed` notification that says why: the career post that
+   matched (「あなたは 2019–2022 年に債権回収を担当していたため」), else their answers in the tag.
 Every directed and routed question is recorded in `question_routes`: the cap and the rotation
 read it, and it shows who was sent what.
 """
@@ -23,7 +24,8 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from app.extensions import db
-from app.models import Question, User, utcnow
+from app.models import Question, Tag, User, utcnow
+from app.models.career import career_entry_tags
 from app.models.ops import QuestionRoute
 from app.services import experts, notifications
 from app.services.errors import ValidationFailed
@@ -60,9 +62,31 @@ def after_question_asked(
         addressed.add(person.id)
     if not asker.is_verified:  # an imported question (placeholder author) is history, not a request
         return
+    expertise = {person.id: person for person in scored}
     for person in choose_experts(scored, asker, exclude=addressed):
         _record(question, person, "routed")
-        notifications.notify(person, "routed", asker, question)
+        notifications.notify(person, "routed", asker, question, reason=routed_reason(expertise[person.id], question))
+
+
+def routed_reason(person: experts.Expertise, question: Question) -> dict:
+    """Why the question reached this expert: their most recent post carrying one of its tags
+    (current posts first, as `score_people` orders them), else their answers in its tags."""
+    tag_ids = [tag.id for tag in question.tags]
+    for post in person.posts:
+        label = db.session.scalar(
+            sa.select(sa.func.coalesce(Tag.display_name, Tag.name))
+            .join(career_entry_tags, career_entry_tags.c.tag_id == Tag.id)
+            .where(career_entry_tags.c.career_entry_id == post.id, Tag.id.in_(tag_ids))
+            .order_by(Tag.name)
+            .limit(1)
+        )
+        if label is None:  # a post matched through a tag the question no longer carries
+            continue
+        if post.end_on is None:
+            return {"code": "career_current", "start": post.start_on.year, "tag": label}
+        return {"code": "career_former", "start": post.start_on.year, "end": post.end_on.year, "tag": label}
+    tag = question.tags[0].label if question.tags else ""
+    return {"code": "answered_tag", "tag": tag}
 
 
 def _addressee(asker: User, user_id: int) -> User:

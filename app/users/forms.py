@@ -3,6 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import EqualTo
 
+from app.services.notification_settings import DIGEST_LABELS
 from app.validators import DataRequired, Length
 
 VISIBILITY_CHOICES = [
@@ -17,7 +18,6 @@ class ProfileForm(FlaskForm):
     department = StringField(_l("所属部署"), validators=[Length(max=100)])
     bio = TextAreaField(_l("自己紹介"), validators=[Length(max=2000)])
     career_visibility = RadioField(_l("過去の職歴の公開範囲"), choices=VISIBILITY_CHOICES, default="members")
-    notify_by_email = BooleanField(_l("通知をメールでも受け取る"))
     routing_opt_in = BooleanField(_l("経験のある分野の新しい質問を受け取る（専門家への振り分け）"))
 
 
@@ -25,3 +25,12 @@ class PasswordChangeForm(FlaskForm):
     current_password = PasswordField(_l("現在のパスワード"), validators=[DataRequired(_l("現在のパスワードを入力してください。"))])
     password = PasswordField(_l("新しいパスワード（10文字以上）"), validators=[DataRequired(_l("パスワードを入力してください。")), Length(max=128)])
     password_confirm = PasswordField(_l("新しいパスワード（確認）"), validators=[EqualTo("password", _l("パスワードが一致しません。"))])
+
+
+class NotificationSettingsForm(FlaskForm):
+    """The digest frequency; the per-type channels are a table of radio groups the view reads
+    (`channel-<type>`), checked by app/services/notification_settings.py."""
+
+    digest = RadioField(
+        _l("メールのダイジェスト"), choices=[SelectChoice(key, label) for key, label in DIGEST_LABELS.items()], default="off"
+    )
