@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Notification, NotificationPreference, QuestionFollow, utcnow
-from app.services import notification_settings, notifications, questions
+from app.services import following, notification_settings, notifications, questions
 from app.services.errors import ValidationFailed
 from tests.api_client import assert_error, bearer
 from tests.factories import login, make_answer, make_question, make_user
@@ -60,8 +60,7 @@ def test_a_new_answer_reaches_every_active_follower_but_never_its_author(app, al
 
 def test_an_asker_who_unfollowed_hears_nothing(app, alice, bob):
     question = make_question(alice)
-    db.session.add(QuestionFollow(user_id=alice.id, question_id=question.id, active=False))
-    db.session.commit()
+    following.set_following(alice, question, False)
     make_answer(bob, question)
     assert _inbox(alice) == []
 

@@ -20,6 +20,7 @@ from app.services import (
     unsubscribe,
     watching,
 )
+from app.security import safe_redirect_target
 from app.services.errors import NotFound, ValidationFailed
 from app.services.pagination import parse_page
 from app.urls import external_url
@@ -172,11 +173,10 @@ def notifications_read():
 @login_required
 def notification_read(notification_id: int):
     notification = notifications.mark_read(current_user, notification_id)
+    inbox = url_for("users.notifications_inbox", type=request.form.get("type") or None)
     if request.form.get("open"):  # the item's link: read it and go there
-        target = notifications.link(notification, current_user)
-        if target:
-            return redirect(target)
-    return redirect(url_for("users.notifications_inbox", type=request.form.get("type") or None))
+        return redirect(safe_redirect_target(notifications.link(notification, current_user), fallback=inbox))
+    return redirect(inbox)
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"], endpoint="unsubscribe")
