@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -139,15 +139,20 @@ def _anchor(question_id: int, post_id: int | None) -> str | None:
     return f"answer-{post_id}" if post_id and post_id != question_id else None
 
 
-def link(notification: Notification, viewer: User) -> str | None:
-    """Absolute link to what the notification is about, or None when there is nothing to show."""
+def link(notification: Notification, viewer: User, *, absolute: bool = True) -> str | None:
+    """Link to what the notification is about (absolute for mail, a path for the site's own
+    redirects), or None when there is nothing to show."""
+    make = external_url if absolute else url_for
     question = notification.question
     if question is None:
-        return external_url("tags.index") if notification.kind.startswith("synonym_") else None
+        return make("tags.index") if notification.kind.startswith("synonym_") else None
     if not may_see(viewer, question):
         return None
     # No slug: a title passage redacted later must not survive in a link of a mail already queued.
-    return external_url("questions.show", question_id=question.id, anchor=_anchor(question.id, notification.post_id))
+    anchor = _anchor(question.id, notification.post_id)
+    if absolute:
+        return external_url("questions.show", question_id=question.id, anchor=anchor)
+    return url_for("questions.show", question_id=question.id, _anchor=anchor)
 
 
 @dataclass

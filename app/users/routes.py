@@ -7,6 +7,7 @@ from flask_login import current_user, login_required, login_user
 from app.errors import error_response
 from app.extensions import csrf, db
 from app.models import User
+from app.security import safe_redirect_target
 from app.services import (
     accounts,
     bookmarks,
@@ -20,7 +21,6 @@ from app.services import (
     unsubscribe,
     watching,
 )
-from app.security import safe_redirect_target
 from app.services.errors import NotFound, ValidationFailed
 from app.services.pagination import parse_page
 from app.urls import external_url
@@ -174,9 +174,8 @@ def notifications_read():
 def notification_read(notification_id: int):
     notification = notifications.mark_read(current_user, notification_id)
     inbox = url_for("users.notifications_inbox", type=request.form.get("type") or None)
-    if request.form.get("open"):  # the item's link: read it and go there
-        return redirect(safe_redirect_target(notifications.link(notification, current_user), fallback=inbox))
-    return redirect(inbox)
+    target = notifications.link(notification, current_user, absolute=False) if request.form.get("open") else None
+    return redirect(safe_redirect_target(target, fallback=inbox))
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"], endpoint="unsubscribe")
