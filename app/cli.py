@@ -259,6 +259,19 @@ def search_rebuild(procs):
     click.echo(f"applied {applied or 0} changes made during the rebuild")
 
 
+synonyms_cli = AppGroup("synonyms", help="The administrative-jargon dictionary search expands queries with.")
+search_cli.add_command(synonyms_cli)
+
+
+@synonyms_cli.command("load")
+def search_synonyms_load():
+    """Add the starter jargon list of app/data once, on a fresh install (never over edits)."""
+    from app.services.search import load_starter_synonyms
+
+    added = load_starter_synonyms()
+    click.echo(f"{added} synonym groups loaded" if added else "synonyms already loaded or edited: nothing to do")
+
+
 @search_cli.command("sync")
 @click.option("--batch-size", default=500, show_default=True, help="Outbox rows per index commit")
 def search_sync(batch_size):
