@@ -375,13 +375,19 @@ class _SynonymTable:
         return [member for found in matched if found for member in found[1].values()]
 
     def _longest_match(self, terms: Sequence[str], i: int) -> tuple[int, dict[tuple[str, ...], str]] | None:
-        return max(
-            (
-                (len(sequence), group)
-                for group in self._groups
-                for sequence in group
-                if tuple(terms[i : i + len(sequence)]) == sequence
-            ),
-            default=None,
-            key=lambda found: found[0],
-        )
+        """The longest member matching at ``i``, with every group holding a member that long
+        there merged (生活保護 is in the jargon list with 生保 and a tag's with ケースワーク)."""
+        found = [
+            (len(sequence), group)
+            for group in self._groups
+            for sequence in group
+            if tuple(terms[i : i + len(sequence)]) == sequence
+        ]
+        if not found:
+            return None
+        length = max(size for size, _group in found)
+        merged: dict[tuple[str, ...], str] = {}
+        for size, group in found:
+            if size == length:
+                merged.update(group)
+        return length, merged
