@@ -265,11 +265,11 @@ search_cli.add_command(synonyms_cli)
 
 @synonyms_cli.command("load")
 def search_synonyms_load():
-    """Add the starter jargon list of app/data once, on a fresh install (never over edits)."""
+    """Fill an empty jargon dictionary with the starter list of app/data (never over edits)."""
     from app.services.search import load_starter_synonyms
 
     added = load_starter_synonyms()
-    click.echo(f"{added} synonym groups loaded" if added else "synonyms already loaded or edited: nothing to do")
+    click.echo(f"{added} synonym groups loaded" if added else "the dictionary has entries or moderators edited it: nothing to do")
 
 
 @search_cli.command("sync")

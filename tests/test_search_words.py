@@ -4,7 +4,7 @@ starter jargon list, unknown words, names in org:/user:, missing tags, the filte
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import AuditLog
+from app.models import SearchSynonym
 from app.services import search, tags
 from tests.api_client import bearer
 from tests.factories import login, make_answer, make_question, make_user
@@ -41,8 +41,6 @@ def test_a_typo_offers_the_spelling_questions_use(member_client, alice):
 def test_the_starter_jargon_list_is_there_on_a_fresh_install(alice):
     question = make_question(alice, title="地方債の償還計画の見直し", body="繰上償還の判断基準を知りたい。", tags="財政")
     assert _ids(search.search_questions("起債")) == [question.id]
-    loaded = db.session.scalars(sa.select(AuditLog).where(AuditLog.action == "search_synonyms_load")).all()
-    assert len(loaded) == 1 and loaded[0].actor_id is None
     groups = search.synonym_groups()
     assert ["起債", "地方債"] in groups and ["国保", "国民健康保険"] in groups
     assert len(search.starter_synonyms()) >= 200
@@ -58,17 +56,23 @@ def test_the_starter_list_never_overwrites_moderator_edits(app, client, moderato
     assert result.exit_code == 0 and "nothing to do" in result.output
     assert search.synonyms_as_text() == "滞納整理、債権回収\nマイナ、マイナンバーカード"
     assert _ids(search.search_questions("起債")) == []
-    assert question.id  # still there, just not found by a synonym the moderators removed
+    client.post("/search/synonyms", data={"synonyms": ""})  # emptied on purpose: stays empty
+    assert search.synonyms_as_text() == "" and search.load_starter_synonyms() == 0
+    assert _ids(search.search_questions("地方債")) == [question.id]
 
 
-def test_the_starter_list_file_and_a_second_load(app, tmp_path):
+def test_the_starter_list_fills_only_an_empty_never_edited_dictionary(app, tmp_path):
     starter = tmp_path / "starter.csv"
     starter.write_text("terms,source\n起債、地方債,総務省 地方債制度の概要\nｹｰｽﾜｰｸ、生活保護,生活保護法\nひとつだけ,なし\n", encoding="utf-8")
     # NFKC (half-width kana folded), and a line with a single term is no group.
     assert search.starter_synonyms(starter) == [["起債", "地方債"], ["ケースワーク", "生活保護"]]
     before = search.synonyms_as_text()
-    assert search.load_starter_synonyms(starter) == 0  # the template database loaded it already
+    assert search.load_starter_synonyms(starter) == 0  # the template database has it already
     assert search.synonyms_as_text() == before
+    db.session.execute(sa.delete(SearchSynonym))
+    db.session.commit()
+    assert search.load_starter_synonyms(starter) == 2  # empty and never edited: a fresh install
+    assert search.synonyms_as_text() == "起債、地方債\nケースワーク、生活保護"
 
 
 def test_tag_synonyms_expand_queries_both_ways(alice, moderator):
@@ -104,6 +108,8 @@ def test_unknown_words_say_so_in_the_page_and_the_api(client, member_client, ali
     assert 'class="search-hit"' not in page
     body = client.get("/api/v1/search?q=xyzzy", headers=bearer(alice_token)).get_json()
     assert body["items"] == [] and body["total"] == 0 and "「xyzzy」" in body["notice"]
+    ambiguous = client.get("/api/v1/search?q=org:府中市", headers=bearer(alice_token)).get_json()
+    assert ambiguous["items"] == [] and ambiguous["choices"][0] == {"label": "東京都府中市 (132063)", "q": "org:132063"}
     mixed = search.search_questions("xyzzy 住民税")
     assert mixed.hits == [] and "「住民税」で検索してください" in mixed.notice
 
@@ -127,7 +133,7 @@ def test_org_by_name_and_a_choice_when_ambiguous(member_client, alice):
 
 
 def test_user_by_name_and_a_choice_when_ambiguous(alice):
-    taro, hanako = make_user(name="山田太郎"), make_user(name="山田花子")
+    taro, hanako = make_user(name="山田太郎"), make_user(name="山田　花子")  # a full-width space
     asked = make_question(taro, title="会計年度任用職員の期末手当", tags="人事")
     make_question(hanako, title="会計年度任用職員の勤勉手当", tags="人事")
     assert _ids(search.search_questions("user:山田太郎 期末手当")) == [asked.id]

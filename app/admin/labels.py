@@ -31,7 +31,6 @@ ACTIONS = {
     "tag_synonym_approve": _l("タグの同義語の承認"),
     "tag_synonym_reject": _l("タグの同義語の却下"),
     "search_synonyms_replace": _l("同義語辞書の更新"),
-    "search_synonyms_load": _l("同義語辞書に初期の用語集を追加"),
     "role_change": _l("権限の変更"),
     "login_lockout": _l("ログインの一時停止"),
     "password_change": _l("パスワードの変更"),

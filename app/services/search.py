@@ -119,19 +119,14 @@ def starter_synonyms(path: Path = STARTER_SYNONYMS) -> list[list[str]]:
 
 
 def load_starter_synonyms(path: Path = STARTER_SYNONYMS) -> int:
-    """Add the starter jargon list to the dictionary, once: on a fresh install. Never after
-    moderators have edited the dictionary, and never a second time (so what they removed
-    stays removed). Returns the number of groups added."""
-    done = db.session.scalar(
-        sa.select(AuditLog.id).where(AuditLog.action.in_(("search_synonyms_replace", "search_synonyms_load"))).limit(1)
-    )
-    if done is not None:
+    """Fill an empty jargon dictionary with the starter list: on a fresh install. Never once
+    moderators have edited the dictionary (emptying it included). Returns the groups added."""
+    edited = db.session.scalar(sa.select(AuditLog.id).where(AuditLog.action == "search_synonyms_replace").limit(1))
+    if edited is not None or db.session.scalar(sa.select(SearchSynonym.id).limit(1)) is not None:
         return 0
-    present = set(db.session.scalars(sa.select(SearchSynonym.terms)))
-    groups = [group for group in starter_synonyms(path) if ",".join(group) not in present]
+    groups = starter_synonyms(path)
     with write_transaction():
         db.session.add_all(SearchSynonym(terms=",".join(group)) for group in groups)
-        audit.record(None, "search_synonyms_load", "search_synonyms", None, groups=len(groups))
     return len(groups)
 
 
@@ -139,8 +134,7 @@ def search_questions(query: str, *, page: int = 1, sort: str = "relevance", per_
     sort = sort if sort in SORTS else "relevance"
     parsed, problem = _resolve_filters(query, parse_query(query))
     if problem is not None:
-        problem.query, problem.sort, problem.page, problem.per_page = query, sort, page, per_page
-        return problem
+        return Results(query, sort, page, per_page, 0, [], problem.notice, choices=problem.choices)
     try:
         found = indexing.get_index().search(parsed, page=page, per_page=per_page, sort=sort, synonyms=synonym_groups())
     except SearchUnavailable as error:
@@ -231,10 +225,18 @@ def _replace_operator(query: str, name: str, value: str, new: str) -> str:
     return pattern.sub(lambda _m: f"{name}:{new}", _normalized(query), count=1)
 
 
-def _resolve_filters(query: str, parsed: ParsedQuery) -> tuple[ParsedQuery, Results | None]:
+@dataclass
+class _Problem:
+    """A name in the query that does not exist, or means several things."""
+
+    notice: str
+    choices: list[Choice] = field(default_factory=list)
+
+
+def _resolve_filters(query: str, parsed: ParsedQuery) -> tuple[ParsedQuery, _Problem | None]:
     """Names in ``parsed`` made into what the index filters on: tag synonyms into tags,
-    user:山田 into an id, org:横浜市 into a code. A Results with no hits (its query, sort and
-    page left for the caller) when something does not exist or is ambiguous."""
+    user:山田 into an id, org:横浜市 into a code; or the problem, when something does not
+    exist or is ambiguous (the search then shows no results)."""
     resolved_tags = []
     for name in parsed.tags:
         try:
@@ -245,7 +247,7 @@ def _resolve_filters(query: str, parsed: ParsedQuery) -> tuple[ParsedQuery, Resu
             if near:
                 notice += " " + _("近いタグ: %(tags)s", tags="、".join(f"［{tag.label}］" for tag in near))
             choices = [Choice(f"[{tag.label}]", _replace_tag(query, name, tag.name)) for tag in near]
-            return parsed, Results(query, "", 1, PER_PAGE, 0, [], notice, choices=choices)
+            return parsed, _Problem(notice, choices)
     excluded = []
     for name in parsed.excluded_tags:  # excluding a tag that does not exist excludes nothing
         try:
@@ -276,22 +278,26 @@ def _resolve_filters(query: str, parsed: ParsedQuery) -> tuple[ParsedQuery, Resu
     return parsed, None
 
 
-def _ambiguous(query: str, none: str, several: str, choices: list[Choice]) -> Results:
-    return Results(query, "", 1, PER_PAGE, 0, [], several if choices else none, choices=choices)
+def _ambiguous(query: str, none: str, several: str, choices: list[Choice]) -> _Problem:
+    return _Problem(several if choices else none, choices)
 
 
 MAX_CHOICES = 10
 
 
 def _people_named(name: str) -> list[User]:
-    """Users whose display name is ``name`` (any width or case); else whose name starts with it."""
-    key = normalize_key(name)
-    found = db.session.scalars(
-        sa.select(User).where(sa.func.lower(User.display_name).startswith(key, autoescape=True)).order_by(User.id).limit(50)
-    ).all()
-    found = [user for user in found if normalize_key(user.display_name).startswith(key)]
-    exact = [user for user in found if normalize_key(user.display_name) == key]
+    """Users whose display name is ``name`` (any width or case, spaces ignored: 山田花子 is
+    「山田 花子」); else whose name starts with it."""
+    key = _unspaced(name)
+    unspaced = sa.func.replace(sa.func.replace(sa.func.lower(User.display_name), " ", ""), "\u3000", "")
+    found = db.session.scalars(sa.select(User).where(unspaced.startswith(key[:1], autoescape=True)).order_by(User.id).limit(500))
+    found = [user for user in found if _unspaced(user.display_name).startswith(key)]
+    exact = [user for user in found if _unspaced(user.display_name) == key]
     return (exact or found)[:MAX_CHOICES]
+
+
+def _unspaced(name: str) -> str:
+    return "".join(normalize_key(name).split())
 
 
 def _organizations_named(name: str):
