@@ -129,7 +129,8 @@ class QueryPlan:
 
     def unknown(self, reader, frequencies: dict | None = None) -> list[str]:
         """The words (as typed) that no document has in any form: not a term, not all their
-        bigrams, not a reading."""
+        bigrams, not a reading. (Also those that analyze to nothing run by run: the tiers
+        are built without any of these, see ``without``.)"""
         return [w for w in self._words if prune(self._hybrid_word(w, any_term=True), reader, frequencies) is None]
 
     def without(self, words: Sequence[str]) -> None:
@@ -206,7 +207,8 @@ class QueryPlan:
     def mask(self) -> wq.Query | None:
         """Documents to leave out: -word anywhere in the text (morph or bigram), -[tag]."""
         anywhere = QueryPlan(ParsedQuery())  # no scope, no synonyms
-        clauses: list[wq.Query] = [anywhere._hybrid_word(w) for w in self.parsed.excluded if _morph(w) or _bigrams(w)]
+        words = [anywhere._hybrid_word(w) for w in self.parsed.excluded if _morph(w) or _bigrams(w)]
+        clauses: list[wq.Query] = [q for q in words if q is not None]
         clauses += [wq.Term("tags", tag) for tag in self.parsed.excluded_tags]
         return _any(clauses) if clauses else None
 
@@ -256,14 +258,15 @@ class QueryPlan:
         checks = [self._bigram_clause(s, reliable_only=True) for s in spellings]
         return None if None in checks else _any(checks)
 
-    def _hybrid_word(self, word: str, any_term: bool = False) -> wq.Query:
+    def _hybrid_word(self, word: str, any_term: bool = False) -> wq.Query | None:
         """The word's terms, or else its bigrams: all of them, so the bigrams stand for the
         word as written. Only for short words: dictionaries disagree on how to split a
         compound, while a longer stretch of text has its terms to match on: a sentence
         matches run by run (any run when ``any_term``)."""
         pieces = _pieces(word)
-        if len(pieces) > 1:
-            return (_any if any_term else _all)([self._hybrid_word(piece, any_term) for piece in pieces])
+        if len(pieces) > 1:  # a run that analyzes to nothing constrains nothing
+            runs = [q for q in (self._hybrid_word(piece, any_term) for piece in pieces) if q is not None]
+            return (_any if any_term else _all)(runs) if runs else None
         morph = self._morph_word(word, any_term)
         bigram = self._bigram_clause(word) if len(_morph(word)) <= MAX_TERMS_FOR_BIGRAMS else None
         if bigram is None:
