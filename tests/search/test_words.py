@@ -127,3 +127,9 @@ def test_reading_pieces_use_the_index_vocabulary(index):
 
     assert plan_for("ざいさんちょうさ") == "(reading:ざいさん AND reading:ちょうさ)"
     assert plan_for("財産") == "None"
+
+
+def test_a_sentence_with_a_run_that_analyzes_to_nothing(index):
+    # Alone, 幸い analyzes to nothing; inside this pasted comment it is a run of its own.
+    page = index.search("「人の健康」「人間の健康」に関しては、後者で統一できますと幸いです")
+    assert page.hits == [] or all(hit.partial for hit in page.hits)
