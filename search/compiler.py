@@ -38,7 +38,8 @@ from search.schema import ANSWER_BIGRAMS, BIGRAM_WEIGHT, QUESTION_BIGRAMS, READI
 ENOUGH_HITS = 10
 # Bigrams back up words of at most this many Sudachi terms (評価替え: 2, 新型コロナ: 1).
 MAX_TERMS_FOR_BIGRAMS = 3
-# A query of at most this many words shows nothing when one of them is unknown.
+# A query of at most this many words (runs, for a sentence) shows nothing when one of them
+# is unknown, and its partial matches must carry PARTIAL_WEIGHT_SHARE of its weight.
 SHORT_QUERY_WORDS = 3
 # A partial match must carry this share of the query's weight (each word weighs its IDF).
 PARTIAL_WEIGHT_SHARE = 0.5
@@ -150,12 +151,16 @@ class QueryPlan:
 
     def enough_weight(self, docs, doc_count: int) -> np.ndarray | None:
         """Documents carrying at least PARTIAL_WEIGHT_SHARE of the query's weight, given
-        ``docs(query) -> boolean array`` (None: no word to weigh). A word (a run of a
+        ``docs(query) -> boolean array``; None (no floor) for a long query, where the answer
+        may share little of the text (eval-search: pubcom MRR 0.48 -> 0.10 with a floor). A word (a run of a
         sentence) weighs its IDF, log(1 + N / df), so a rare word outweighs a common one;
         a run that nothing matches weighs nothing."""
         matched, total = None, 0.0
         words = [w for w in self.parsed.words if w in self._words]
-        for piece in (p for w in words for p in _pieces(w)):
+        pieces = [p for w in words for p in _pieces(w)]
+        if len(pieces) > SHORT_QUERY_WORDS:  # pasted text: its reply shares a part of it
+            return None
+        for piece in pieces:
             found = docs(self._hybrid_word(piece))
             count = int(np.count_nonzero(found))
             if count == 0:
