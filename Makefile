@@ -26,9 +26,10 @@ setup: $(BIN)/activate translations ## Create .venv and install the pinned depen
 translations: $(BIN)/activate ## Compile the message catalogs
 	$(BIN)/pybabel -q compile --use-fuzzy -d app/translations -f
 
-db: setup ## Migrate the database, load organizations, seed the demo if it is empty
+db: setup ## Migrate the database, load organizations and the starter jargon list, seed the demo if empty
 	$(FLASK) db upgrade
 	$(FLASK) orgs load
+	$(FLASK) search synonyms load
 	$(FLASK) seed demo
 
 run: db ## Set up, migrate, load demo data, serve on http://127.0.0.1:$(PORT)

@@ -262,6 +262,19 @@ def search_rebuild(procs):
     click.echo(f"applied {applied or 0} changes made during the rebuild")
 
 
+synonyms_cli = AppGroup("synonyms", help="The administrative-jargon dictionary search expands queries with.")
+search_cli.add_command(synonyms_cli)
+
+
+@synonyms_cli.command("load")
+def search_synonyms_load():
+    """Fill an empty jargon dictionary with the starter list of app/data (never over edits)."""
+    from app.services.search import load_starter_synonyms
+
+    added = load_starter_synonyms()
+    click.echo(f"{added} synonym groups loaded" if added else "the dictionary has entries or moderators edited it: nothing to do")
+
+
 @search_cli.command("sync")
 @click.option("--batch-size", default=500, show_default=True, help="Outbox rows per index commit")
 def search_sync(batch_size):

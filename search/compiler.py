@@ -9,8 +9,15 @@ reach. Matching runs in tiers, each used only when the one before finds too litt
    新型コロナ inside 新型コロナウイルス). Bigram posting lists are long, so this tier is
    several times slower and only runs when the first finds fewer than ``ENOUGH_HITS``.
 3. ``relaxed``: when that is still fewer, documents matching only some of the words follow
-   (BM25 ranks those with more of them first): long natural-language questions find
-   something, and a page is never empty just because one word is missing.
+   (BM25 ranks those with more of them first), if they carry at least half the query's
+   weight (``enough_weight``): long natural-language questions find something, while a
+   document sharing only a minor word (処分 of 滞納処分) is left out.
+
+A word may also match through its reading: ざいさんちょうさ or ﾁｮｳｻ typed in kana find
+財産調査 (titles and tags, see ``READINGS``). A sentence typed as one word is cut at its
+particles into runs, each backed up by its bigrams as a short word is. A word that matches
+nothing at all is ``unknown``: a short query then shows nothing and says so, instead of
+other words' matches; a long one (pasted text) is searched without it.
 """
 
 from __future__ import annotations
@@ -19,17 +26,25 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 from whoosh import query as wq
 
-from search.ja import bigram_terms, fold, morph_terms
+from search.ja import bigram_terms, content_runs, fold, is_reading, morph_terms
 from search.query import ParsedQuery
-from search.schema import ANSWER_BIGRAMS, BIGRAM_WEIGHT, QUESTION_BIGRAMS
+from search.schema import ANSWER_BIGRAMS, BIGRAM_WEIGHT, QUESTION_BIGRAMS, READINGS
 
 # A strict tier that finds this many documents ends the search; below it, the next tier
 # runs, and after the last, documents matching only some words are appended.
 ENOUGH_HITS = 10
 # Bigrams back up words of at most this many Sudachi terms (評価替え: 2, 新型コロナ: 1).
 MAX_TERMS_FOR_BIGRAMS = 3
+# A query of at most this many words (runs, for a sentence) shows nothing when one of them
+# is unknown, and its partial matches must carry PARTIAL_WEIGHT_SHARE of its weight.
+SHORT_QUERY_WORDS = 3
+# A partial match must carry this share of the query's weight (each word weighs its IDF).
+PARTIAL_WEIGHT_SHARE = 0.5
+# A reading is cut into indexed readings of at least this many kana (ざいさん + ちょうさ).
+MIN_READING_PIECE, MAX_READING_PIECE = 2, 12
 
 _SCOPE_BIGRAMS = {
     None: (QUESTION_BIGRAMS, ANSWER_BIGRAMS),
@@ -46,6 +61,16 @@ def _morph(text: str) -> tuple[str, ...]:
 @lru_cache(maxsize=4096)
 def _bigrams(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(bigram_terms(text)))
+
+
+@lru_cache(maxsize=4096)
+def _pieces(word: str) -> tuple[str, ...]:
+    """A short word stands for itself; a longer one (a sentence typed without spaces) is cut
+    into its runs of content words, so each run can fall back on its bigrams."""
+    if len(_morph(word)) <= MAX_TERMS_FOR_BIGRAMS:
+        return (word,)
+    runs = tuple(run for run in content_runs(word) if run != word)
+    return runs if len(runs) > 1 else (word,)
 
 
 @dataclass(frozen=True)
@@ -66,6 +91,11 @@ class QueryPlan:
         self._synonyms = _SynonymTable(synonyms)
         # Words that analyze to nothing (*, の, !!!) constrain nothing.
         self._words = [w for w in dict.fromkeys(parsed.words + parsed.phrases) if _morph(w) or _bigrams(w)]
+        self._reader = None
+
+    def use(self, reader) -> None:
+        """Look readings up in this index reader's vocabulary (see ``_reading_clause``)."""
+        self._reader = reader
 
     @property
     def has_text(self) -> bool:
@@ -98,6 +128,58 @@ class QueryPlan:
         phrases = [self._hybrid_word(p) for p in self.phrases]
         return _all([any_word, *phrases]) if phrases else any_word
 
+    def unknown(self, reader, frequencies: dict | None = None) -> list[str]:
+        """The words (as typed) that no document has in any form: not a term, not all their
+        bigrams, not a reading. (Also those that analyze to nothing run by run: the tiers
+        are built without any of these, see ``without``.)"""
+        return [w for w in self._words if prune(self._hybrid_word(w, any_term=True), reader, frequencies) is None]
+
+    def without(self, words: Sequence[str]) -> None:
+        """Search without ``words`` (unknown words of a long query: they cannot match)."""
+        self._words = [w for w in self._words if w not in words]
+
+    def blocked_by(self, unknown: Sequence[str]) -> bool:
+        """Whether ``unknown`` words leave nothing worth showing: every word is unknown, or
+        the query is short (a few typed words mean each of them; a long text can do without
+        a rare word)."""
+        return bool(unknown) and (len(unknown) == len(self._words) or len(self._words) <= SHORT_QUERY_WORDS)
+
+    def unmatched(self, reader, frequencies: dict | None = None) -> list[str]:
+        """The words that no document has as a whole (not all their terms, nor bigrams):
+        typos among them are worth a 「もしかして」."""
+        return [w for w in self._words if prune(self._hybrid_word(w), reader, frequencies) is None]
+
+    def enough_weight(self, docs, doc_count: int) -> np.ndarray | None:
+        """Documents carrying at least PARTIAL_WEIGHT_SHARE of the query's weight, given
+        ``docs(query) -> boolean array``; None (no floor) for a long query, where the answer
+        may share little of the text (eval-search: pubcom MRR 0.48 -> 0.10 with a floor). A word (a run of a
+        sentence) weighs its IDF, log(1 + N / df), so a rare word outweighs a common one;
+        a run that nothing matches weighs nothing."""
+        matched, total = None, 0.0
+        words = [w for w in self.parsed.words if w in self._words]
+        pieces = [p for w in words for p in _pieces(w)]
+        if len(pieces) > SHORT_QUERY_WORDS:  # pasted text: its reply shares a part of it
+            return None
+        for piece in pieces:
+            found = docs(self._hybrid_word(piece))
+            count = int(np.count_nonzero(found))
+            if count == 0:
+                found = docs(self._hybrid_word(piece, any_term=True))
+                count = int(np.count_nonzero(found))
+            if count == 0:
+                continue
+            weight = float(np.log1p(doc_count / count))
+            total += weight
+            matched = found * weight if matched is None else matched + found * weight
+        if matched is None:
+            return None
+        return matched >= PARTIAL_WEIGHT_SHARE * total - 1e-9
+
+    def readings(self) -> list[tuple[str, str]]:
+        """(word, reading) for the words typed in kana (ザイサンチョウサ, ざいさんちょうさ),
+        which may match readings."""
+        return [(w, fold(w)) for w in self._words if is_reading(fold(w))]
+
     def phrase_candidates(self) -> wq.Query:
         """Documents that may contain every phrase (to be verified on the stored text)."""
         return _all([self._hybrid_word(p) for p in self.phrases])
@@ -113,10 +195,14 @@ class QueryPlan:
             clauses.append(wq.Term(field, str(p.user_id)))
         if p.org:
             clauses.append(wq.Term("org", p.org))
+        if p.user_name or p.org_name:  # a name the app did not resolve matches no one
+            clauses.append(wq.Term("id", ""))
         if p.accepted is not None:
             clauses.append(wq.NumericRange("accepted", int(p.accepted), int(p.accepted)))
         if p.answer_count is not None:
             clauses.append(wq.NumericRange("answer_count", p.answer_count, p.answer_count))
+        if p.min_answers is not None:
+            clauses.append(wq.NumericRange("answer_count", p.min_answers, None))
         if p.min_score is not None:
             clauses.append(wq.NumericRange("score", p.min_score, None))
         if not clauses:
@@ -126,7 +212,8 @@ class QueryPlan:
     def mask(self) -> wq.Query | None:
         """Documents to leave out: -word anywhere in the text (morph or bigram), -[tag]."""
         anywhere = QueryPlan(ParsedQuery())  # no scope, no synonyms
-        clauses: list[wq.Query] = [anywhere._hybrid_word(w) for w in self.parsed.excluded if _morph(w) or _bigrams(w)]
+        words = [anywhere._hybrid_word(w) for w in self.parsed.excluded if _morph(w) or _bigrams(w)]
+        clauses: list[wq.Query] = [q for q in words if q is not None]
         clauses += [wq.Term("tags", tag) for tag in self.parsed.excluded_tags]
         return _any(clauses) if clauses else None
 
@@ -148,11 +235,23 @@ class QueryPlan:
             _any([_all([wq.Term("text", t) for t in sequence]) for sequence in group])
             for group in self._synonyms.alternatives(_morph(word))
         ]
+        reading = self._reading_clause(word)
         if not pieces:
-            return None
+            return reading
         terms = (_any if any_term else _all)(pieces)
+        if reading is not None:
+            terms = _any([terms, reading])
         scope = self._scope_check(word)
         return _all([terms, scope]) if scope else terms
+
+    def _reading_clause(self, word: str) -> wq.Query | None:
+        """For a word typed in kana, its reading as indexed: cut into the fewest readings
+        the index has (ざいさん + ちょうさ), all required; None for other words."""
+        reading = fold(word)
+        if not is_reading(reading):
+            return None
+        pieces = _reading_pieces(reading, self._reader) or [reading]
+        return _all([wq.Term(READINGS, piece) for piece in pieces])
 
     def _scope_check(self, word: str) -> wq.Query | None:
         """The one morphological field holds every part of a question, so a scope is checked
@@ -164,10 +263,15 @@ class QueryPlan:
         checks = [self._bigram_clause(s, reliable_only=True) for s in spellings]
         return None if None in checks else _any(checks)
 
-    def _hybrid_word(self, word: str, any_term: bool = False) -> wq.Query:
+    def _hybrid_word(self, word: str, any_term: bool = False) -> wq.Query | None:
         """The word's terms, or else its bigrams: all of them, so the bigrams stand for the
         word as written. Only for short words: dictionaries disagree on how to split a
-        compound, while a longer stretch of text has its terms to match on."""
+        compound, while a longer stretch of text has its terms to match on: a sentence
+        matches run by run (any run when ``any_term``)."""
+        pieces = _pieces(word)
+        if len(pieces) > 1:  # a run that analyzes to nothing constrains nothing
+            runs = [q for q in (self._hybrid_word(piece, any_term) for piece in pieces) if q is not None]
+            return (_any if any_term else _all)(runs) if runs else None
         morph = self._morph_word(word, any_term)
         bigram = self._bigram_clause(word) if len(_morph(word)) <= MAX_TERMS_FOR_BIGRAMS else None
         if bigram is None:
@@ -181,6 +285,28 @@ class QueryPlan:
         if not grams:
             return None
         return _all([_any([wq.Term(f, gram, boost=BIGRAM_WEIGHT) for f in self._bigram_fields]) for gram in grams])
+
+
+def _reading_pieces(reading: str, reader) -> list[str] | None:
+    """``reading`` cut into the fewest pieces that are readings in the index, or None."""
+    if reader is None:
+        return None
+    known = {}
+
+    def indexed(piece: str) -> bool:
+        if piece not in known:
+            known[piece] = reader.doc_frequency(READINGS, piece) > 0
+        return known[piece]
+
+    # best[i]: the fewest pieces covering reading[:i]
+    best: list[list[str] | None] = [[]] + [None] * len(reading)
+    for end in range(1, len(reading) + 1):
+        for start in range(max(0, end - MAX_READING_PIECE), end - MIN_READING_PIECE + 1):
+            before = best[start]
+            if before is not None and indexed(reading[start:end]):
+                if best[end] is None or len(before) + 1 < len(best[end]):
+                    best[end] = [*before, reading[start:end]]
+    return best[-1]
 
 
 def prune(query: wq.Query | None, reader, frequencies: dict | None = None) -> wq.Query | None:
@@ -257,13 +383,19 @@ class _SynonymTable:
         return [member for found in matched if found for member in found[1].values()]
 
     def _longest_match(self, terms: Sequence[str], i: int) -> tuple[int, dict[tuple[str, ...], str]] | None:
-        return max(
-            (
-                (len(sequence), group)
-                for group in self._groups
-                for sequence in group
-                if tuple(terms[i : i + len(sequence)]) == sequence
-            ),
-            default=None,
-            key=lambda found: found[0],
-        )
+        """The longest member matching at ``i``, with every group holding a member that long
+        there merged (生活保護 is in the jargon list with 生保 and a tag's with ケースワーク)."""
+        found = [
+            (len(sequence), group)
+            for group in self._groups
+            for sequence in group
+            if tuple(terms[i : i + len(sequence)]) == sequence
+        ]
+        if not found:
+            return None
+        length = max(size for size, _group in found)
+        merged: dict[tuple[str, ...], str] = {}
+        for size, group in found:
+            if size == length:
+                merged.update(group)
+        return length, merged

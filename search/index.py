@@ -32,6 +32,7 @@ from search.query import ParsedQuery, parse_query
 from search.rebuild import rebuild_index
 from search.schema import document_fields
 from search.storage import IndexHome, IsolatedRamStorage, acquire, create_generation_in, read_meta, write_meta
+from search.suggest import near_spellings, respelled
 from search.vector import VectorSearcher
 
 __all__ = ["Batch", "Hit", "IndexLocked", "SearchIndex", "SearchPage", "SearchUnavailable", "rebuild_index"]
@@ -97,6 +98,10 @@ class SearchPage:
     # Phrases were checked in only this many best candidates (PHRASE_CHECK_LIMIT): the
     # results and the total cover those (the app says so). None: in every candidate.
     phrases_checked_in: int | None = None
+    # Words (as typed) no question has: no hits then, unless the query was long enough to
+    # be searched without them (see QueryPlan.blocked_by).
+    unknown: tuple[str, ...] = ()
+    respellings: dict[str, str] = field(default_factory=dict)  # word -> 「もしかして」
     pages: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -408,6 +413,12 @@ def _release_files(error: BaseException) -> None:
 def _search(
     searcher: Searcher, vectors: VectorSearcher, plan: QueryPlan, page: int, per_page: int, sort: str, highlight: bool
 ) -> SearchPage:
+    reader, frequencies = searcher.reader(), {}
+    plan.use(reader)
+    unknown = tuple(plan.unknown(reader, frequencies)) if plan.has_text else ()
+    if plan.blocked_by(unknown):
+        return SearchPage([], 0, page, per_page, unknown=unknown, respellings=near_spellings(searcher, vectors, unknown))
+    plan.without(unknown)
     filters, mask = plan.filters(), plan.mask()
     if plan.has_text:
         strict, relaxed = list(plan.strict_tiers()), plan.relaxed()
@@ -417,7 +428,6 @@ def _search(
     else:
         return SearchPage([], 0, page, per_page)
 
-    reader, frequencies = searcher.reader(), {}
     allowed = vectors.live.copy()
     if filters is not None:
         allowed &= vectors.docs(filters)
@@ -443,7 +453,8 @@ def _search(
     complete = total  # documents matching every word rank first
     relaxed = prune(relaxed, reader, frequencies)
     if total < ENOUGH_HITS and relaxed is not None:
-        partial, total = _ranked(vectors, relaxed, sort, wanted, allowed)
+        weighty = plan.enough_weight(lambda q: _docs(vectors, q, reader, frequencies), vectors.size)
+        partial, total = _ranked(vectors, relaxed, sort, wanted, allowed if weighty is None else allowed & weighty)
         matched = {docnum for _, docnum in ranked}  # all of them: fewer than the limit
         ranked += [item for item in partial if item[1] not in matched]
     terms = plan.highlight_terms() if highlight else None
@@ -451,7 +462,17 @@ def _search(
         _hit(searcher, docnum, score, terms, partial=rank >= complete)
         for rank, (score, docnum) in enumerate(ranked[start:wanted], start)
     ]
-    return SearchPage(hits, total, page, per_page, checked_in)
+    respellings = {}
+    if plan.has_text and complete == 0:
+        respellings = near_spellings(searcher, vectors, plan.unmatched(reader, frequencies))
+    if plan.readings() and ranked:
+        respellings.update(respelled(searcher, plan.readings(), [docnum for _, docnum in ranked]))
+    return SearchPage(hits, total, page, per_page, checked_in, unknown, respellings)
+
+
+def _docs(vectors: VectorSearcher, q: wq.Query, reader, frequencies: dict) -> np.ndarray:
+    q = prune(q, reader, frequencies)
+    return vectors.docs(q) if q is not None else np.zeros(vectors.size, dtype=bool)
 
 
 def _ranked(

@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 from whoosh.analysis import Token, Tokenizer
 
-ANALYSIS_VERSION = f"ja-5/sudachidict-core-{metadata.version('sudachidict-core')}"
+ANALYSIS_VERSION = f"ja-6/sudachidict-core-{metadata.version('sudachidict-core')}"
 
 # Parts of speech that never become search terms (particles, auxiliaries, symbols, ...).
 _SKIPPED_POS = frozenset(
@@ -48,6 +48,8 @@ class _Word(NamedTuple):
     # word's start; empty when it has none.
     parts: tuple[tuple[str, int, int], ...]
     index_terms: tuple[str, ...]  # the term and the part terms, stop forms left out
+    reading: str  # folded (hiragana) reading; empty for words without kana or kanji
+    readings: tuple[str, ...]  # the reading and its parts' readings, as indexed
 
 
 class _Unit(NamedTuple):
@@ -113,7 +115,18 @@ def _word(m) -> _Word:
     term = _term(m)
     kept = tuple((_term(p), p.begin() - begin, p.end() - begin) for p in parts.values() if not _skip(p))
     index_terms = tuple(t for t in (term, *(t for t, _, _ in kept)) if t not in _STOP_FORMS)
-    return _Word(term, kept, index_terms)
+    reading = _reading(m)
+    readings = tuple(dict.fromkeys(r for r in (reading, *(_reading(p) for p in parts.values() if not _skip(p))) if r))
+    return _Word(term, kept, index_terms, reading, readings)
+
+
+def _reading(m) -> str:
+    """The reading in hiragana of a noun written in kana or kanji (財産 -> ざいさん); other
+    words have none: a verb's reading is a conjugated form (について -> つい), and Sudachi
+    spells Latin words and numbers out in katakana (xyzzy)."""
+    if m.part_of_speech()[0] != "名詞" or not _HAS_CJK.search(m.surface()):
+        return ""
+    return fold(m.reading_form())
 
 
 _RECENT_TEXTS = 8
@@ -274,6 +287,8 @@ _RUNS = re.compile(f"([{_CJK}]+)|\\d+|[^\\W\\d_{_CJK}]+")
 
 
 _KATAKANA_RUN = re.compile("[ァ-ヶ]+")
+_HAS_CJK = re.compile(f"[{_CJK}\u30a1-\u30f6\uff66-\uff9f]")
+_KANA_WORD = re.compile("[ぁ-ゖー]{2,40}")
 
 
 def _hiragana(run: re.Match) -> str:
@@ -340,6 +355,50 @@ class CJKBigramTokenizer(_JapaneseTokenizer):
                 else:
                     terms.append(chars)
         return terms
+
+
+class ReadingTokenizer(_JapaneseTokenizer):
+    """Readings in hiragana of the content words and their parts: 財産調査 is indexed as
+    ざいさん and ちょうさ, so a reading typed in kana (ざいさんちょうさ, ﾁｮｳｻ) finds it.
+    Index-side only; queries look readings up term by term (see search.compiler)."""
+
+    def spans(self, text: str, *, query: bool, offsets: bool) -> Iterator[tuple[str, int, int]]:
+        for word, start, end in _content_units(text):
+            for reading in word.readings:
+                yield reading, start, end
+
+    def index_terms(self, text: str) -> list[str]:
+        return [reading for unit in _content_units(text) for reading in unit.word.readings]
+
+
+def is_reading(text: str) -> bool:
+    """Whether folded ``text`` is a word written in kana only (ざいさんちょうさ, ｹｰｽﾜｰｸ)."""
+    return bool(_KANA_WORD.fullmatch(text))
+
+
+def spelled_as(text: str, reading: str) -> str | None:
+    """The stretch of ``text`` (adjacent content words) that reads ``reading``, as written:
+    spelled_as("財産調査の方法", "ざいさんちょうさ") == "財産調査"."""
+    units = _content_units(text)
+    for i, first in enumerate(units):
+        if not first.word.reading or not reading.startswith(first.word.reading):
+            continue
+        read, end = "", first.start
+        for unit in units[i:]:
+            if unit.start != end or not unit.word.reading:
+                break
+            read, end = read + unit.word.reading, unit.end
+            if read == reading:
+                return text[first.start : end]
+            if not reading.startswith(read):
+                break
+    return None
+
+
+def content_runs(text: str) -> list[str]:
+    """The stretches of adjacent content words in ``text``: 新型コロナの給付金の申請 ->
+    新型コロナ, 給付金, 申請."""
+    return [text[start:end] for start, end in _content_runs(text)]
 
 
 def morph_terms(text: str) -> list[str]:

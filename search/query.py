@@ -1,7 +1,10 @@
 """The search-box language, Stack Overflow / Apache Answer style. Pure string work.
 
-    [債権回収] user:12 org:141003 is:question is:answer accepted:yes|no answers:0 score:3
+    [債権回収] user:12 org:141003 is:question is:answer accepted:yes|no answers:0 answers:1+ score:3
     "exact phrase" -excluded -[tag] free words
+
+``user:`` and ``org:`` also take names (user:山田, org:横浜市); the app resolves those to an
+id or a code (``user_name``, ``org_name``) before the index sees the query.
 
 Full-width forms work too (ｕｓｅｒ：１２, ［債権回収］, full-width spaces): the query is
 NFKC-normalized first. Anything that is not a well-formed operator is plain text, so an
@@ -35,12 +38,14 @@ _ITEM = re.compile(
     """,
     re.VERBOSE | re.IGNORECASE,
 )
+# Organization codes (6 digits; letters for tests and imports); anything else is a name.
+_ORG_CODE = re.compile(r"\d[0-9a-z_-]{0,31}|[a-z][0-9a-z_-]*\d[0-9a-z_-]*")
 _OPERATOR_VALUES = {
-    "user": re.compile(r"\d{1,18}"),
-    "org": re.compile(r"[0-9a-z][0-9a-z_-]{0,31}"),
+    "user": re.compile(r"\d{1,18}|[^\s\d:][^\s:]{0,49}"),
+    "org": re.compile(r"[0-9a-z][0-9a-z_-]{0,31}|[^\s:]{1,50}"),
     "is": re.compile(r"question|answer"),
     "accepted": re.compile(r"yes|no"),
-    "answers": re.compile(r"\d{1,9}"),
+    "answers": re.compile(r"\d{1,9}\+?"),
     "score": re.compile(r"-?\d{1,9}"),
 }
 
@@ -54,9 +59,12 @@ class ParsedQuery:
     excluded_tags: tuple[str, ...] = ()  # -[tag]
     user_id: int | None = None  # user:ID, the question's author (an answer's with is:answer)
     org: str | None = None  # org:CODE, the question author's organization
+    user_name: str | None = None  # user:山田, for the app to resolve into user_id
+    org_name: str | None = None  # org:横浜市, for the app to resolve into org
     scope: Scope | None = None  # is:question (title/body) or is:answer (answers); both = any
     accepted: bool | None = None  # accepted:yes|no
     answer_count: int | None = None  # answers:N, exactly N (answers:0 = unanswered)
+    min_answers: int | None = None  # answers:N+, at least N (answers:1+ = answered)
     min_score: int | None = None  # score:N, at least N
 
     @property
@@ -69,7 +77,12 @@ class ParsedQuery:
             self.tags
             or self.excluded_tags
             or self.org
-            or any(value is not None for value in (self.user_id, self.accepted, self.answer_count, self.min_score))
+            or self.user_name
+            or self.org_name
+            or any(
+                value is not None
+                for value in (self.user_id, self.accepted, self.answer_count, self.min_answers, self.min_score)
+            )
         )
 
 
@@ -114,17 +127,21 @@ def parse_query(text: str) -> ParsedQuery:
     if len(text_items) > MAX_TEXT_ITEMS:  # keep the first MAX_TEXT_ITEMS, in typed order
         kept = set(text_items[:MAX_TEXT_ITEMS])
         words, phrases, excluded = ([w for w in items if w in kept] for items in (words, phrases, excluded))
+    user, org, answers = options.get("user"), options.get("org"), options.get("answers")
     return ParsedQuery(
         words=tuple(words),
         phrases=tuple(phrases),
         excluded=tuple(excluded),
         tags=tuple(dict.fromkeys(tags)),
         excluded_tags=tuple(dict.fromkeys(excluded_tags)),
-        user_id=int(options["user"]) if "user" in options else None,
-        org=options.get("org"),
+        user_id=int(user) if user is not None and user.isdigit() else None,
+        user_name=user if user is not None and not user.isdigit() else None,
+        org=org if org is not None and _ORG_CODE.fullmatch(org) else None,
+        org_name=org if org is not None and not _ORG_CODE.fullmatch(org) else None,
         scope=scopes.pop() if len(scopes) == 1 else None,
         accepted=options["accepted"] == "yes" if "accepted" in options else None,
-        answer_count=int(options["answers"]) if "answers" in options else None,
+        answer_count=int(answers) if answers is not None and not answers.endswith("+") else None,
+        min_answers=int(answers[:-1]) if answers is not None and answers.endswith("+") else None,
         min_score=int(options["score"]) if "score" in options else None,
     )
 

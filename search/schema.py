@@ -13,11 +13,11 @@ from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.system import pack_uint
 
 from search.documents import QuestionDocument
-from search.ja import ANALYSIS_VERSION, CJKBigramTokenizer, SudachiTokenizer
+from search.ja import ANALYSIS_VERSION, CJKBigramTokenizer, ReadingTokenizer, SudachiTokenizer
 
 # Bump with any change below (or in search.ja, via ANALYSIS_VERSION): old indexes then refuse
 # to open (SearchUnavailable) until rebuilt.
-SCHEMA_VERSION = f"zennin-questions-3/{ANALYSIS_VERSION}"
+SCHEMA_VERSION = f"zennin-questions-4/{ANALYSIS_VERSION}"
 
 # Where a term occurs decides its weight in the one morphological field (title > tags >
 # body > answers), as BM25F weights term frequencies by field.
@@ -26,6 +26,9 @@ TEXT_WEIGHTS = {"title": 3.0, "tags": 2.0, "body": 1.0, "answers": 0.5}
 BIGRAM_WEIGHT = 0.5
 # Bigrams are kept apart by where they occur: is:question / is:answer check words there.
 QUESTION_BIGRAMS, ANSWER_BIGRAMS = "question_ng", "answers_ng"
+# Readings (hiragana) of the words in titles and tags: what a question is about, typed in kana.
+# Bodies are left out: a reading is typed to name a topic, which titles and tags carry.
+READINGS = "reading"
 
 
 class WeightedText(TEXT):
@@ -68,6 +71,7 @@ def build_schema() -> Schema:
         text=WeightedText(SudachiTokenizer(), phrase=False),
         question_ng=WeightedText(CJKBigramTokenizer(), phrase=False),
         answers_ng=WeightedText(CJKBigramTokenizer(), phrase=False),
+        reading=WeightedText(ReadingTokenizer(), phrase=False),
         tags=KEYWORD(commas=True),
         author=ID(),
         answer_authors=KEYWORD(),
@@ -99,6 +103,7 @@ def document_fields(doc: QuestionDocument) -> dict[str, object]:
         ),
         QUESTION_BIGRAMS: ((doc.title, 1.0), (tags, 1.0), (doc.body, 1.0)),
         ANSWER_BIGRAMS: ((answers, 1.0),),
+        READINGS: ((doc.title, 1.0), (tags, 1.0)),
         "tags": ",".join(doc.tags),
         "author": str(doc.author_id),
         "answer_authors": " ".join(sorted({str(a.author_id) for a in doc.answers})),

@@ -31,17 +31,20 @@ def _test_config(database_uri: str, tmp_path: Path, **overrides) -> type[Testing
 
 @pytest.fixture(scope="session")
 def database_lane(tmp_path_factory, worker_id):
-    """The schema built by the real migrations, plus the organization list, once per worker."""
+    """The schema built by the real migrations, plus the organization list and the starter
+    jargon list (as `make db`), once per worker."""
     import flask_migrate
 
     from app.services.organizations import load_organizations
+    from app.services.search import load_starter_synonyms
 
     folder = tmp_path_factory.mktemp("template")
     lane = databases.open_lane(folder, worker_id)
     app = create_app(_test_config(lane.template_url, folder))
     with app.app_context():
         flask_migrate.upgrade()
-        load_organizations()
+        load_organizations()  # what `make db` loads on a fresh install
+        load_starter_synonyms()
         db.session.remove()
         db.engine.dispose()
     yield lane

@@ -386,7 +386,21 @@ _SCHEMAS: dict = {
             "items": {"type": "array", "items": _ref("SearchHit")},
             "total": {"type": "integer"},
             "page": {"type": "integer"},
-            "notice": {"type": "string", "description": "お知らせ: 検索索引が使えず簡易検索で答えたとき、または完全一致（\"…\"）を候補の一部でだけ確かめたとき"},
+            "notice": {
+                "type": "string",
+                "description": "お知らせ: 検索索引が使えず簡易検索で答えたとき、完全一致（\"…\"）を候補の一部でだけ確かめたとき、"
+                "どの質問にもない語があったとき（items は空）、タグ・org:・user: の名前が見つからないか複数に当たるとき",
+            },
+            "suggestion": {"type": "string", "description": "もしかして: よみや打ち間違いを質問での書き方に直した検索語"},
+            "choices": {
+                "type": "array",
+                "description": "名前が複数に当たるとき（org:府中市）や近いタグの候補: それぞれの検索語",
+                "items": {
+                    "type": "object",
+                    "required": ["label", "q"],
+                    "properties": {"label": {"type": "string"}, "q": {"type": "string"}},
+                },
+            },
         },
     },
     "NewQuestion": {

@@ -305,6 +305,10 @@ def search_questions():
     body = serializers.page([serializers.search_hit(hit) for hit in found.hits], found.total, found.page)
     if found.notice:
         body["notice"] = found.notice
+    if found.suggestion:
+        body["suggestion"] = found.suggestion.query
+    if found.choices:
+        body["choices"] = [{"label": choice.label, "q": choice.query} for choice in found.choices]
     return jsonify(body)
 
 

@@ -9,6 +9,7 @@ from app.services.errors import PermissionDenied, ValidationFailed
 from app.services.pagination import parse_page
 from app.templating import question_url
 from app.web import show_errors
+from search import parse_query
 
 QUERY_MAX = 200
 
@@ -17,9 +18,19 @@ QUERY_MAX = 200
 def results():
     query = request.args.get("q", "")[:QUERY_MAX]
     sort = request.args.get("sort", "relevance")
+    if request.args.get("panel"):  # the filter panel: write its choices into the query
+        fields = {name: request.args.get(name, "")[:QUERY_MAX] for name in ("tag", "org", "status")}
+        composed = search.compose_query(query, **fields)[:QUERY_MAX]
+        return redirect(url_for("search.results", q=composed, sort=sort) if composed else url_for("search.results"))
     found = search.search_questions(query, page=parse_page(request.args.get("page")), sort=sort) if query.strip() else None
     return render_template(
-        "search/results.html", query=query, sort=sort, results=found, search_notice=found.notice if found else None
+        "search/results.html",
+        query=query,
+        sort=sort,
+        results=found,
+        panel=search.panel_values(parse_query(query)),
+        statuses=search.STATUSES,
+        search_notice=found.notice if found else None,
     )
 
 

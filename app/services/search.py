@@ -5,8 +5,11 @@ its place to its original), and the ranking order of the index is kept. When the
 working: results come from a simpler LIKE query and the page says so.
 """
 
+import csv
 import re
-from dataclasses import dataclass, field
+import unicodedata
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
@@ -17,12 +20,13 @@ from sqlalchemy.orm import selectinload
 from app import indexing
 from app.database import write_transaction
 from app.extensions import db
-from app.models import Answer, Question, SearchSynonym, Tag, User, question_tags
+from app.models import Answer, AuditLog, Question, SearchSynonym, Tag, TagSynonym, User, question_tags
 from app.rendering import plain_text
-from app.services import audit
-from app.services.errors import PermissionDenied, ValidationFailed
+from app.services import audit, tags
+from app.services.errors import NotFound, PermissionDenied, ValidationFailed
+from app.services.organizations import search_organizations
 from app.services.pagination import PageNumbers
-from app.text import clean_text, normalize_key
+from app.text import clean_text, normalize_key, to_hiragana
 from search import ParsedQuery, SearchUnavailable, parse_query
 
 SORTS = ("relevance", "newest", "votes")
@@ -39,6 +43,15 @@ class Result:
 
 
 @dataclass
+class Choice:
+    """Another query to run: a suggested spelling, or one of several people or bodies a name
+    may mean (org:府中市)."""
+
+    label: str
+    query: str
+
+
+@dataclass
 class Results(PageNumbers):
     query: str
     sort: str
@@ -46,14 +59,26 @@ class Results(PageNumbers):
     per_page: int
     total: int
     hits: list[Result] = field(default_factory=list)
-    notice: str | None = None  # the fallback answered, or phrases were checked in part
+    # Why the page looks as it does: the fallback answered, phrases were checked in part,
+    # a word is unknown to the site, a tag or a name does not exist.
+    notice: str | None = None
+    suggestion: Choice | None = None  # 「もしかして」
+    choices: list[Choice] = field(default_factory=list)  # what an ambiguous name may mean
 
 
 def synonym_groups() -> list[list[str]]:
-    return [row.term_list for row in db.session.scalars(sa.select(SearchSynonym).order_by(SearchSynonym.id))]
+    """The jargon dictionary, plus each tag with its approved synonyms (ケースワーク = 生活保護)."""
+    groups = [row.term_list for row in db.session.scalars(sa.select(SearchSynonym).order_by(SearchSynonym.id))]
+    by_tag: dict[str, list[str]] = {}
+    for tag_name, synonym in db.session.execute(
+        tags.approved(sa.select(Tag.name, TagSynonym.name).join(TagSynonym.tag)).order_by(Tag.name, TagSynonym.name)
+    ):
+        by_tag.setdefault(tag_name, [tag_name]).append(synonym)
+    return groups + list(by_tag.values())
 
 
-MAX_SYNONYM_GROUPS = 500
+MAX_SYNONYM_GROUPS = 1000
+STARTER_SYNONYMS = Path(__file__).resolve().parents[1] / "data" / "search_synonyms.csv"
 _TERM_SEPARATORS = re.compile(r"[,、\s]+")
 
 
@@ -86,27 +111,207 @@ def replace_synonyms(actor: User, text: str) -> int:
     return len(groups)
 
 
+def starter_synonyms(path: Path = STARTER_SYNONYMS) -> list[list[str]]:
+    """The starter jargon list shipped in app/data (起債、地方債 …), as groups of terms."""
+    with path.open(encoding="utf-8", newline="") as rows:
+        groups = [list(dict.fromkeys(t for t in _TERM_SEPARATORS.split(normalize_key(row["terms"])) if t)) for row in csv.DictReader(rows)]
+    return [group for group in groups if len(group) > 1]
+
+
+def load_starter_synonyms(path: Path = STARTER_SYNONYMS) -> int:
+    """Fill an empty jargon dictionary with the starter list: on a fresh install. Never once
+    moderators have edited the dictionary (emptying it included). Returns the groups added."""
+    edited = db.session.scalar(sa.select(AuditLog.id).where(AuditLog.action == "search_synonyms_replace").limit(1))
+    if edited is not None or db.session.scalar(sa.select(SearchSynonym.id).limit(1)) is not None:
+        return 0
+    groups = starter_synonyms(path)
+    with write_transaction():
+        db.session.add_all(SearchSynonym(terms=",".join(group)) for group in groups)
+    return len(groups)
+
+
 def search_questions(query: str, *, page: int = 1, sort: str = "relevance", per_page: int = PER_PAGE) -> Results:
     sort = sort if sort in SORTS else "relevance"
+    parsed, problem = _resolve_filters(query, parse_query(query))
+    if problem is not None:
+        return Results(query, sort, page, per_page, 0, [], problem.notice, choices=problem.choices)
     try:
-        found = indexing.get_index().search(query, page=page, per_page=per_page, sort=sort, synonyms=synonym_groups())
+        found = indexing.get_index().search(parsed, page=page, per_page=per_page, sort=sort, synonyms=synonym_groups())
     except SearchUnavailable as error:
         current_app.logger.warning("search falling back to the database: %s", error)
-        return _database_search(query, page=page, sort=sort, per_page=per_page)
+        return _database_search(query, parsed, page=page, sort=sort, per_page=per_page)
+    suggestion = None
+    if found.respellings:
+        respelled = _replace_words(query, found.respellings)
+        suggestion = Choice(respelled, respelled)
+    if found.unknown and not found.total:
+        return Results(query, sort, page, per_page, 0, [], _unknown_notice(query, parsed, found.unknown), suggestion)
     questions = _visible_questions([hit.question_id for hit in found.hits])
     hits = [
         Result(questions[hit.question_id], Markup(hit.title_html), Markup(hit.snippet_html), hit.answer_id, hit.partial)
         for hit in found.hits
         if hit.question_id in questions
     ]
-    hits = _originals_in_place(hits, _terms(parse_query(query)))
+    hits = _originals_in_place(hits, _terms(parsed))
     notice = None
+    if found.unknown:  # a long query, searched without them
+        notice = _("%(words)sはどの質問にもない語なので、除いて検索しました。", words="".join(f"「{w}」" for w in found.unknown))
     if found.phrases_checked_in is not None:
         notice = _(
             '「"…"」の完全一致は、候補のうち上位%(n)s件で確かめた結果です。語を加えて候補を絞ると、すべてを確かめます。',
             n=f"{found.phrases_checked_in:,}",
         )
-    return Results(query, sort, page, per_page, found.total, hits, notice)
+    return Results(query, sort, page, per_page, found.total, hits, notice, suggestion)
+
+
+# ---------------------------------------------------------------- the filter panel
+
+# The panel's answer states and the operators they stand for.
+STATUSES = {"answered": "answers:1+", "unanswered": "answers:0", "accepted": "accepted:yes", "unaccepted": "accepted:no"}
+_PANEL_OPERATORS = re.compile(r"(?<!\S)(?:\[[^\[\]\s]+\]|org:\S+|answers:\S+|accepted:\S+)(?!\S)", re.IGNORECASE)
+
+
+def compose_query(query: str, *, tag: str = "", org: str = "", status: str = "") -> str:
+    """The search-box text for the filter panel's fields (it shows all of them, filled from
+    the query): the operators they offer are replaced by the panel's, written out, so the
+    address and the box teach the syntax. ``tag`` may hold several tags."""
+    parts = [" ".join(_PANEL_OPERATORS.sub("", _normalized(query)).split())]
+    parts += [f"[{name}]" for name in _TERM_SEPARATORS.split(normalize_key(tag)) if name]
+    if org.strip():
+        parts.append(f"org:{''.join(normalize_key(org).split())}")
+    if status in STATUSES:
+        parts.append(STATUSES[status])
+    return " ".join(part for part in parts if part)
+
+
+def panel_values(parsed: ParsedQuery) -> dict[str, str]:
+    """The panel's fields as the query sets them (tags, org name or code, answer state)."""
+    status = ""
+    if parsed.accepted is not None:
+        status = "accepted" if parsed.accepted else "unaccepted"
+    elif parsed.answer_count == 0:
+        status = "unanswered"
+    elif parsed.min_answers == 1:
+        status = "answered"
+    return {"tag": " ".join(parsed.tags), "org": parsed.org_name or parsed.org or "", "status": status}
+
+
+# ---------------------------------------------------------------- what the query names
+
+
+def _unknown_notice(query: str, parsed: ParsedQuery, unknown: tuple[str, ...]) -> str:
+    words = "".join(f"「{word}」" for word in unknown)
+    if set(unknown) >= set(parsed.words + parsed.phrases):
+        return _("%(words)sを含む質問はありません。別の言い方や、短い語で試してください。", words=words)
+    return _(
+        "%(words)sを含む質問はありません。ほかの語だけの結果を見るには「%(query)s」で検索してください。",
+        words=words,
+        query=_replace_words(query, dict.fromkeys(unknown, "")),
+    )
+
+
+def _normalized(query: str) -> str:
+    return unicodedata.normalize("NFKC", query)
+
+
+def _replace_words(query: str, replacements: dict[str, str]) -> str:
+    """``query`` with whole words replaced ("" removes them); the rest as typed (NFKC)."""
+    tokens = _normalized(query).split()
+    return " ".join(replacements.get(token, token) for token in tokens if replacements.get(token, token))
+
+
+def _replace_operator(query: str, name: str, value: str, new: str) -> str:
+    pattern = re.compile(rf"(?<!\S){name}:{re.escape(value)}(?!\S)", re.IGNORECASE)
+    return pattern.sub(lambda _m: f"{name}:{new}", _normalized(query), count=1)
+
+
+@dataclass
+class _Problem:
+    """A name in the query that does not exist, or means several things."""
+
+    notice: str
+    choices: list[Choice] = field(default_factory=list)
+
+
+def _resolve_filters(query: str, parsed: ParsedQuery) -> tuple[ParsedQuery, _Problem | None]:
+    """Names in ``parsed`` made into what the index filters on: tag synonyms into tags,
+    user:山田 into an id, org:横浜市 into a code; or the problem, when something does not
+    exist or is ambiguous (the search then shows no results)."""
+    resolved_tags = []
+    for name in parsed.tags:
+        try:
+            resolved_tags.append(tags.get_tag(name).name)
+        except NotFound:
+            near = tags.near_tags(name)
+            notice = _("タグ［%(name)s］はありません。", name=name)
+            if near:
+                notice += " " + _("近いタグ: %(tags)s", tags="、".join(f"［{tag.label}］" for tag in near))
+            choices = [Choice(f"[{tag.label}]", _replace_tag(query, name, tag.name)) for tag in near]
+            return parsed, _Problem(notice, choices)
+    excluded = []
+    for name in parsed.excluded_tags:  # excluding a tag that does not exist excludes nothing
+        try:
+            excluded.append(tags.get_tag(name).name)
+        except NotFound:
+            excluded.append(name)
+    parsed = replace(parsed, tags=tuple(dict.fromkeys(resolved_tags)), excluded_tags=tuple(dict.fromkeys(excluded)))
+    if parsed.user_name:
+        people = _people_named(parsed.user_name)
+        if len(people) != 1:
+            return parsed, _ambiguous(
+                query,
+                _("「user:%(name)s」に当たる利用者がいません。", name=parsed.user_name),
+                _("「%(name)s」という名前の利用者が複数います。どの人ですか。", name=parsed.user_name),
+                [Choice(f"{person.display_name} (user:{person.id})", _replace_operator(query, "user", parsed.user_name, str(person.id))) for person in people],
+            )
+        parsed = replace(parsed, user_id=people[0].id, user_name=None)
+    if parsed.org_name:
+        bodies = _organizations_named(parsed.org_name)
+        if len(bodies) != 1:
+            return parsed, _ambiguous(
+                query,
+                _("「org:%(name)s」に当たる団体がありません。", name=parsed.org_name),
+                _("「%(name)s」という団体が複数あります。どの団体ですか。", name=parsed.org_name),
+                [Choice(f"{org.full_name} ({org.code})", _replace_operator(query, "org", parsed.org_name, org.code)) for org in bodies],
+            )
+        parsed = replace(parsed, org=bodies[0].code, org_name=None)
+    return parsed, None
+
+
+def _ambiguous(query: str, none: str, several: str, choices: list[Choice]) -> _Problem:
+    return _Problem(several if choices else none, choices)
+
+
+MAX_CHOICES = 10
+
+
+def _people_named(name: str) -> list[User]:
+    """Users whose display name is ``name`` (any width or case, spaces ignored: 山田花子 is
+    「山田 花子」); else whose name starts with it."""
+    key = _unspaced(name)
+    unspaced = sa.func.replace(sa.func.replace(sa.func.lower(User.display_name), " ", ""), "\u3000", "")
+    found = db.session.scalars(sa.select(User).where(unspaced.startswith(key[:1], autoescape=True)).order_by(User.id).limit(500))
+    found = [user for user in found if _unspaced(user.display_name).startswith(key)]
+    exact = [user for user in found if _unspaced(user.display_name) == key]
+    return (exact or found)[:MAX_CHOICES]
+
+
+def _unspaced(name: str) -> str:
+    return "".join(normalize_key(name).split())
+
+
+def _organizations_named(name: str):
+    """Organizations called ``name`` (横浜市, 神奈川県横浜市, よこはまし); else those whose name
+    or reading starts with it."""
+    found = search_organizations(name, limit=50)
+    key, kana = normalize_key(name), to_hiragana(normalize_key(name))
+    exact = [org for org in found if key in (normalize_key(org.name), normalize_key(org.full_name)) or kana == org.kana]
+    return (exact or found)[:MAX_CHOICES]
+
+
+def _replace_tag(query: str, name: str, new: str) -> str:
+    pattern = re.compile(rf"(?<![\S-])\[{re.escape(name)}\]", re.IGNORECASE)
+    return pattern.sub(lambda _m: f"[{new}]", _normalized(query), count=1)
 
 
 def similar_questions(text: str, *, limit: int = 5, exclude_id: int | None = None) -> list[Question]:
@@ -186,8 +391,7 @@ def _originals_in_place(hits: list[Result], terms: list[str]) -> list[Result]:
 # ---------------------------------------------------------------- database fallback
 
 
-def _database_search(query: str, *, page: int, sort: str, per_page: int) -> Results:
-    parsed: ParsedQuery = parse_query(query)
+def _database_search(query: str, parsed: ParsedQuery, *, page: int, sort: str, per_page: int) -> Results:
     statement = sa.select(Question).where(Question.deleted_at.is_(None), Question.hidden_at.is_(None))
     terms = _terms(parsed)
     for term in terms:
@@ -214,6 +418,8 @@ def _database_search(query: str, *, page: int, sort: str, per_page: int) -> Resu
         statement = statement.where(Question.accepted_answer_id.is_not(None) if parsed.accepted else Question.accepted_answer_id.is_(None))
     if parsed.answer_count is not None:
         statement = statement.where(Question.answer_count == parsed.answer_count)
+    if parsed.min_answers is not None:
+        statement = statement.where(Question.answer_count >= parsed.min_answers)
     if parsed.min_score is not None:
         statement = statement.where(Question.score >= parsed.min_score)
     order = (Question.score.desc(), Question.id.desc()) if sort == "votes" else (Question.created_at.desc(), Question.id.desc())

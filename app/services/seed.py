@@ -105,8 +105,11 @@ def _load_tags() -> None:
             )
             tag.synonyms = [TagSynonym(name=normalize_key(name), approved_at=utcnow()) for name in item.get("synonyms", [])]
             db.session.add(tag)
+        present = set(db.session.scalars(sa.select(SearchSynonym.terms)))  # the starter list, if loaded
         for group in _read("synonyms.json"):
-            db.session.add(SearchSynonym(terms=",".join(normalize_key(term) for term in group)))
+            terms = ",".join(normalize_key(term) for term in group)
+            if terms not in present:
+                db.session.add(SearchSynonym(terms=terms))
 
 
 def _load_users() -> dict[str, User]:

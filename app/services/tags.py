@@ -1,5 +1,6 @@
 """Tags: parsing what people type, resolving synonyms, creating new tags, listing."""
 
+import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -121,6 +122,21 @@ def suggest_tags(prefix: str, limit: int = 8) -> list[Tag]:
         .limit(limit)
     )
     return list(db.session.scalars(query))
+
+
+def near_tags(name: str, limit: int = 5) -> list[Tag]:
+    """Tags a mistyped or unknown name probably meant: names and synonyms that contain it,
+    then the closest spellings (債権回集 -> 債権回収)."""
+    key = normalize_key(name)
+    found = {tag.id: tag for tag in suggest_tags(key, limit)}
+    names = dict(db.session.execute(sa.select(Tag.name, Tag.id)).all())
+    names.update(db.session.execute(approved(sa.select(TagSynonym.name, TagSynonym.tag_id))).all())
+    for close in difflib.get_close_matches(key, list(names), n=limit, cutoff=0.5):
+        if len(found) >= limit:
+            break
+        if names[close] not in found:
+            found[names[close]] = db.session.get(Tag, names[close])
+    return list(found.values())[:limit]
 
 
 def popular_tags(limit: int) -> list[Tag]:

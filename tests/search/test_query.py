@@ -49,7 +49,7 @@ def test_is_question_and_is_answer_together_mean_anywhere():
         ("[債権 回収]", ("債権", "回収")),  # a tag has no spaces
         ("(((住民税", ("(((住民税",)),  # parentheses are just characters
         ("住民税)))", ("住民税)))",)),
-        ("user:abc accepted:maybe answers:many org:", ("user:abc", "accepted:maybe", "answers:many", "org:")),
+        ("user:12abc accepted:maybe answers:many answers:1++ org:", ("user:12abc", "accepted:maybe", "answers:many", "answers:1++", "org:")),
         ("deleted:true author_email:*", ("deleted:true", "author_email:*")),
         ("body:[a TO z]", ("body:", "a", "TO", "z")),
         ("title^100 ?* * a AND OR NOT", ("title^100", "?*", "*", "a", "AND", "OR", "NOT")),
@@ -77,6 +77,28 @@ def test_work_per_query_is_bounded():
     assert len(parse_query("あ" * 100_000).words[0]) == 500
     repeated = parse_query('"特別徴収" "特別徴収" -督促 -督促 ' + "住民税 " * 100)
     assert (repeated.words, repeated.phrases, repeated.excluded) == (("住民税",), ("特別徴収",), ("督促",))
+
+
+@pytest.mark.parametrize(
+    ("text", "user_id", "user_name", "org", "org_name"),
+    [
+        ("user:12 org:141003", 12, None, "141003", None),
+        ("user:山田 org:横浜市", None, "山田", None, "横浜市"),
+        ("ｕｓｅｒ：ﾔﾏﾀﾞ ｏｒｇ：神奈川県横浜市", None, "ヤマダ", None, "神奈川県横浜市"),  # NFKC first
+        ("user:Yamada org:よこはまし", None, "yamada", None, "よこはまし"),
+        ("org:011002", None, None, "011002", None),
+    ],
+)
+def test_user_and_org_take_ids_or_names(text, user_id, user_name, org, org_name):
+    parsed = parse_query(text)
+    assert (parsed.user_id, parsed.user_name, parsed.org, parsed.org_name) == (user_id, user_name, org, org_name)
+    assert parsed.has_filters and not parsed.has_text
+
+
+def test_answers_at_least():
+    assert parse_query("answers:1+").min_answers == 1
+    assert parse_query("answers:１＋").min_answers == 1  # full-width digits and plus
+    assert parse_query("answers:0").answer_count == 0
 
 
 def test_filters_without_text():
