@@ -453,8 +453,7 @@ def _search(
     complete = total  # documents matching every word rank first
     relaxed = prune(relaxed, reader, frequencies)
     if total < ENOUGH_HITS and relaxed is not None:
-        weighty = plan.enough_weight(lambda q: _docs(vectors, q, reader, frequencies), vectors.size)
-        partial, total = _ranked(vectors, relaxed, sort, wanted, allowed if weighty is None else allowed & weighty)
+        partial, total = _ranked(vectors, relaxed, sort, wanted, allowed)
         matched = {docnum for _, docnum in ranked}  # all of them: fewer than the limit
         ranked += [item for item in partial if item[1] not in matched]
     terms = plan.highlight_terms() if highlight else None
@@ -468,11 +467,6 @@ def _search(
     if plan.readings() and ranked:
         respellings.update(respelled(searcher, plan.readings(), [docnum for _, docnum in ranked]))
     return SearchPage(hits, total, page, per_page, checked_in, unknown, respellings)
-
-
-def _docs(vectors: VectorSearcher, q: wq.Query, reader, frequencies: dict) -> np.ndarray:
-    q = prune(q, reader, frequencies)
-    return vectors.docs(q) if q is not None else np.zeros(vectors.size, dtype=bool)
 
 
 def _ranked(
