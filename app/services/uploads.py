@@ -100,7 +100,7 @@ def store(user: User, data: bytes) -> Upload:
     image = reencode(data, max_pixels=config["UPLOAD_MAX_PIXELS"])
     digest = hashlib.sha256(image.data).hexdigest()
     with write_transaction():
-        db.session.refresh(user, with_for_update=True)  # one member's uploads are counted one at a time
+        db.session.refresh(user, with_for_update={"of": User})  # one member's uploads are counted one at a time
         same = db.session.scalar(sa.select(Upload).where(Upload.user_id == user.id, Upload.sha256 == digest))
         if same is not None:
             return same
