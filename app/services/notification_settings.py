@@ -41,7 +41,7 @@ class NotificationType:
 
 TYPES = (
     NotificationType("answer", _l("回答"), "✍", ("answer",), "email"),
-    NotificationType("request", _l("質問の依頼"), "✋", ("directed", "routed"), "email"),
+    NotificationType("request", _l("質問の依頼"), "➜", ("directed", "routed"), "email"),
     NotificationType("accepted", _l("採用"), "✔", ("accepted",), "email"),
     NotificationType("comment", _l("コメント"), "✉", ("comment",), "app"),
     NotificationType("question_status", _l("質問の状態"), "◐", ("closed", "reopened", "merged"), "app"),
