@@ -17,12 +17,9 @@ A measurement on a shared machine, not a test (tests/test_login_limits.py holds 
 from __future__ import annotations
 
 import argparse
-import http.client
 import os
 import re
-import secrets
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,12 +27,11 @@ import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bench.site_bench import _csrf_token, _free_port
+from bench.site_bench import Server, _csrf_token, _request
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "asa-no-chourei-2026"
 CITY_HALL = "203.0.113.10"  # documentation range: the one proxy address of a whole municipality
-SESSION_COOKIE = "__Host-session"  # ProductionConfig
 
 
 def create_members(database: Path, count: int) -> list[str]:
@@ -64,62 +60,10 @@ def create_members(database: Path, count: int) -> list[str]:
     return emails
 
 
-class Server:
-    def __init__(self, folder: Path, database: Path):
-        self.base = ("127.0.0.1", _free_port())
-        env = {key: value for key, value in os.environ.items() if key not in ("TRUSTED_HOSTS", "WEB_CONCURRENCY")}
-        env.update(
-            ZENNIN_ENV="production",
-            SECRET_KEY=secrets.token_hex(32),
-            DATABASE_URL=f"sqlite:///{database}",
-            SEARCH_INDEX_DIR=str(folder / "search-index"),
-            ZENNIN_INSTANCE_DIR=str(folder / "instance"),
-            MAIL_OUTBOX_DIR=str(folder / "outbox"),
-            TRUSTED_PROXY_COUNT="1",
-            GUNICORN_BIND=f"{self.base[0]}:{self.base[1]}",
-        )
-        self.log = open(folder / "gunicorn.log", "w")  # noqa: SIM115 (closed in stop())
-        gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-        self.process = subprocess.Popen([gunicorn, "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if request(self.base, "GET", "/healthz", address=CITY_HALL)[0] == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.5)
-        self.stop()
-        raise SystemExit(f"gunicorn did not start; see {folder / 'gunicorn.log'}")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
-
-
 def request(base, method: str, path: str, *, address: str, body: dict | None = None, cookie: str = "") -> tuple[int, str, str, dict]:
     """One request as nginx would pass it on: the client's address in X-Forwarded-For."""
-    connection = http.client.HTTPConnection(*base, timeout=120)
-    headers = {"X-Forwarded-For": address, "User-Agent": "zennin-bench-login"}
-    if cookie:
-        headers["Cookie"] = cookie
-    encoded = None
-    if body is not None:
-        encoded = urllib.parse.urlencode(body)
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
-    connection.request(method, path, body=encoded, headers=headers)
-    response = connection.getresponse()
-    text = response.read().decode("utf-8", "replace")
-    for header in response.headers.get_all("Set-Cookie") or []:
-        name, _sep, rest = header.partition("=")
-        if name == SESSION_COOKIE:
-            cookie = f"{SESSION_COOKIE}={rest.split(';', 1)[0]}"
-    connection.close()
-    return response.status, text, cookie, dict(response.headers)
+    encoded = urllib.parse.urlencode(body) if body is not None else None
+    return _request(base, method, path, encoded, cookie, headers={"X-Forwarded-For": address, "User-Agent": "zennin-bench-login"})
 
 
 def log_in(base, email: str, password: str, address: str) -> tuple[int, float, str, dict]:
@@ -193,7 +137,17 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         emails = create_members(folder / "zennin.sqlite", args.members + 4)
         print(f"{args.members + 4} verified members created in {time.perf_counter() - started:.1f} s (temporary SQLite)")
-        server = Server(folder, folder / "zennin.sqlite")
+        database = folder / "zennin.sqlite"
+        server = Server(
+            folder,
+            "wsgi:app",
+            {
+                "DATABASE_URL": f"sqlite:///{database}",
+                "SEARCH_INDEX_DIR": str(folder / "search-index"),
+                "TRUSTED_PROXY_COUNT": "1",
+                "WEB_CONCURRENCY": None,  # gunicorn.conf.py's 3 workers
+            },
+        )
         print(f"gunicorn: 3 workers, production settings, TRUSTED_PROXY_COUNT=1, on {server.base[0]}:{server.base[1]}; load {os.getloadavg()[0]:.2f}")
         try:
             ok = morning(server.base, emails[: args.members], args.concurrency)

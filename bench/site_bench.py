@@ -157,14 +157,17 @@ def ask_scenario(base: tuple[str, int], rng: random.Random, tags: list[str]) -> 
     return Scenario("ask (POST, logged in)", ["/questions/ask"], method="POST", bodies=bodies, headers=headers)
 
 
-def _request(base: tuple[str, int], method: str, path: str, body: str | None = None, cookie: str = "") -> tuple[int, str, str]:
-    connection = http.client.HTTPConnection(*base, timeout=60)
-    headers = {"User-Agent": USER_AGENT}
+def _request(
+    base: tuple[str, int], method: str, path: str, body: str | None = None, cookie: str = "", headers: dict | None = None
+) -> tuple[int, str, str, dict]:
+    """One request: (status, page text, the session cookie after it, response headers)."""
+    connection = http.client.HTTPConnection(*base, timeout=120)
+    sent = {"User-Agent": USER_AGENT, **(headers or {})}
     if cookie:
-        headers["Cookie"] = cookie
+        sent["Cookie"] = cookie
     if body is not None:
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
-    connection.request(method, path, body=body, headers=headers)
+        sent["Content-Type"] = "application/x-www-form-urlencoded"
+    connection.request(method, path, body=body, headers=sent)
     response = connection.getresponse()
     text = response.read().decode("utf-8", "replace")
     for header in response.headers.get_all("Set-Cookie") or []:
@@ -172,7 +175,7 @@ def _request(base: tuple[str, int], method: str, path: str, body: str | None = N
         if name == SESSION_COOKIE:
             cookie = f"{SESSION_COOKIE}={rest.split(';', 1)[0]}"
     connection.close()
-    return response.status, text, cookie
+    return response.status, text, cookie, dict(response.headers)
 
 
 def _csrf_token(html: str) -> str:
@@ -183,12 +186,12 @@ def _csrf_token(html: str) -> str:
 
 
 def log_in(base: tuple[str, int], email: str, password: str) -> tuple[str, str]:
-    _status, html, cookie = _request(base, "GET", "/login")
+    _status, html, cookie, _headers = _request(base, "GET", "/login")
     form = urllib.parse.urlencode({"csrf_token": _csrf_token(html), "email": email, "password": password})
-    status, _html, cookie = _request(base, "POST", "/login", form, cookie)
+    status, _html, cookie, _headers = _request(base, "POST", "/login", form, cookie)
     if status != 302:
         raise SystemExit(f"bench login failed ({status})")
-    status, html, cookie = _request(base, "GET", "/questions/ask", cookie=cookie)
+    status, html, cookie, _headers = _request(base, "GET", "/questions/ask", cookie=cookie)
     if status != 200:
         raise SystemExit(f"the ask page answered {status} after login")
     return cookie, _csrf_token(html)
@@ -291,27 +294,28 @@ def prepare_run(site: Path) -> tuple[Path, Path]:
 
 
 class Server:
-    """gunicorn with the repository's gunicorn.conf.py: 2 workers, production settings."""
+    """gunicorn with the repository's gunicorn.conf.py and production settings, its instance,
+    outbox and log in `folder`; `settings` add to the environment (None removes a variable)."""
 
-    def __init__(self, database: Path, index: Path):
+    def __init__(self, folder: Path, app: str, settings: dict[str, str | None], args: tuple[str, ...] = ()):
         self.port = _free_port()
         self.base = ("127.0.0.1", self.port)
-        env = {key: value for key, value in os.environ.items() if key not in ("TRUSTED_HOSTS", "TRUSTED_PROXY_COUNT")}
+        env = {key: value for key, value in os.environ.items() if key != "TRUSTED_HOSTS"}
         env.update(
             ZENNIN_ENV="production",
             SECRET_KEY=secrets.token_hex(32),
-            DATABASE_URL=f"sqlite:///{database}",
-            SEARCH_INDEX_DIR=str(index),
-            ZENNIN_INSTANCE_DIR=str(RUN / "instance"),
-            MAIL_OUTBOX_DIR=str(RUN / "outbox"),
-            WEB_CONCURRENCY="2",
+            ZENNIN_INSTANCE_DIR=str(folder / "instance"),
+            MAIL_OUTBOX_DIR=str(folder / "outbox"),
             GUNICORN_BIND=f"127.0.0.1:{self.port}",
         )
-        self.log = open(RUN / "gunicorn.log", "w")  # noqa: SIM115 (closed in stop())
-        # --max-requests 0: no worker recycling during a run, so every worker's peak memory
-        # is the whole run's (production recycles every ~2,000 requests).
+        for key, value in settings.items():
+            if value is None:
+                env.pop(key, None)
+            else:
+                env[key] = value
+        self.log = open(folder / "gunicorn.log", "w")  # noqa: SIM115 (closed in stop())
         self.process = subprocess.Popen(
-            [str(Path(sys.executable).with_name("gunicorn")), "-c", "gunicorn.conf.py", "--max-requests", "0", "bench.wsgi:create_bench_app()"],
+            [str(Path(sys.executable).with_name("gunicorn")), "-c", "gunicorn.conf.py", *args, app],
             cwd=ROOT,
             env=env,
             stdout=self.log,
@@ -326,7 +330,7 @@ class Server:
                 pass
             time.sleep(0.5)
         self.stop()
-        raise SystemExit(f"gunicorn did not start; see {RUN / 'gunicorn.log'}")
+        raise SystemExit(f"gunicorn did not start; see {folder / 'gunicorn.log'}")
 
     def workers(self) -> list[int]:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
@@ -406,7 +410,14 @@ def main() -> None:
     database, index = prepare_run(site)
     rng = random.Random(7)
     scenarios = [s for s in choose_scenarios(database, rng) if args.only in s.name]
-    server = Server(database, index)
+    # --max-requests 0: no worker recycling during a run, so every worker's peak memory is the
+    # whole run's (production recycles every ~2,000 requests).
+    server = Server(
+        RUN,
+        "bench.wsgi:create_bench_app()",
+        {"DATABASE_URL": f"sqlite:///{database}", "SEARCH_INDEX_DIR": str(index), "WEB_CONCURRENCY": "2", "TRUSTED_PROXY_COUNT": None},
+        args=("--max-requests", "0"),
+    )
     try:
         print(f"gunicorn: 2 workers on 127.0.0.1:{server.port}, pids {server.workers()}; "
               f"wrk: {args.concurrency} connections, {args.warmup} s warm-up + {args.duration} s per page")  # fmt: skip
