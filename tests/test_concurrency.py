@@ -2,16 +2,10 @@
 many members voting, answering and accepting concurrently; nothing is lost or doubled."""
 
 import http.cookiejar
-import os
-import signal
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -19,45 +13,16 @@ import sqlalchemy as sa
 from app import indexing
 from app.extensions import db
 from app.models import Answer, Post, Question, Vote
-from tests.browser import free_port
+from tests import live_server
 from tests.factories import PASSWORD, make_question, make_user
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
 def server(app, tmp_path):
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "SEARCH_INDEX_DIR": app.config["SEARCH_INDEX_DIR"],
-        "MAIL_OUTBOX_DIR": app.config["MAIL_OUTBOX_DIR"],
-        "ZENNIN_INSTANCE_DIR": str(tmp_path / "live-instance"),
-    }
-    log = (tmp_path / "gunicorn.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "3", "--bind", f"127.0.0.1:{port}", "--timeout", "60", "tests.live_app:app"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=5):
-                break
-        except OSError:  # refused while booting, or slow on a busy machine
-            time.sleep(0.2)
-    else:
-        process.kill()
-        raise RuntimeError((tmp_path / "gunicorn.log").read_text())
-    yield base
-    process.send_signal(signal.SIGTERM)
-    process.wait(timeout=30)
-    log.close()
+    with live_server.gunicorn(app, tmp_path, "--workers", "3", "--timeout", "60") as base:
+        yield base
 
 
 class Member:

@@ -2,55 +2,22 @@
 so the API's 414 is JSON like its other errors."""
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 
 from app.services import tokens
-from tests.browser import free_port
+from tests import live_server
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
 def server(app, tmp_path):
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "SEARCH_INDEX_DIR": app.config["SEARCH_INDEX_DIR"],
-        "MAIL_OUTBOX_DIR": app.config["MAIL_OUTBOX_DIR"],
-        "ZENNIN_INSTANCE_DIR": str(tmp_path / "live-instance"),
-        "WEB_CONCURRENCY": "1",
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-    }
-    log = (tmp_path / "gunicorn.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "tests.live_app:app"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=5):
-                break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        raise RuntimeError((tmp_path / "gunicorn.log").read_text())
-    yield base
-    process.send_signal(signal.SIGTERM)
-    process.wait(timeout=30)
-    log.close()
+    """The repository's gunicorn.conf.py (its request-line limit is what is tested), one worker."""
+    with live_server.gunicorn(app, tmp_path, "-c", "gunicorn.conf.py", env={"WEB_CONCURRENCY": "1"}) as base:
+        yield base
 
 
 def fetch(url: str, headers: dict | None = None) -> tuple[int, str, bytes]:
