@@ -2,6 +2,14 @@
 
 from app.models.base import utcnow
 from app.models.career import CareerEntry, career_entry_tags
+from app.models.community import (
+    Group,
+    GroupMembership,
+    Meeting,
+    MeetingRegistration,
+    QuestionView,
+    group_tags,
+)
 from app.models.engagement import (
     Bookmark,
     DigestRun,
@@ -10,6 +18,17 @@ from app.models.engagement import (
     TagWatch,
 )
 from app.models.imports import ImportRecord
+from app.models.knowledge import (
+    Adoption,
+    Collection,
+    CollectionItem,
+    Confirmation,
+    HandoverNote,
+    HandoverRevision,
+    LawAmendment,
+    PostLaw,
+    SavedCollection,
+)
 from app.models.moderation import CloseVote, Flag, ReputationEvent, SuggestedEdit
 from app.models.ops import (
     ApiToken,
@@ -28,28 +47,42 @@ from app.models.tag import SearchSynonym, Tag, TagSynonym, question_tags
 from app.models.user import User
 
 __all__ = [
+    "Adoption",
     "Answer",
     "ApiToken",
     "AuditLog",
     "Bookmark",
     "CareerEntry",
     "CloseVote",
+    "Collection",
+    "CollectionItem",
     "Comment",
+    "Confirmation",
     "Counter",
     "DigestRun",
     "Flag",
+    "Group",
+    "GroupMembership",
+    "HandoverNote",
+    "HandoverRevision",
     "ImportRecord",
     "IndexConsumer",
+    "LawAmendment",
     "MailMessage",
+    "Meeting",
+    "MeetingRegistration",
     "Notification",
     "NotificationPreference",
     "Organization",
     "Post",
+    "PostLaw",
     "Question",
     "QuestionFollow",
+    "QuestionView",
     "RateLimitCounter",
     "ReputationEvent",
     "Revision",
+    "SavedCollection",
     "SearchOutbox",
     "SearchSynonym",
     "SuggestedEdit",
@@ -60,6 +93,7 @@ __all__ = [
     "User",
     "Vote",
     "career_entry_tags",
+    "group_tags",
     "question_tags",
     "utcnow",
 ]

@@ -19,6 +19,8 @@ class Organization(db.Model):
     kind: Mapped[str] = mapped_column(sa.String(20))
     prefecture_code: Mapped[str | None] = mapped_column(sa.ForeignKey("organizations.code"))
     parent_code: Mapped[str | None] = mapped_column(sa.ForeignKey("organizations.code"))
+    # 2020 census (app/data/population.csv); None for national bodies.
+    population: Mapped[int | None]
 
     prefecture: Mapped["Organization | None"] = relationship(
         remote_side=[code], foreign_keys=[prefecture_code], lazy="joined", join_depth=2

@@ -12,18 +12,25 @@ from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship, remote
 
 from app.extensions import db
 from app.models.base import utcnow
+from app.models.knowledge import PostLaw
 from app.models.tag import Tag, question_tags
 from app.models.user import User
 
 TITLE_MAX = 150
 COMMENT_MAX = 600
 BODY_MAX = 30_000  # Markdown source of a post or a tag description: forms, API, services, textarea
+# Who may read a question: every member, or only the members of its group (app/services/visibility.py).
+VISIBILITIES = ("members", "group")
 
 
 class Post(db.Model):
     __tablename__ = "posts"
     __table_args__ = (
         sa.CheckConstraint("kind IN ('question', 'answer')", name="kind"),
+        sa.CheckConstraint(f"visibility IN {VISIBILITIES}", name="visibility"),
+        # Members-only content belongs to a group; answers follow their question's visibility.
+        sa.CheckConstraint("visibility = 'members' OR (kind = 'question' AND group_id IS NOT NULL)", name="group_visibility"),
+        sa.CheckConstraint("fiscal_year IS NULL OR fiscal_year BETWEEN 1900 AND 2200", name="fiscal_year"),
         sa.CheckConstraint(
             "(kind = 'question' AND title IS NOT NULL AND question_id IS NULL)"
             " OR (kind = 'answer' AND question_id IS NOT NULL AND title IS NULL"
@@ -72,6 +79,8 @@ class Post(db.Model):
     removal_note: Mapped[str | None] = mapped_column(sa.String(500))
     # Hidden from everyone but its author and moderators while flags on it wait for a decision.
     hidden_at: Mapped[datetime | None]
+    # The fiscal year (年度) the post describes, as the Western year it starts in (2026: 令和8年度).
+    fiscal_year: Mapped[int | None]
 
     # Question-only columns (NULL on answers).
     title: Mapped[str | None] = mapped_column(sa.String(TITLE_MAX))
@@ -82,6 +91,11 @@ class Post(db.Model):
     closed_at: Mapped[datetime | None]
     close_reason: Mapped[str | None] = mapped_column(sa.String(30))  # app.models.moderation.CLOSE_REASONS
     duplicate_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("posts.id"))
+    # Posted in a theme group (visible to all members unless visibility is 'group'), or raised at
+    # an exchange meeting and turned into a post.
+    group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("groups.id"), index=True)
+    visibility: Mapped[str] = mapped_column(sa.String(7), default="members", server_default="members")
+    meeting_id: Mapped[int | None] = mapped_column(sa.ForeignKey("meetings.id"), index=True)
 
     # Answer-only column.
     question_id: Mapped[int | None] = mapped_column(sa.ForeignKey("posts.id"))
@@ -90,6 +104,7 @@ class Post(db.Model):
     comments: Mapped[list["Comment"]] = relationship(
         back_populates="post", order_by="Comment.created_at", lazy="select"
     )
+    laws: Mapped[list[PostLaw]] = relationship(order_by=PostLaw.position, cascade="all, delete-orphan")
 
     __mapper_args__ = {"polymorphic_on": kind}
 

@@ -41,6 +41,8 @@ class User(UserMixin, db.Model):
     bio: Mapped[str] = mapped_column(sa.Text, default="")
     reputation: Mapped[int] = mapped_column(default=0)
     role: Mapped[str] = mapped_column(sa.String(16), default="member")
+    # An organization's own administrator: reads analytics of their organization only.
+    is_org_admin: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     email_verified_at: Mapped[datetime | None]
     # Part of the login cookie's identity: rotating it ends every session and remember-me cookie.
     session_token: Mapped[str] = mapped_column(sa.String(32), default=new_session_token)
