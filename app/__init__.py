@@ -65,6 +65,8 @@ def _configure_secret_key(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from app.admin import bp as admin_bp
     from app.auth import bp as auth_bp
+    from app.curation import bp as collections_bp
+    from app.handover import bp as handover_bp
     from app.main import bp as main_bp
     from app.people import bp as people_bp
     from app.questions import bp as questions_bp
@@ -86,6 +88,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(review_bp)  # /review: flags and first posts, for moderators and reviewers
     app.register_blueprint(review_edits_bp)  # /review/edits: suggested edits
     app.register_blueprint(uploads_bp)  # /uploads: images for posts, kept in the database
+    app.register_blueprint(handover_bp)  # /handover: handover notes (引継書) of posts
+    app.register_blueprint(collections_bp)  # /collections: curated lists of Q&As
 
     from app import api, feeds
 

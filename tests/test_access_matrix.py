@@ -43,6 +43,11 @@ def members(anonymous=LOGIN):
     return {**everyone(), "anonymous": anonymous}
 
 
+def absent():
+    """No such object: members get a 404 (behind the sign-in like everything else)."""
+    return {**everyone(NOT_FOUND), "anonymous": LOGIN}
+
+
 def owner_or_staff(other=FORBIDDEN):
     return {"anonymous": LOGIN, "other": other, "owner": OK, "moderator": OK, "admin": OK}
 
@@ -170,6 +175,22 @@ CASES = [
     Case("GET", "/help/privileges", members()),
     # Every threshold is 0 here (a new site); the real ones are in test_suggested_edits.py.
     Case("GET", "/review/edits", members()),
+    # Handover notes and collections: with real notes and collections in test_handover.py and test_collections.py.
+    Case("GET", "/settings/career/{e}/handover", own_only(), owner="answerer"),
+    Case("POST", "/settings/career/{e}/handover", own_only(), owner="answerer", data={"visibility": "organization", **BODY}),
+    Case("GET", "/handover/999999", absent()),
+    Case("GET", "/handover/999999/history", absent()),
+    Case("GET", "/handover/999999/edit", absent()),
+    Case("POST", "/handover/999999/edit", absent(), data=BODY),
+    Case("GET", "/collections/saved", members()),
+    Case("GET", "/collections/999999", absent()),
+    Case("GET", "/tags/住民税/collections/new", staff()),  # nobody here is an expert of the tag
+    Case("POST", "/tags/住民税/collections/new", staff(), data={"title": "住民税 はじめの10問", "tag": "住民税"}),
+    *(
+        Case("POST", f"/collections/999999{action}", absent(), data={"saved": "1", "direction": "up"})
+        for action in ("/edit", "/items", "/items/1/move", "/items/1/note", "/items/1/delete", "/delete", "/save")
+    ),
+    Case("GET", "/collections/999999/edit", absent()),
 ]
 # Routes that change a login session or exist only for unauthenticated flows are covered in
 # test_accounts.py (they need a real token or a password in the request); the first run and

@@ -304,15 +304,16 @@ def latest_current_entry(person: User) -> CareerEntry | None:
 # ---------------------------------------------------------------- 前任者
 
 
-def same_post(organization_code: str, key: str) -> sa.ColumnElement[bool]:
-    """Entries for the post: same organization, and one department is the other or contains it.
+def same_post(organization_code: str, key: str, model=CareerEntry) -> sa.ColumnElement[bool]:
+    """Rows of `model` (career entries; also handover notes) for the post: same organization, and
+    one department is the other or contains it.
 
     「財政局 債権回収課」 and 「財政局 債権回収課 徴収係」 are the same post: people type the 課 or
     the 係 as they like.
     """
-    column = CareerEntry.department_key
+    column = model.department_key
     return sa.and_(
-        CareerEntry.organization_code == organization_code,
+        model.organization_code == organization_code,
         sa.or_(
             column.startswith(key, autoescape=True),
             sa.func.substr(sa.literal(key, sa.String), 1, sa.func.length(column)) == column,

@@ -15,8 +15,9 @@ from sqlalchemy.orm import selectinload
 
 from app.database import write_transaction
 from app.extensions import db
-from app.models import Answer, CareerEntry, Organization, Question, Tag, User, question_tags
-from app.services import careers, experts, tag_inference
+from app.models import Answer, CareerEntry, Collection, HandoverNote, Organization, Question, Tag, User, question_tags
+from app.services import careers, curation, experts, tag_inference
+from app.services import handover as handover_note
 from app.services.errors import ValidationFailed, validate_all
 from app.services.organizations import get_organization
 
@@ -104,6 +105,7 @@ def declare_transfer(user: User, data: TransferInput) -> CareerEntry:
 class Handover:
     post: CareerEntry  # the post just left
     answers: list[Answer]  # what the person wrote in its area: worth re-checking before leaving
+    note: HandoverNote | None  # its handover note (引継書): the leaving holder is asked to update it
 
 
 @dataclass
@@ -117,6 +119,8 @@ class Onboarding:
     former_tags: list[Tag]
     answerable: list[Question]  # open questions in the person's former areas
     handover: Handover | None
+    note: HandoverNote | None  # the post's handover note (引継書), shown first
+    collections: list[Collection]  # curated for the post's tags or for the post itself
 
     @property
     def tags(self) -> list[Tag]:
@@ -181,7 +185,7 @@ def handover(user: User) -> Handover | None:
                 .options(selectinload(Answer.question))
             )
         )
-    return Handover(post=left, answers=answers)
+    return Handover(post=left, answers=answers, note=handover_note.readable_note_for(user, left))
 
 
 def onboarding(user: User) -> Onboarding | None:
@@ -207,4 +211,6 @@ def onboarding(user: User) -> Onboarding | None:
         former_tags=former_tags,
         answerable=answerable_questions(user, [tag.id for tag in former_tags]) if former_tags else [],
         handover=handover(user),
+        note=handover_note.readable_note_for(user, post),
+        collections=curation.for_tags(tag_ids, post.department_key),
     )
