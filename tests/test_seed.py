@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Answer, CareerEntry, Post, Question, Tag, User, Vote, question_tags
-from app.services import counters, reputation, seed
+from app.services import counters, curation, handover, reputation, seed, transfer
 
 
 @pytest.mark.privileges  # `make run` seeds under the production thresholds
@@ -24,6 +24,12 @@ def test_demo_loads_once_and_keeps_every_invariant(app):
         .where(CareerEntry.organization_code == "141003", CareerEntry.department_key.contains("債権回収課"))
     ).all()
     assert len(holders) >= 3  # a chain of 前任者 for the transfer demo
+    successor = db.session.scalar(sa.select(User).where(User.email == "h-yamada@city.yokohama.lg.jp"))
+    guide = transfer.onboarding(successor)
+    assert "年間の流れ" in guide.note.body and guide.note.updated_by.display_name == "鈴木 大輔"  # her predecessor's 引継書
+    assert len(handover.linked_questions(successor, guide.note)) == 3
+    assert [c.title for c in guide.collections] == ["債権回収 はじめの5問"]
+    assert len(curation.shown_items(successor, guide.collections[0])) == 5
 
     vote_sums = dict(db.session.execute(sa.select(Vote.post_id, sa.func.sum(Vote.value)).group_by(Vote.post_id)).all())
     for post_id, score in db.session.execute(sa.select(Post.id, Post.score)):

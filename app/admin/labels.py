@@ -48,6 +48,8 @@ ACTIONS = {
     "suggested_edit_approve": _l("編集の提案の承認"),
     "suggested_edit_reject": _l("編集の提案の却下"),
     "mail_retry": _l("送信できなかったメールの再送"),
+    "collection_edit": _l("他人のまとめの編集"),
+    "collection_delete": _l("他人のまとめの削除"),
     "mail_discard": _l("送信できなかったメールの破棄"),
 }
 
@@ -61,6 +63,8 @@ TARGET_TYPES = {
     "api_token": _l("APIトークン"),
     "suggested_edit": _l("編集の提案"),
     "mail": _l("メール"),
+    "handover_note": _l("引継書"),
+    "collection": _l("まとめ"),
 }
 
 ROLES = {"member": _l("一般"), "moderator": _l("モデレーター"), "admin": _l("管理者")}

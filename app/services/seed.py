@@ -19,6 +19,7 @@ from app.database import write_transaction
 from app.extensions import db
 from app.models import (
     CareerEntry,
+    HandoverRevision,
     Organization,
     Post,
     Question,
@@ -30,7 +31,7 @@ from app.models import (
     utcnow,
 )
 from app.models.ops import QuestionRoute
-from app.services import accounts, answers, comments, privacy_guard, questions, votes
+from app.services import accounts, answers, comments, curation, handover, privacy_guard, questions, votes
 from app.services.careers import department_key
 from app.services.organizations import load_organizations
 from app.services.posting import render_body
@@ -75,6 +76,7 @@ def load_demo(progress=print) -> bool:
         progress(f"users: {len(users)}")
         count = _load_questions(users)
         progress(f"questions: {count}")
+        _load_handover_and_collections(users)
     applied = indexing.try_sync()
     progress(f"search index: {applied if applied is not None else 'not available, run `flask search rebuild`'}")
     return True
@@ -187,3 +189,29 @@ def _backdate(question: Question, stamps: list[tuple[object, datetime]], views: 
         question.view_count = views
         # Routed when asked, not when seeded: otherwise the weekly routing cap starts out full.
         db.session.execute(sa.update(QuestionRoute).where(QuestionRoute.question_id == question.id).values(created_at=question.created_at))
+
+
+def _load_handover_and_collections(users: dict[str, User]) -> None:
+    """A predecessor's handover note (the demo successor reads it on onboarding) and a collection."""
+    data = _read("handover.json")
+    question_ids = dict(db.session.execute(sa.select(Question.title, Question.id)).all())
+    for item in data["notes"]:
+        author = users[item["author"]]
+        key = department_key(item["post"])
+        entry = next(entry for entry in author.career if entry.department_key == key)
+        body = item["body"].format(**{name: f"/questions/{question_ids[title]}" for name, title in item["links"].items()})
+        note = handover.start_note(
+            author, entry.id, handover.HandoverInput(body, item["visibility"]), confirmed_categories=privacy_guard.IMPORT
+        )
+        with write_transaction():
+            note.created_at = note.updated_at = datetime.fromisoformat(item["updated"])
+            db.session.execute(sa.update(HandoverRevision).where(HandoverRevision.note_id == note.id).values(created_at=note.updated_at))
+    for item in data["collections"]:
+        author = users[item["author"]]
+        collection = curation.create_collection(
+            author,
+            curation.CollectionInput(item["title"], item["intro"], item["tag"], item["department"]),
+            confirmed_categories=privacy_guard.IMPORT,
+        )
+        for entry in item["items"]:
+            curation.add_item(author, collection, str(question_ids[entry["title"]]), entry["note"], confirmed_categories=privacy_guard.IMPORT)
