@@ -34,6 +34,8 @@ def test_the_predecessor_writes_the_note_and_the_successor_reads_it_on_onboardin
     note = _start(predecessor, left)
     assert (note.organization_code, note.department_key, note.revision_count) == ("141003", "財政局債権回収課徴収係", 1)
     assert "<h2>年間の流れ</h2>" in note.body_html
+    linked = handover.edit_note(predecessor, note, handover.HandoverInput(BODY + "\n[催告](/questions/12)"), base_revision=1)
+    assert '<a href="/questions/12"' in linked.body_html
     guide = transfer.onboarding(successor)
     assert guide.note.id == note.id  # 「財政局 債権回収課」 and its 徴収係 are the same post
     assert transfer.onboarding(predecessor).handover.note.id == note.id  # the leaving holder is asked to update it
@@ -146,3 +148,6 @@ def test_the_transfer_flow_asks_the_leaving_holder_to_update_the_note(client, po
     assert "前の職の引継書を書く" in page
     career = client.get("/settings/career").get_data(as_text=True)
     assert "この職の引継書" in career
+    left = transfer.onboarding(predecessor).handover.post
+    client.post(f"/settings/career/{left.id}/handover", data={"body": "人事課の引継ぎ：４月の昇任試験の準備から。", "visibility": "organization"})
+    assert "引継書を更新しましょう" not in client.get("/transfer/onboarding").get_data(as_text=True)  # handed over

@@ -107,6 +107,11 @@ class Handover:
     answers: list[Answer]  # what the person wrote in its area: worth re-checking before leaving
     note: HandoverNote | None  # its handover note (引継書): the leaving holder is asked to update it
 
+    @property
+    def note_needs_update(self) -> bool:
+        """No note yet, or none saved since a month before leaving (handing over starts at the 内示)."""
+        return self.note is None or self.note.updated_at.date() < careers.add_months(self.post.end_on.replace(day=1), -1)
+
 
 @dataclass
 class Onboarding:
