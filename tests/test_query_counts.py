@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Question
-from app.services import answers, bookmarks, comments, tags, votes, watching
+from app.services import answers, bookmarks, comments, curation, tags, votes, watching
 from app.text import slugify
 from tests.factories import login, make_answer, make_question, make_user
 from tests.people_factories import add_post
@@ -27,7 +27,9 @@ PER_PAGE = 3  # small pages, so that a few questions make deep pages
 # question: +2 for the reader's follow and 保存 states (issue 15). home: the list, 「あなたの分野」
 # (areas, questions, their tags and authors) and the ignored-tags count; bookmarks: count, page,
 # authors, questions, their tags.
-BOUNDS = {"question": 17, "list": 8, "tag": 15, "experts": 10, "profile": 20, "home": 14, "bookmarks": 10}
+# tag: 15, + the collections block (1 query, +2 for their tags and items when there are any) and whether the
+# viewer may curate the tag (the tag's expert ranking, 3 queries; none for moderators).
+BOUNDS = {"question": 17, "list": 8, "tag": 20, "experts": 10, "profile": 20, "home": 14, "bookmarks": 10}
 
 
 @contextmanager
@@ -136,6 +138,10 @@ def test_tag_page_costs_the_same_for_a_large_tag(app, viewer, count_queries, ali
         _ask(author, 100 + n, f"大きなタグ 分野{n} 住民税", answered_by=people[:3], comment_by=people[3:4])
     for person in people:
         add_post(person, "市民税課", tags="大きなタグ")
+    for name, curator in (("小さなタグ", bob), ("大きなタグ", people[0])):  # one collection each, whatever its size
+        collection = curation.create_collection(curator, curation.CollectionInput(f"{name}のまとめ", "順に読む", name))
+        for question_id in db.session.scalars(sa.select(Question.id).where(Question.tags.any(name=name)).limit(5)):
+            curation.add_item(curator, collection, str(question_id))
 
     few = count_queries("/tags/小さなタグ")
     many = count_queries("/tags/大きなタグ")
