@@ -45,8 +45,9 @@ def test_experts_and_moderators_curate_others_do_not(app, expert, qs, bob, moder
 
 def test_items_are_added_reordered_annotated_and_removed(app, expert, qs):
     collection = _collection(expert)
-    for question in qs:
-        curation.add_item(expert, collection, f"http://localhost/questions/{question.id}/slug")
+    curation.add_item(expert, collection, f"http://localhost/questions/{qs[0].id}/slug")
+    curation.add_item(expert, collection, str(qs[1].id).translate(str.maketrans("0123456789", "０１２３４５６７８９")))
+    curation.add_item(expert, collection, f"/questions/{qs[2].id}")
     with pytest.raises(ValidationFailed):  # twice
         curation.add_item(expert, collection, str(qs[0].id))
     with pytest.raises(ValidationFailed):

@@ -36,6 +36,8 @@ def test_the_predecessor_writes_the_note_and_the_successor_reads_it_on_onboardin
     assert "<h2>年間の流れ</h2>" in note.body_html
     linked = handover.edit_note(predecessor, note, handover.HandoverInput(BODY + "\n[催告](/questions/12)"), base_revision=1)
     assert '<a href="/questions/12"' in linked.body_html
+    scripted = handover.edit_note(predecessor, note, handover.HandoverInput(BODY + "<script>alert(1)</script>"), base_revision=2)
+    assert "<script>" not in scripted.body_html and scripted.revision_count == 3
     guide = transfer.onboarding(successor)
     assert guide.note.id == note.id  # 「財政局 債権回収課」 and its 徴収係 are the same post
     assert transfer.onboarding(predecessor).handover.note.id == note.id  # the leaving holder is asked to update it
