@@ -493,3 +493,20 @@ def test_get_meeting_checks_the_group(alice, group, meeting):
     with pytest.raises(NotFound):
         meetings.get_meeting(other, meeting.id)
     assert meetings.get_meeting(group, meeting.id) is meeting
+
+
+def test_the_site_search_shows_meeting_notes_beside_the_questions(app, alice, bob, meeting):
+    from tests.factories import make_question
+
+    move_to_past(meeting)
+    meetings.publish_notes(alice, meeting, "コールセンターの委託と予約システムの比較をしました。")
+    question = make_question(bob, title="予約システムの更新時期について", body="予約システムの契約更新の時期をどう決めていますか。", tags="債権回収")
+    client = signed_in(app, bob)
+    page = client.get("/search?q=予約システム").get_data(as_text=True)
+    label = page.index("search-meetings-heading")
+    assert label < page.index(f"/questions/{question.id}/")  # the labelled block comes first
+    assert f"/groups/saiken/meetings/{meeting.id}" in page and "コールセンターの委託" in page
+    assert meetings.site_search("[債権回収] ｺｰﾙｾﾝﾀｰ") == [meeting]  # filters are for questions
+    assert meetings.site_search("[債権回収]") == []
+    page = client.get("/search?q=住民税").get_data(as_text=True)
+    assert "search-meetings-heading" not in page

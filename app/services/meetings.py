@@ -37,6 +37,7 @@ from app.services.posting import render_body
 from app.text import clean_line, clean_text, normalize_key
 from app.urls import external_url
 from app.web import MAX_ID
+from search import parse_query
 
 JST = timezone(timedelta(hours=9), "JST")
 AGENDA_MAX = 20_000
@@ -131,7 +132,10 @@ def group_section(group: Group, limit: int = 3) -> Archive:
 
 
 def _words(query: str) -> list[str]:
-    return [word for word in normalize_key(query).split() if word][:10]
+    """The search box's words and phrases, as the site search reads them; its filters ([tag],
+    user:…, -word) are about questions and are left out."""
+    parsed = parse_query(query)
+    return [normalize_key(part) for part in (*parsed.words, *parsed.phrases) if normalize_key(part)][:10]
 
 
 def search_meetings(query: str, *, group: Group | None = None, limit: int = ARCHIVE_LIMIT) -> list[Meeting]:
@@ -153,6 +157,14 @@ def search_meetings(query: str, *, group: Group | None = None, limit: int = ARCH
                 break
     by_id = {meeting.id: meeting for meeting in db.session.scalars(sa.select(Meeting).where(Meeting.id.in_(found)))}
     return [by_id[meeting_id] for meeting_id in found]
+
+
+SITE_SEARCH_LIMIT = 5
+
+
+def site_search(query: str) -> list[Meeting]:
+    """The meetings the site search shows beside its Q&As, under the label 「情報交換会」."""
+    return search_meetings(query, limit=SITE_SEARCH_LIMIT) if _words(query) else []
 
 
 def snippet(meeting: Meeting, query: str, width: int = 120) -> str:
