@@ -29,8 +29,8 @@ from app.models import (
     User,
     utcnow,
 )
-from app.models.ops import QuestionRoute
 from app.models.community import Group, GroupMembership, Meeting, MeetingRegistration
+from app.models.ops import QuestionRoute
 from app.services import accounts, answers, comments, meetings, privacy_guard, questions, votes
 from app.services.careers import department_key
 from app.services.organizations import load_organizations
