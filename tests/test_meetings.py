@@ -288,6 +288,33 @@ def test_reminders_go_once_to_registered_members_the_day_before(alice, bob, caro
     assert mail.subject == f"【明日】情報交換会「債権回収 ｵﾝﾗｲﾝ情報交換会」{local:%Y/%m/%d} 19:00〜21:00"
     assert URL in mail.body and f"/groups/saiken/meetings/{meeting.id}.ics" in mail.body and "日本時間" in mail.body
     assert db.session.get(MeetingRegistration, (meeting.id, bob.id)).reminded_at == run_at
+    with write_transaction():
+        dave = make_user(name="ﾃﾞｲﾌﾞ")
+        dave.notify_by_email = False  # e-mail off (the demo people): no reminder
+    meetings.register(dave, meeting)
+    assert meetings.send_reminders(run_at) == 0
+
+
+def test_the_group_section_for_the_group_page(app, alice, group, meeting):
+    from flask import render_template_string
+
+    past = meetings.create_meeting(alice, group, jst_input(next_week_at(10), title="第１回 情報交換会"))
+    move_to_past(past)
+    with app.test_request_context():
+        html = render_template_string('{% include "meetings/_group_section.html" %}', group=group)
+    assert html.index(f"/groups/saiken/meetings/{meeting.id}") < html.index("過去の会") < html.index(f"/groups/saiken/meetings/{past.id}")
+    assert "/groups/saiken/meetings.ics" in html
+    empty = make_group(alice, slug="sdgs", name="SDGs", tags=("SDGs",))
+    with app.test_request_context():
+        assert "このグループの情報交換会はまだありません" in render_template_string('{% include "meetings/_group_section.html" %}', group=empty)
+
+
+def test_an_archived_group_takes_no_new_meetings(alice, group):
+    with write_transaction():
+        group.archived_at = utcnow()
+    with pytest.raises(ValidationFailed) as failure:
+        meetings.create_meeting(alice, group, jst_input(next_week_at(19)))
+    assert "アーカイブ" in failure.value.errors["group"]
 
 
 def test_a_cancelled_meeting_sends_no_reminder(alice, bob, group):
@@ -448,6 +475,7 @@ def test_ics_routes(app, alice, bob, meeting):
     response = client.get(f"/groups/saiken/meetings/{meeting.id}.ics")
     assert response.status_code == 200 and response.headers["Content-Type"] == "text/calendar; charset=utf-8"
     assert "DTSTART;TZID=Asia/Tokyo:" in response.get_data(as_text=True)
+    assert URL not in response.get_data(as_text=True)  # the online link is never in a file anyone may pass on
     calendar = client.get("/groups/saiken/meetings.ics")
     assert calendar.status_code == 200 and calendar.get_data(as_text=True).count("BEGIN:VEVENT") == 1
     assert client.get(f"/groups/saiken/meetings/{meeting.id + 1}.ics").status_code == 404
@@ -510,3 +538,15 @@ def test_the_site_search_shows_meeting_notes_beside_the_questions(app, alice, bo
     assert meetings.site_search("[債権回収]") == []
     page = client.get("/search?q=住民税").get_data(as_text=True)
     assert "search-meetings-heading" not in page
+
+
+def test_the_meeting_page_and_reminder_in_english(app, alice, bob, meeting, compiled_catalog):
+    client = signed_in(app, bob)
+    client.set_cookie("zennin_lang", "en")
+    page = client.get(f"/groups/saiken/meetings/{meeting.id}").get_data(as_text=True)
+    assert "Register" in page and "(Japan time)" in page and "Shown to registered members." in page
+    assert "参加登録する" not in page
+    with write_transaction():
+        bob.locale = "en"
+    subject, body = meetings.compose_reminder(bob, meeting)
+    assert subject.startswith("[Tomorrow] Exchange meeting") and "(Japan time)" in body

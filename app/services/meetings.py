@@ -309,6 +309,8 @@ def _check_markdown(text: str, field: str, limit: int) -> tuple[str, str]:
 def create_meeting(actor: User, group: Group, data: MeetingInput) -> Meeting:
     permissions.ensure_can_write(actor)
     _ensure_manager(actor, group)
+    if group.archived_at is not None:
+        raise ValidationFailed({"group": _("アーカイブされたグループでは会を作成できません。")})
     valid = validate_all(
         title=lambda: _check_title(data.title),
         period=lambda: _check_period(data),
@@ -509,7 +511,8 @@ def _tomorrow_jst(now: datetime) -> tuple[datetime, datetime]:
 
 def due_reminders(now: datetime) -> list[tuple[int, int]]:
     """(meeting id, user id) of registrations to remind at `now`: meetings on the JST day after
-    today's, from the send hour (07:00 JST) on, not cancelled, members not reminded yet."""
+    today's, from the send hour (07:00 JST) on, not cancelled, members not reminded yet who take
+    e-mail (`notify_by_email`, off for the demo people)."""
     send_hour = current_app.config.get("DIGEST_SEND_HOUR", DEFAULT_SEND_HOUR)
     if now.replace(tzinfo=UTC).astimezone(JST).hour < send_hour:
         return []
@@ -526,6 +529,8 @@ def due_reminders(now: datetime) -> list[tuple[int, int]]:
             MeetingRegistration.reminded_at.is_(None),
             User.disabled_at.is_(None),
             User.email_verified_at.is_not(None),
+            User.is_placeholder.is_(False),
+            User.notify_by_email.is_(True),  # off: no e-mail that waits for no one (and demo people)
         )
         .order_by(MeetingRegistration.meeting_id, MeetingRegistration.user_id)
     )
