@@ -288,6 +288,9 @@ def test_reminders_go_once_to_registered_members_the_day_before(alice, bob, caro
     assert mail.subject == f"【明日】情報交換会「債権回収 ｵﾝﾗｲﾝ情報交換会」{local:%Y/%m/%d} 19:00〜21:00"
     assert URL in mail.body and f"/groups/saiken/meetings/{meeting.id}.ics" in mail.body and "日本時間" in mail.body
     assert db.session.get(MeetingRegistration, (meeting.id, bob.id)).reminded_at == run_at
+    meetings.cancel_registration(bob, meeting)
+    meetings.register(bob, meeting)
+    assert meetings.send_reminders(run_at) == 0  # cancelling and registering again: still once
     with write_transaction():
         dave = make_user(name="ﾃﾞｲﾌﾞ")
         dave.notify_by_email = False  # e-mail off (the demo people): no reminder

@@ -30,6 +30,7 @@ from app.extensions import db
 from app.mail import queue_mail
 from app.models import Question, User, utcnow
 from app.models.community import MEETING_TITLE_MAX, Group, GroupMembership, Meeting, MeetingRegistration
+from app.models.post import BODY_MAX
 from app.rendering import plain_text
 from app.services import audit, ics, permissions, privacy_guard
 from app.services.errors import NotFound, PermissionDenied, ValidationFailed, validate_all
@@ -41,7 +42,7 @@ from search import parse_query
 
 JST = timezone(timedelta(hours=9), "JST")
 AGENDA_MAX = 20_000
-NOTES_MAX = 50_000
+NOTES_MAX = BODY_MAX  # what render_body takes
 URL_MAX = 500
 CAPACITY_MAX = 10_000
 RAISED_MAX = 20  # questions raised, per meeting
@@ -369,8 +370,8 @@ def register(user: User, meeting: Meeting) -> MeetingRegistration:
         if registration is None:
             registration = MeetingRegistration(meeting_id=meeting.id, user_id=user.id)
             db.session.add(registration)
-        registration.status, registration.cancelled_at, registration.reminded_at = "registered", None, None
-        registration.created_at = utcnow()
+        # reminded_at stays: a member who cancels and registers again is not reminded twice
+        registration.status, registration.cancelled_at, registration.created_at = "registered", None, utcnow()
     return registration
 
 
@@ -478,7 +479,7 @@ def _event(meeting: Meeting) -> ics.Event:
     url = external_url("meetings.show", slug=meeting.group.slug, meeting_id=meeting.id)
     description = "\n\n".join(part for part in (plain_text(meeting.agenda_html).strip(), url) if part)
     return ics.Event(
-        uid=f"meeting-{meeting.id}@{current_app.config['PUBLIC_BASE_URL'].split('//', 1)[-1].split('/', 1)[0].split(':', 1)[0]}",
+        uid=f"meeting-{meeting.id}@{urlsplit(current_app.config['PUBLIC_BASE_URL']).hostname}",
         summary=f"{meeting.title}（{meeting.group.name}）",
         description=description,
         url=url,
