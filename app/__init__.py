@@ -68,6 +68,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.curation import bp as collections_bp
     from app.handover import bp as handover_bp
     from app.main import bp as main_bp
+    from app.meetings import bp as meetings_bp
     from app.people import bp as people_bp
     from app.questions import bp as questions_bp
     from app.review import bp as review_bp
@@ -90,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(uploads_bp)  # /uploads: images for posts, kept in the database
     app.register_blueprint(handover_bp)  # /handover: handover notes (引継書) of posts
     app.register_blueprint(collections_bp)  # /collections: curated lists of Q&As
+    app.register_blueprint(meetings_bp)  # /meetings, /groups/<slug>/meetings/…: exchange meetings (情報交換会)
 
     from app import api, feeds
 

@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 
 from app import indexing, mail
 from app.models import utcnow
-from app.services import accounts, backup, digests, seed
+from app.services import accounts, backup, digests, meetings, seed
 from app.services.errors import ValidationFailed
 from app.services.organizations import load_organizations
 from search import SearchUnavailable
@@ -321,19 +321,29 @@ def housekeeping_command():
     )
 
 
+def _now(now_text: str | None) -> datetime:
+    """--now as naive UTC (no offset means UTC), or the present."""
+    if now_text is None:
+        return utcnow()
+    try:
+        moment = datetime.fromisoformat(now_text)
+    except ValueError:
+        raise click.BadParameter("expected an ISO date-time such as 2026-12-07T07:00+09:00", param_hint="--now") from None
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+@mail_cli.command("reminders")
+@click.option("--now", "now_text", metavar="ISO-DATETIME", help="Remind as at this time (default: now; no offset means UTC)")
+def mail_reminders(now_text):
+    """Remind registered members of tomorrow's (JST) exchange meetings (from a timer; never twice)."""
+    click.echo(f"queued {meetings.send_reminders(_now(now_text))} meeting reminders")
+
+
 @mail_cli.command("digest")
 @click.option("--now", "now_text", metavar="ISO-DATETIME", help="Send what is due at this time (default: now; no offset means UTC)")
 def mail_digest(now_text):
     """Send the daily and weekly digests that are due (run from a timer; never sends a period twice)."""
-    if now_text is None:
-        now = utcnow()
-    else:
-        try:
-            moment = datetime.fromisoformat(now_text)
-        except ValueError:
-            raise click.BadParameter("expected an ISO date-time such as 2026-12-07T07:00+09:00", param_hint="--now") from None
-        now = moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
-    result = digests.send_due(now)
+    result = digests.send_due(_now(now_text))
     for period in result.periods:
         click.echo(f"{period.frequency}: period from {period.local_start:%Y-%m-%d %H:%M} JST")
     click.echo(f"queued {result.sent} digests, {result.empty} empty (not mailed)")

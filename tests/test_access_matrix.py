@@ -7,13 +7,16 @@ sign-in only. With PUBLIC_READ=true the routes marked `readers()` open to them; 
 from dataclasses import dataclass, field
 
 import pytest
+import sqlalchemy as sa
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map
 
 from app.extensions import db
-from app.services import comments, tokens, uploads
+from app.models.community import Group
+from app.services import comments, meetings, tokens, uploads
 from app.services.careers import CareerInput, add_entry
 from tests.factories import PASSWORD, image_bytes, make_answer, make_question, make_user
+from tests.test_meetings import jst_input, make_group, next_week_at
 
 OK, LOGIN, FORBIDDEN, NOT_FOUND = "ok", "login", "forbidden", "not_found"
 PNG = image_bytes("PNG")
@@ -23,7 +26,8 @@ ROLES = ("anonymous", "other", "owner", "moderator", "admin")
 @dataclass
 class Case:
     method: str
-    path: str  # {q} question, {a} answer, {c} comment, {e} career entry, {t} token, {up} upload, {u} the owner's user id
+    path: str  # {q} question, {a} answer, {c} comment, {e} career entry, {t} token, {up} upload, {u} the owner's user id,
+    # {m} a meeting of the group `matrix`, which the asker organizes
     expect: dict[str, str]  # role -> outcome
     owner: str = "asker"  # whose object: the asker (question) or the answerer (answer, comment, career, token)
     data: dict = field(default_factory=dict)
@@ -191,6 +195,19 @@ CASES = [
         for action in ("/edit", "/items", "/items/1/move", "/items/1/note", "/items/1/delete", "/delete", "/save")
     ),
     Case("GET", "/collections/999999/edit", absent()),
+    # Exchange meetings: every member reads them; the group's organizer (the asker) and staff manage them.
+    reading("GET", "/meetings"),
+    reading("GET", "/groups/matrix/meetings"),
+    reading("GET", "/groups/matrix/meetings.ics"),
+    reading("GET", "/groups/matrix/meetings/{m}"),
+    reading("GET", "/groups/matrix/meetings/{m}.ics"),
+    Case("GET", "/groups/matrix/meetings/new", owner_or_staff()),
+    Case("POST", "/groups/matrix/meetings/new", {**owner_or_staff(), "owner": "422", "moderator": "422", "admin": "422"}),
+    Case("POST", "/groups/matrix/meetings/{m}/registration", members(), data={"action": "register"}),
+    Case("POST", "/groups/matrix/meetings/{m}/cancel", owner_or_staff()),
+    Case("GET", "/groups/matrix/meetings/{m}/notes", owner_or_staff()),
+    # Past the check, the service refuses notes before the meeting starts.
+    Case("POST", "/groups/matrix/meetings/{m}/notes", {**owner_or_staff(), "owner": "422", "moderator": "422", "admin": "422"}, data={"notes": "議事メモです"}),
 ]
 # Routes that change a login session or exist only for unauthenticated flows are covered in
 # test_accounts.py (they need a real token or a password in the request); the first run and
@@ -220,7 +237,13 @@ def _objects(asker, answerer) -> dict[str, int]:
     entry = add_entry(answerer, CareerInput(organization="271004", department="財政局 収税課", tags="住民税", start="2020-04", concurrent=True))
     token = tokens.create_token(answerer, "確認用", "read")
     upload = uploads.store(answerer, PNG)  # the same image each time: the same upload
-    return {"q": question.id, "a": answer.id, "c": comment.id, "e": entry.id, "t": token.token.id, "up": upload.id}
+    meeting = meetings.create_meeting(asker, _matrix_group(asker), jst_input(next_week_at(19)))
+    return {"q": question.id, "a": answer.id, "c": comment.id, "e": entry.id, "t": token.token.id, "up": upload.id, "m": meeting.id}
+
+
+def _matrix_group(organizer) -> Group:
+    group = db.session.scalar(sa.select(Group).where(Group.slug == "matrix"))
+    return group or make_group(organizer, slug="matrix", name="権限確認グループ")
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.method} {c.path}")
@@ -278,7 +301,7 @@ def test_every_html_route_is_classified(app):
 
 def _matches(rule, path: str, method: str) -> bool:
     """Does this rule (alone) route `path`, with every {placeholder} standing for id 1?"""
-    for name in ("q", "a", "c", "e", "t", "up", "u"):
+    for name in ("q", "a", "c", "e", "t", "up", "u", "m"):
         path = path.replace("{" + name + "}", "1")
     single = Map([rule.empty()], converters=rule.map.converters)
     try:

@@ -50,3 +50,29 @@ def test_demo_loads_once_and_keeps_every_invariant(app):
     for tag in db.session.scalars(sa.select(Tag)):
         assert tag.question_count == tag_counts.get(tag.id, 0), tag.name
     assert counters.value(counters.VISIBLE_QUESTIONS) == counters.count_visible_questions()
+    _assert_groups_and_meetings()
+
+
+def _assert_groups_and_meetings() -> None:
+    """Issue 17 part 5: three groups with members, two past meetings with notes and linked Q&As,
+    one meeting next week, one members-only question (dates relative to the day the seed ran)."""
+    from datetime import timedelta
+
+    from app.models import utcnow
+    from app.models.community import Group, GroupMembership, Meeting
+    from app.services import meetings
+
+    groups = {group.name: group for group in db.session.scalars(sa.select(Group))}
+    assert set(groups) == {"財政", "債権回収", "ワクチン接種"}
+    for group in groups.values():
+        roles = set(db.session.scalars(sa.select(GroupMembership.role).where(GroupMembership.group_id == group.id)))
+        assert roles == {"organizer", "member"} and group.tags
+    past = db.session.scalars(sa.select(Meeting).where(Meeting.ends_at < utcnow())).all()
+    assert len(past) == 2
+    for meeting in past:
+        assert meeting.notes_published_at and meetings.linked_questions(meeting) and meetings.split_notes(meeting.notes)[1]
+    [upcoming] = db.session.scalars(sa.select(Meeting).where(Meeting.starts_at > utcnow())).all()
+    assert upcoming.group.name == "債権回収" and timedelta(days=5) < upcoming.starts_at - utcnow() < timedelta(days=8)
+    [private] = db.session.scalars(sa.select(Question).where(Question.visibility == "group")).all()
+    assert private.group_id == groups["債権回収"].id
+    assert meetings.search_meetings("予約システム") == [m for m in past if m.group.name == "ワクチン接種"]

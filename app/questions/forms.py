@@ -52,6 +52,7 @@ class QuestionForm(GuardedForm):
 class AskForm(QuestionForm):
     # Shown once a near-duplicate was found: ticking it posts the question all the same.
     not_duplicate = BooleanField(_l("重複ではないことを確認しました"))
+    meeting = HiddenField()  # a question raised at an exchange meeting (its id): linked to it
 
 
 class AnswerForm(GuardedForm):

@@ -12,7 +12,18 @@ from app.questions import bp
 from app.questions.forms import AnswerForm, AskForm, CommentForm, QuestionForm
 from app.questions.redaction import history_target, render_history
 from app.security import safe_redirect_target
-from app.services import answers, bookmarks, closing, comments, following, permissions, questions, search, votes
+from app.services import (
+    answers,
+    bookmarks,
+    closing,
+    comments,
+    following,
+    meetings,
+    permissions,
+    questions,
+    search,
+    votes,
+)
 from app.services.errors import Conflict, NotFound, PermissionDenied, PersonalInformationFound, ValidationFailed
 from app.services.pagination import parse_page
 from app.templating import question_url
@@ -71,9 +82,29 @@ def ask():
         if question is not None:
             flash(_("質問を投稿しました。"), "success")
             return redirect(question_url(question))
+    elif request.method == "GET" and request.args.get("meeting"):
+        _prefill_from_meeting(form)
     elif request.method == "GET" and request.args.get("tags"):
         form.tags.data = request.args["tags"]
-    return render_template("questions/ask.html", form=form, near_duplicates=near), 422 if form.privacy or near else 200
+    meeting = meetings.linked_meeting(form.meeting.data)
+    return render_template("questions/ask.html", form=form, near_duplicates=near, meeting=meeting), 422 if form.privacy or near else 200
+
+
+def _prefill_from_meeting(form: AskForm) -> None:
+    """?meeting=ID&raised=N: the Nth question raised at the meeting, quoted and tagged."""
+    meeting = meetings.linked_meeting(request.args["meeting"])
+    if meeting is None:
+        raise NotFound(request.args["meeting"])
+    raised = meetings.split_notes(meeting.notes)[1]
+    number = request.args.get("raised", "")
+    text = raised[int(number) - 1] if number.isascii() and number.isdigit() and 1 <= int(number) <= len(raised) else ""
+    prefill = meetings.ask_prefill(meeting, text)
+    form.title.data, form.body.data, form.tags.data, form.meeting.data = prefill["title"], prefill["body"], prefill["tags"], str(meeting.id)
+
+
+def _meeting_id(form: AskForm) -> int | None:
+    meeting = meetings.linked_meeting(form.meeting.data)
+    return meeting.id if meeting else None
 
 
 def _ask(form: AskForm) -> Question | None:
@@ -81,7 +112,7 @@ def _ask(form: AskForm) -> Question | None:
     try:
         return questions.ask_question(
             current_user,
-            questions.QuestionInput(form.title.data, form.body.data, form.tags.data),
+            questions.QuestionInput(form.title.data, form.body.data, form.tags.data, meeting_id=_meeting_id(form)),
             confirmed_categories=confirmed_categories(),
         )
     except ValidationFailed as failure:

@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 
 from app.search_views import bp
 from app.search_views.forms import SynonymsForm
-from app.services import closing, search
+from app.services import closing, meetings, search
 from app.services.errors import PermissionDenied, ValidationFailed
 from app.services.pagination import parse_page
 from app.templating import question_url
@@ -22,7 +22,8 @@ def results():
         fields = {name: request.args.get(name, "")[:QUERY_MAX] for name in ("tag", "org", "status")}
         composed = search.compose_query(query, **fields)[:QUERY_MAX]
         return redirect(url_for("search.results", q=composed, sort=sort) if composed else url_for("search.results"))
-    found = search.search_questions(query, page=parse_page(request.args.get("page")), sort=sort) if query.strip() else None
+    page = parse_page(request.args.get("page"))
+    found = search.search_questions(query, page=page, sort=sort) if query.strip() else None
     return render_template(
         "search/results.html",
         query=query,
@@ -31,6 +32,8 @@ def results():
         panel=search.panel_values(parse_query(query)),
         statuses=search.STATUSES,
         search_notice=found.notice if found else None,
+        meetings_found=meetings.site_search(query) if found and page == 1 else [],
+        meeting_snippet=meetings.snippet,
     )
 
 

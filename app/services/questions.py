@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from app.database import write_transaction
 from app.extensions import db
 from app.models import Answer, Comment, Post, Question, Revision, SuggestedEdit, Tag, User, question_tags, utcnow
-from app.services import counters, following, permissions, privacy_guard, removal, routing, suggested_edits
+from app.services import counters, following, meetings, permissions, privacy_guard, removal, routing, suggested_edits
 from app.services.errors import Conflict, Gone, NotFound, PermissionDenied, ValidationFailed, validate_all
 from app.services.pagination import Page, paginate
 from app.services.posting import add_revision, check_body, check_title, mark_removed, mark_restored
@@ -34,6 +34,7 @@ class QuestionInput:
     body: str
     tags: str  # as typed: separated by commas, 「、」 or spaces
     directed_to_id: int | None = None  # この人に聞く: the person the question is addressed to
+    meeting_id: int | None = None  # raised at an exchange meeting: linked to it, posted in its group
 
 
 def _validate(data: QuestionInput) -> dict:
@@ -54,6 +55,7 @@ def ask_question(
     permissions.ensure_can_write(author)
     valid = _validate(data)
     confirmed = privacy_guard.check({"title": valid["title"], "body": valid["body"]}, confirmed_categories)
+    meeting = meetings.meeting_for_question(data.meeting_id)
     scored = routing.score_candidates(author, valid["tags"])  # before the write lock: see there
     with write_transaction():
         tags = resolve_tags(data.tags, creator=author)  # as typed: new tags keep the case written (DX)
@@ -68,6 +70,8 @@ def ask_question(
             answer_count=0,
             created_at=now,
             last_activity_at=now,
+            meeting_id=meeting.id if meeting else None,
+            group_id=meeting.group_id if meeting else None,  # visible to every member ('members')
         )
         db.session.add(question)
         db.session.flush()

@@ -8,7 +8,7 @@ revisions, the search outbox) holds, then back-dates the rows to the dates in th
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -30,8 +30,9 @@ from app.models import (
     User,
     utcnow,
 )
+from app.models.community import Group, GroupMembership, Meeting, MeetingRegistration
 from app.models.ops import QuestionRoute
-from app.services import accounts, answers, comments, curation, handover, privacy_guard, questions, votes
+from app.services import accounts, answers, comments, curation, handover, meetings, privacy_guard, questions, votes
 from app.services.careers import department_key
 from app.services.organizations import load_organizations
 from app.services.posting import render_body
@@ -77,6 +78,8 @@ def load_demo(progress=print) -> bool:
         count = _load_questions(users)
         progress(f"questions: {count}")
         _load_handover_and_collections(users)
+        groups, meeting_count = _load_groups(users)
+        progress(f"groups: {groups}, meetings: {meeting_count}")
     applied = indexing.try_sync()
     progress(f"search index: {applied if applied is not None else 'not available, run `flask search rebuild`'}")
     return True
@@ -215,3 +218,76 @@ def _load_handover_and_collections(users: dict[str, User]) -> None:
         )
         for entry in item["items"]:
             curation.add_item(author, collection, str(question_ids[entry["title"]]), entry["note"], confirmed_categories=privacy_guard.IMPORT)
+def _load_groups(users: dict[str, User]) -> tuple[int, int]:
+    """Theme groups with organizers and members, their meetings (dates relative to today: two
+    past ones with notes and the Q&As raised there, one next week) and a members-only question."""
+    data = _read("groups.json")
+    tags = {tag.name: tag for tag in db.session.scalars(sa.select(Tag))}
+    groups: dict[str, Group] = {}
+    with write_transaction():
+        for item in data["groups"]:
+            organizers = item["organizers"]
+            group = Group(
+                slug=item["slug"],
+                name=item["name"],
+                description=item["description"],
+                description_html=render_body(item["description"], field="description"),
+                join_policy=item["join_policy"],
+                created_by_id=users[organizers[0]].id,
+                tags=[tags[normalize_key(name)] for name in item["tags"]],
+            )
+            db.session.add(group)
+            db.session.flush()
+            for key in organizers + item["members"]:
+                role = "organizer" if key in organizers else "member"
+                db.session.add(GroupMembership(group_id=group.id, user_id=users[key].id, role=role, status="active", approved_at=utcnow()))
+            groups[item["slug"]] = group
+    for item in data["meetings"]:
+        _load_meeting(users, groups[item["group"]], item)
+    for item in data["private_questions"]:
+        question = questions.ask_question(
+            users[item["author"]], questions.QuestionInput(item["title"], item["body"], " ".join(item["tags"])), confirmed_categories=privacy_guard.IMPORT
+        )
+        with write_transaction():
+            question.group_id, question.visibility = groups[item["group"]].id, "group"
+    return len(groups), len(data["meetings"])
+
+
+def _load_meeting(users: dict[str, User], group: Group, item: dict) -> Meeting:
+    """Created as planned (the service wants a future date), then moved to its day; a past
+    meeting gets its attendance, notes and the questions raised, posted and answered."""
+    day = datetime.now(UTC).astimezone(meetings.JST) + timedelta(days=item["days_from_now"])
+    planned = f"{(day + timedelta(days=max(0, -item['days_from_now']) + 1)):%Y-%m-%d}"
+    data = meetings.MeetingInput(
+        item["title"], planned, item["start"], item["end"], item["agenda"], str(item.get("capacity") or ""), item.get("online_url", "")
+    )
+    meeting = meetings.create_meeting(users[item["created_by"]], group, data)
+    starts_at = meetings.parse_jst(f"{day:%Y-%m-%d}", item["start"])
+    with write_transaction():
+        meeting.created_at = min(meeting.created_at, starts_at - timedelta(days=14))
+        meeting.ends_at, meeting.starts_at = meetings.parse_jst(f"{day:%Y-%m-%d}", item["end"]), starts_at
+        for key in item.get("registered", []) + item.get("attended", []):
+            status = "attended" if key in item.get("attended", []) else "registered"
+            db.session.add(MeetingRegistration(meeting_id=meeting.id, user_id=users[key].id, status=status, created_at=meeting.created_at))
+    if "notes" not in item:
+        return meeting
+    organizer = users[item["created_by"]]
+    meetings.publish_notes(organizer, meeting, item["notes"], "\n".join(item["raised"]), confirmed_categories=privacy_guard.IMPORT)
+    published = meeting.ends_at + timedelta(hours=20)
+    with write_transaction():
+        meeting.notes_published_at = published
+    for number, asked in enumerate(item["questions"]):
+        prefill = meetings.ask_prefill(meeting, item["raised"][asked["raised"] - 1])
+        question = questions.ask_question(
+            users[asked["author"]],
+            questions.QuestionInput(prefill["title"], prefill["body"] + asked["body_extra"], prefill["tags"], meeting_id=meeting.id),
+            confirmed_categories=privacy_guard.IMPORT,
+        )
+        stamps: list[tuple[object, datetime]] = [(question, published + timedelta(hours=2 + number))]
+        for count, answer_item in enumerate(asked["answers"]):
+            answer = answers.post_answer(users[answer_item["author"]], question, answer_item["body"], confirmed_categories=privacy_guard.IMPORT)
+            stamps.append((answer, published + timedelta(days=1, hours=count)))
+            if answer_item.get("accepted"):
+                answers.accept_answer(users[asked["author"]], answer)
+        _backdate(question, stamps, views=40 + 15 * len(asked["answers"]))
+    return meeting

@@ -13,10 +13,11 @@ from app.database import write_transaction
 from app.extensions import db
 from app.models import Tag, TagSynonym, User, utcnow
 from app.models.tag import TAG_CATEGORIES, TAG_NAME_MAX
-from app.services import audit, privileges
+
+# posting by module: posting → notifications → closing → search → tags imports it back.
+from app.services import audit, posting, privileges
 from app.services.errors import NotFound, PermissionDenied, ValidationFailed
 from app.services.pagination import Page, paginate
-from app.services.posting import render_body
 from app.text import clean_text, normalize_key
 
 MAX_TAGS = 5
@@ -186,7 +187,7 @@ def edit_tag(actor, tag: Tag, edit: TagEdit) -> None:
         raise PermissionDenied()
     if edit.category not in TAG_CATEGORIES:
         raise ValidationFailed({"category": _("分類を選んでください。")})
-    description_html = render_body(edit.description, field="description")
+    description_html = posting.render_body(edit.description, field="description")
     names = [check_tag_name(name) for name in parse_tag_input(edit.synonyms)]
     with write_transaction():
         check_free_synonyms(tag, names)
