@@ -120,7 +120,7 @@ def test_bad_input_is_refused_in_japanese(alice, group, fields, field, message):
 
 def test_a_meeting_in_the_past_cannot_be_created(alice, group):
     with pytest.raises(ValidationFailed) as failure:
-        meetings.create_meeting(alice, group, jst_input(utcnow() - timedelta(days=2)))
+        meetings.create_meeting(alice, group, jst_input(next_week_at(10) - timedelta(days=9)))
     assert "これから開く会" in failure.value.errors["date"]
 
 
