@@ -65,6 +65,7 @@ def _configure_secret_key(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from app.admin import bp as admin_bp
     from app.auth import bp as auth_bp
+    from app.laws import bp as laws_bp
     from app.main import bp as main_bp
     from app.people import bp as people_bp
     from app.questions import bp as questions_bp
@@ -86,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(review_bp)  # /review: flags and first posts, for moderators and reviewers
     app.register_blueprint(review_edits_bp)  # /review/edits: suggested edits
     app.register_blueprint(uploads_bp)  # /uploads: images for posts, kept in the database
+    app.register_blueprint(laws_bp)  # /laws: Q&As per cited law, amendments recorded by moderators
 
     from app import api, feeds
 

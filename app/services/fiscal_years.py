@@ -54,8 +54,13 @@ def html(year: int | None) -> Markup:
     return Markup('<span class="fiscal-year" title="{}">{}</span>').format(western(year), label(year))
 
 
-def parse(text: str | None, field: str = "fiscal_year") -> int | None:
-    """The Western start year of a typed 年度, None when left empty; a form error on `field` otherwise."""
+def parse(text: str | int | None, field: str = "fiscal_year") -> int | None:
+    """The Western start year of a typed 年度 (or of a year given as a number, in the API), None
+    when left empty; a form error on `field` otherwise."""
+    if isinstance(text, int) and not isinstance(text, bool):
+        return check(text, field)
+    if text is not None and not isinstance(text, str):
+        raise ValidationFailed({field: _("年度は「2026」「令和8年度」「R8」のように入力してください。")})
     folded = unicodedata.normalize("NFKC", text or "").strip().lower()
     if not folded:
         return None
@@ -77,7 +82,3 @@ def check(year: int, field: str = "fiscal_year") -> int:
     if not FIRST <= year <= LAST:
         raise ValidationFailed({field: _("年度は%(first)d年度から%(last)d年度の間で入力してください。", first=FIRST, last=LAST)})
     return year
-
-
-def init_app(app) -> None:
-    app.jinja_env.filters.update(fiscal_year=html, fiscal_year_label=label)

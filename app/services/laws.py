@@ -86,10 +86,21 @@ def known_laws() -> dict[str, str]:
     return names
 
 
+_SUBORDINATE = ("施行令", "施行規則", "施行規程")
+
+
 def law_name(typed: str) -> str:
-    """The full name of a known law or abbreviation; otherwise the name as typed, tidied."""
+    """The full name of a known law or abbreviation (地税法施行令 → 地方税法施行令 too); otherwise
+    the name as typed, tidied."""
     folded = _fold(typed)
-    return known_laws().get(folded) or clean_line(typed).translate(_BRACKETS).strip()
+    known = known_laws()
+    if folded in known:
+        return known[folded]
+    for suffix in _SUBORDINATE:
+        base = folded.removesuffix(suffix)
+        if base != folded and base in known:
+            return known[base] + suffix
+    return clean_line(typed).translate(_BRACKETS).strip()
 
 
 def parse_one(text: str, previous_law: str | None = None) -> Citation:
