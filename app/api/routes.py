@@ -18,6 +18,7 @@ from app.api.openapi import MONTH_TEXT_MAX, ORGANIZATION_TEXT_MAX, TAGS_TEXT_MAX
 from app.errors import error_response, privilege_required_response
 from app.extensions import db, limiter
 from app.models import Answer, Post, Question, User
+from app.models.knowledge import CITATION_MAX
 from app.models.post import BODY_MAX, COMMENT_MAX, TITLE_MAX
 from app.models.tag import TAG_NAME_MAX
 from app.services import (
@@ -27,6 +28,7 @@ from app.services import (
     comments,
     experts,
     flags,
+    laws,
     notification_settings,
     notifications,
     permissions,
@@ -156,16 +158,22 @@ def _fiscal_year(data: dict) -> int | str | None:
     value = data.get("fiscal_year")
     if value is not None and (isinstance(value, bool) or not isinstance(value, int | str)):
         raise ApiError(400, "bad_request", _("fiscal_year は年度の開始年（例: 2026）か「令和8年度」のような文字列で指定してください。"))
-    return value
+    return _text(data, "fiscal_year", 20) if isinstance(value, str) else value
 
 
 def _laws(data: dict) -> list[str] | str | None:
     """`laws`: citations as a list of strings or as one typed string (「地方税法第15条の7、国税徴収法」)."""
     value = data.get("laws")
-    if value is None or isinstance(value, str):
-        return value
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return _text(data, "laws", laws.LAWS_TEXT_MAX)
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise ApiError(400, "bad_request", _("laws は根拠法令の文字列の配列か、区切った文字列で指定してください。"))
+    if len(value) > laws.MAX_CITATIONS or any(len(item) > CITATION_MAX for item in value):  # as sent, like tags
+        raise ValidationFailed(
+            {"laws": _("根拠法令は%(n)d件まで、1件%(length)d文字以内です。", n=laws.MAX_CITATIONS, length=CITATION_MAX)}
+        )
     return value
 
 

@@ -28,6 +28,7 @@ from app.services.pagination import Page, paginate
 from app.text import clean_line, clean_text
 
 MAX_CITATIONS = 10
+LAWS_TEXT_MAX = 2000  # the form's field and the API's string form
 NOTE_MAX = 500
 LAW_LIST = Path(__file__).resolve().parent.parent / "data" / "laws.csv"
 
@@ -193,7 +194,7 @@ class LawPage:
     amendments: list[LawAmendment]
 
 
-def _question_ids_citing(law: str, article: str | None) -> sa.Select:
+def question_ids_citing(law: str, article: str | None) -> sa.Select:
     """Questions citing the law themselves or through one of their visible answers."""
     rows = sa.select(PostLaw.post_id).where(PostLaw.law == law)
     if article:
@@ -207,7 +208,7 @@ def _question_ids_citing(law: str, article: str | None) -> sa.Select:
 def law_page(law: str, article: str | None, page: int, per_page: int = 20) -> LawPage:
     law = law_name(law)
     article = parse_one(f"x{article}").article if article else None
-    ids = _question_ids_citing(law, article).subquery()
+    ids = question_ids_citing(law, article).subquery()
     query = (
         sa.select(Question)
         .where(Question.id.in_(sa.select(ids.c[0])), Question.deleted_at.is_(None), Question.hidden_at.is_(None))
