@@ -145,7 +145,11 @@ def _load_questions(users: dict[str, User]) -> int:
         question = questions.ask_question(
             users[item["author"]],
             questions.QuestionInput(
-                item["title"], item["body"], " ".join(item["tags"]), fiscal_year=fiscal_years.of_day(created.date())
+                item["title"],
+                item["body"],
+                " ".join(item["tags"]),
+                fiscal_year=fiscal_years.of_day(created.date()),
+                laws=item.get("laws"),
             ),
             confirmed_categories=privacy_guard.IMPORT,  # public notices: offices' own numbers and addresses
         )
@@ -158,6 +162,7 @@ def _load_questions(users: dict[str, User]) -> int:
                 question,
                 answer_item["body"],
                 fiscal_year=fiscal_years.of_day(answered.date()),
+                cited=answer_item.get("laws"),
                 confirmed_categories=privacy_guard.IMPORT,
             )
             stamps.append((answer, answered))
