@@ -114,6 +114,18 @@ def test_the_answer_form_and_answer_edit_form(app, alice, bob, client):
     assert answer.fiscal_year == 2026 and len(answer.laws) == 2
 
 
+def test_the_question_edit_form_keeps_fields_it_was_not_sent(app, alice, client):
+    question = _ask(alice, "平成30年度", "徴収法第47条、同法第48条")
+    login(client, alice)
+    form = client.get(f"/questions/{question.id}/edit").get_data(as_text=True)
+    assert 'value="平成30年度"' in form and "徴収法第47条\n同法第48条</textarea>" in form
+    # An older client that sends only title, body and tags keeps the 年度 and the citations.
+    data = {"title": question.title, "body": BODY + "（追記）", "tags": "固定資産税", "base_revision": "1"}
+    assert client.post(f"/questions/{question.id}/edit", data=data).status_code == 302
+    db.session.refresh(question)
+    assert question.fiscal_year == 2018 and laws.citation_strings(question) == ["国税徴収法第47条", "国税徴収法第48条"]
+
+
 def test_the_law_page_lists_questions_citing_it_themselves_or_by_an_answer(app, alice, bob, member_client):
     by_question = _ask(alice, 2025, "地方税法第15条の7", title="滞納処分の停止の判断基準について")
     by_answer = _ask(alice, 2025, None, title="執行停止後の時効の扱いについて")
@@ -121,7 +133,7 @@ def test_the_law_page_lists_questions_citing_it_themselves_or_by_an_answer(app, 
     _ask(alice, 2025, "国税徴収法", title="差押えの順序についての質問")
     page = member_client.get("/laws/地方税法").get_data(as_text=True)
     assert by_question.title in page and by_answer.title in page and "差押えの順序" not in page
-    assert "第15条の7 (2)" in page
+    assert "第15条の7 (2)" in page  # two questions: one by itself, one by its answer
     assert by_question.title in member_client.get("/laws/地方税法?article=第１５条の７").get_data(as_text=True)
     empty = member_client.get("/laws/地方税法?article=第1条").get_data(as_text=True)
     assert "地方税法第1条を挙げたQ&Aはまだありません。" in empty

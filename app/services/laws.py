@@ -189,7 +189,7 @@ def set_citations(post: Post, citations: list[Citation]) -> bool:
 class LawPage:
     law: str
     article: str | None
-    articles: list[tuple[str, int]]  # (article, how many questions cite it), for the filter
+    articles: list[tuple[str, int]]  # (article, how many questions cite it themselves or by an answer), for the filter
     questions: Page[Question]
     amendments: list[LawAmendment]
 
@@ -215,12 +215,13 @@ def law_page(law: str, article: str | None, page: int, per_page: int = 20) -> La
         .order_by(Question.last_activity_at.desc(), Question.id.desc())
         .options(selectinload(Question.tags), selectinload(Question.author), selectinload(Question.laws))
     )
+    questions = sa.func.count(sa.distinct(sa.func.coalesce(Post.question_id, Post.id)))  # as the list counts
     articles = db.session.execute(
-        sa.select(PostLaw.article, sa.func.count(sa.distinct(PostLaw.post_id)))
+        sa.select(PostLaw.article, questions)
         .join(Post, Post.id == PostLaw.post_id)
         .where(PostLaw.law == law, PostLaw.article.is_not(None), Post.deleted_at.is_(None), Post.hidden_at.is_(None))
         .group_by(PostLaw.article)
-        .order_by(sa.func.count(sa.distinct(PostLaw.post_id)).desc(), PostLaw.article)
+        .order_by(questions.desc(), PostLaw.article)
     ).all()
     return LawPage(law, article, [(a, n) for a, n in articles], paginate(query, page, per_page), amendments(law))
 
