@@ -145,6 +145,8 @@ def test_the_law_page_lists_questions_citing_it_themselves_or_by_an_answer(app, 
 def test_the_law_index_has_an_empty_state(app, member_client):
     assert "まだ根拠法令を挙げた投稿がありません" in member_client.get("/laws").get_data(as_text=True)
     assert "改正の記録はありません。" in member_client.get("/laws/予防接種法").get_data(as_text=True)
+    missing = member_client.get("/laws/「」")
+    assert missing.status_code == 404 and "見つかりません" in missing.get_data(as_text=True)
 
 
 def test_deleted_answers_do_not_list_their_question(app, alice, bob, moderator, member_client):

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from app.laws import bp
 from app.services import laws
-from app.services.errors import PermissionDenied, ValidationFailed
+from app.services.errors import NotFound, PermissionDenied, ValidationFailed
 from app.services.pagination import parse_page
 
 
@@ -18,6 +18,8 @@ def index():
 @bp.get("/laws/<path:law>")
 def show(law: str):
     name = laws.law_name(law)
+    if not name:
+        raise NotFound(law)
     if name != law:  # an abbreviation or another spelling: one canonical URL
         return redirect(url_for("laws.show", law=name, **request.args), code=301)
     page = laws.law_page(

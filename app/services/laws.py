@@ -45,6 +45,12 @@ _SEPARATORS = re.compile(r"[\n、,，;；]+")
 _SAME_LAW = ("同法", "同令", "同規則")
 
 
+def _decoration(ch: str) -> bool:
+    """Emoji, their variation selectors and joiners: never part of a law's name (○○通知's ○ is)."""
+    category = unicodedata.category(ch)
+    return category in ("Mn", "Cf") or (category == "So" and ord(ch) >= 0x2600)
+
+
 @dataclass(frozen=True)
 class Citation:
     law: str
@@ -107,7 +113,7 @@ def law_name(typed: str) -> str:
 def parse_one(text: str, previous_law: str | None = None) -> Citation:
     """One citation. 「第16条」 or 「同法第3条」 after another citation refers to that one's law."""
     typed = clean_line(text)
-    folded = unicodedata.normalize("NFKC", typed).translate(_BRACKETS).strip()
+    folded = "".join(ch for ch in unicodedata.normalize("NFKC", typed).translate(_BRACKETS) if not _decoration(ch)).strip()
     match = _ARTICLE.search(folded)
     article = None
     law_part = folded
