@@ -81,3 +81,15 @@ def test_the_page_and_the_api(cited, member_client, client, alice_token):
     assert "年度:2025" in member_client.get("/search?q=x").get_data(as_text=True)  # the help lists it
     body = client.get("/api/v1/search?q=年度:2026", headers=bearer(alice_token)).get_json()
     assert [item["id"] for item in body["items"]] == [cited["new"].id]
+
+
+def test_the_filter_panel_writes_and_reads_the_operators(app, member_client):
+    composed = search.compose_query("滞納 年度:2020 law:民法", fy="Ｒ７", law="地方税法 第15条の7")
+    assert composed == "滞納 年度:r7 法令:地方税法第15条の7"
+    assert search.compose_query("滞納 fy:2020 法令：民法") == "滞納"  # cleared fields remove theirs
+    assert search.panel_values(parse_query(composed))["fy"] == "r7"
+    assert search.panel_values(parse_query("fy:2025 law:国税徴収法")) | {"tag": ""} == {
+        "tag": "", "org": "", "status": "", "fy": "2025", "law": "国税徴収法"
+    }
+    moved = member_client.get("/search", query_string={"q": "滞納", "panel": "1", "fy": "2025", "law": "地税法"})
+    assert moved.status_code == 302 and "q=%E6%BB%9E%E7%B4%8D+%E5%B9%B4%E5%BA%A6:2025" in moved.headers["Location"]

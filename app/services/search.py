@@ -168,10 +168,12 @@ def search_questions(query: str, *, page: int = 1, sort: str = "relevance", per_
 
 # The panel's answer states and the operators they stand for.
 STATUSES = {"answered": "answers:1+", "unanswered": "answers:0", "accepted": "accepted:yes", "unaccepted": "accepted:no"}
-_PANEL_OPERATORS = re.compile(r"(?<!\S)(?:\[[^\[\]\s]+\]|org:\S+|answers:\S+|accepted:\S+)(?!\S)", re.IGNORECASE)
+_PANEL_OPERATORS = re.compile(
+    r"(?<!\S)(?:\[[^\[\]\s]+\]|org:\S+|answers:\S+|accepted:\S+|(?:fy|年度|law|法令)[:：]\S+)(?!\S)", re.IGNORECASE
+)
 
 
-def compose_query(query: str, *, tag: str = "", org: str = "", status: str = "") -> str:
+def compose_query(query: str, *, tag: str = "", org: str = "", status: str = "", fy: str = "", law: str = "") -> str:
     """The search-box text for the filter panel's fields (it shows all of them, filled from
     the query): the operators they offer are replaced by the panel's, written out, so the
     address and the box teach the syntax. ``tag`` may hold several tags."""
@@ -181,11 +183,15 @@ def compose_query(query: str, *, tag: str = "", org: str = "", status: str = "")
         parts.append(f"org:{''.join(normalize_key(org).split())}")
     if status in STATUSES:
         parts.append(STATUSES[status])
+    if fy.strip():
+        parts.append(f"年度:{''.join(normalize_key(fy).split())}")
+    if law.strip():
+        parts.append(f"法令:{''.join(_normalized(law).split())}")  # law names keep their case
     return " ".join(part for part in parts if part)
 
 
 def panel_values(parsed: ParsedQuery) -> dict[str, str]:
-    """The panel's fields as the query sets them (tags, org name or code, answer state)."""
+    """The panel's fields as the query sets them (tags, org name or code, answer state, 年度, law)."""
     status = ""
     if parsed.accepted is not None:
         status = "accepted" if parsed.accepted else "unaccepted"
@@ -193,7 +199,13 @@ def panel_values(parsed: ParsedQuery) -> dict[str, str]:
         status = "unanswered"
     elif parsed.min_answers == 1:
         status = "answered"
-    return {"tag": " ".join(parsed.tags), "org": parsed.org_name or parsed.org or "", "status": status}
+    return {
+        "tag": " ".join(parsed.tags),
+        "org": parsed.org_name or parsed.org or "",
+        "status": status,
+        "fy": str(parsed.fiscal_year) if parsed.fiscal_year is not None else parsed.fiscal_year_text or "",
+        "law": parsed.law or "",
+    }
 
 
 # ---------------------------------------------------------------- what the query names
