@@ -67,6 +67,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.auth import bp as auth_bp
     from app.curation import bp as collections_bp
     from app.handover import bp as handover_bp
+    from app.laws import bp as laws_bp
     from app.main import bp as main_bp
     from app.meetings import bp as meetings_bp
     from app.people import bp as people_bp
@@ -92,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(handover_bp)  # /handover: handover notes (引継書) of posts
     app.register_blueprint(collections_bp)  # /collections: curated lists of Q&As
     app.register_blueprint(meetings_bp)  # /meetings, /groups/<slug>/meetings/…: exchange meetings (情報交換会)
+    app.register_blueprint(laws_bp)  # /laws: Q&As per cited law, amendments recorded by moderators
 
     from app import api, feeds
 

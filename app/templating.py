@@ -10,7 +10,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from app.security import csp_nonce
-from app.services import permissions, privileges, removal, review
+from app.services import fiscal_years, permissions, privileges, removal, review
 from app.text import slugify
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -31,6 +31,7 @@ def init_app(app: Flask) -> None:
         is_reviewer=review.is_reviewer,
     )
     app.jinja_env.filters.update(datetime=format_jst, ago=time_ago, number=format_number, sanitized=sanitized)
+    app.jinja_env.filters.update(fiscal_year=fiscal_years.html)  # 令和8年度, the Western year on hover
 
 
 def question_url(question, **values) -> str:

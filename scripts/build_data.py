@@ -783,10 +783,14 @@ def derive_lawqa(item: dict, sources: Sources) -> dict:
         f"答えは **{correct}** です。\n\n> {chosen}\n\n根拠条文は次のとおりです。\n\n"
         f"{statute_markdown(sample['コンテキスト'])}\n\n参照：\n\n" + "\n".join(links)
     )
+    answers = single_answer(item, answer)
+    cited = list(dict.fromkeys(sources.law_titles[url] for url in sample["references"] if url in sources.law_titles))
+    for a in answers:  # the laws its references name, as the answer's 根拠法令
+        a["laws"] = cited[:10]
     return {
         "title": item["title"],
         "body": body,
-        "answers": single_answer(item, answer),
+        "answers": answers,
         "source": f"lawqa-jp:{item['file']}",
     }
 
@@ -1018,6 +1022,8 @@ def build_derived(plan: dict, sources: Sources) -> list[dict]:
                     "accepted": spec["accepted"],
                     "comments": [],
                 }
+                if spec.get("laws"):
+                    answer["laws"] = spec["laws"]
                 pool = GENERIC_COMMENTS.get(kind, []) + GENERIC_COMMENTS["thanks"]
                 if rng.random() < 0.35:
                     answer["comments"].append(
@@ -1231,6 +1237,7 @@ def build_questions(source: Path, users: list[dict]) -> list[dict]:
         "title",
         "body",
         "tags",
+        "laws",  # optional: 根拠法令 as typed
         "author",
         "created",
         "views",
@@ -1239,11 +1246,11 @@ def build_questions(source: Path, users: list[dict]) -> list[dict]:
         "answers",
         "source",
     ]
-    answer_order = ["key", "author", "body", "created", "accepted", "votes", "comments"]
+    answer_order = ["key", "author", "body", "laws", "created", "accepted", "votes", "comments"]
     tidy = []
     for q in sorted(questions, key=lambda q: q["key"]):
-        q["answers"] = [{k: a[k] for k in answer_order} for a in q["answers"]]
-        tidy.append({k: q[k] for k in order})
+        q["answers"] = [{k: a[k] for k in answer_order if k in a} for a in q["answers"]]
+        tidy.append({k: q[k] for k in order if k in q})
     return tidy
 
 

@@ -166,7 +166,11 @@ class QueryPlan:
             clauses.append(wq.Term(field, str(p.user_id)))
         if p.org:
             clauses.append(wq.Term("org", p.org))
-        if p.user_name or p.org_name:  # a name the app did not resolve matches no one
+        if p.fiscal_year is not None:
+            clauses.append(wq.Term("fiscal_years", str(p.fiscal_year)))
+        if p.law:
+            clauses.append(wq.Term("laws", p.law))
+        if p.user_name or p.org_name or p.fiscal_year_text:  # a name the app did not resolve matches no one
             clauses.append(wq.Term("id", ""))
         if p.accepted is not None:
             clauses.append(wq.NumericRange("accepted", int(p.accepted), int(p.accepted)))

@@ -28,3 +28,7 @@ class QuestionDocument:
     answer_count: int = 0
     has_accepted: bool = False
     answers: tuple[AnswerDocument, ...] = ()
+    # 年度 (Western start years) and citations (地方税法, 地方税法第15条の7) of the question and
+    # its answers: the filters 年度: and 法令: match a question through any of them.
+    fiscal_years: tuple[int, ...] = ()
+    laws: tuple[str, ...] = ()

@@ -1,10 +1,13 @@
 """The search-box language, Stack Overflow / Apache Answer style. Pure string work.
 
     [債権回収] user:12 org:141003 is:question is:answer accepted:yes|no answers:0 answers:1+ score:3
+    年度:2025 (fy:2025) 法令:地方税法 (law:地方税法第15条の7)
     "exact phrase" -excluded -[tag] free words
 
 ``user:`` and ``org:`` also take names (user:山田, org:横浜市); the app resolves those to an
-id or a code (``user_name``, ``org_name``) before the index sees the query.
+id or a code (``user_name``, ``org_name``) before the index sees the query. Likewise a 年度
+typed as 令和7年度 or R7 (``fiscal_year_text``), and ``law``, which the app normalizes
+(地税法 → 地方税法) into the citation the index holds.
 
 Full-width forms work too (ｕｓｅｒ：１２, ［債権回収］, full-width spaces): the query is
 NFKC-normalized first. Anything that is not a well-formed operator is plain text, so an
@@ -32,7 +35,7 @@ _ITEM = re.compile(
     (?:
         "(?P<phrase>[^"]*)"
       | \[(?P<tag>[^\[\]\s]+)\]
-      | (?P<operator>user|org|is|accepted|answers|score):(?P<value>[^\s"\[\]]+)
+      | (?P<operator>user|org|is|accepted|answers|score|fy|年度|law|法令):(?P<value>[^\s"\[\]]+)
       | (?P<word>[^\s"\[\]]+|["\[\]])
     )
     """,
@@ -47,7 +50,11 @@ _OPERATOR_VALUES = {
     "accepted": re.compile(r"yes|no"),
     "answers": re.compile(r"\d{1,9}\+?"),
     "score": re.compile(r"-?\d{1,9}"),
+    "fy": re.compile(r"[^\s:]{1,20}"),
+    "law": re.compile(r"[^\s:]{1,100}"),
 }
+_ALIASES = {"年度": "fy", "法令": "law"}
+_YEAR = re.compile(r"\d{4}")
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,9 @@ class ParsedQuery:
     answer_count: int | None = None  # answers:N, exactly N (answers:0 = unanswered)
     min_answers: int | None = None  # answers:N+, at least N (answers:1+ = answered)
     min_score: int | None = None  # score:N, at least N
+    fiscal_year: int | None = None  # 年度:2025 / fy:2025, the question's or one of its answers'
+    fiscal_year_text: str | None = None  # 年度:令和7年度, for the app to resolve into fiscal_year
+    law: str | None = None  # 法令:地方税法 / law:…, a law (or law + article) cited by the question or an answer
 
     @property
     def has_text(self) -> bool:
@@ -79,9 +89,11 @@ class ParsedQuery:
             or self.org
             or self.user_name
             or self.org_name
+            or self.fiscal_year_text
+            or self.law
             or any(
                 value is not None
-                for value in (self.user_id, self.accepted, self.answer_count, self.min_answers, self.min_score)
+                for value in (self.user_id, self.accepted, self.answer_count, self.min_answers, self.min_score, self.fiscal_year)
             )
         )
 
@@ -111,7 +123,8 @@ def parse_query(text: str) -> ParsedQuery:
         elif item["tag"] is not None:
             (excluded_tags if negated else tags).append(normalize_tag(item["tag"]))
         elif item["operator"] is not None and not negated and _valid(item):
-            name, value = item["operator"].lower(), item["value"].lower()
+            name = _operator(item)
+            value = item["value"] if name == "law" else item["value"].lower()  # law names keep their case
             if name == "is":
                 scopes.add(value)
             else:
@@ -127,7 +140,7 @@ def parse_query(text: str) -> ParsedQuery:
     if len(text_items) > MAX_TEXT_ITEMS:  # keep the first MAX_TEXT_ITEMS, in typed order
         kept = set(text_items[:MAX_TEXT_ITEMS])
         words, phrases, excluded = ([w for w in items if w in kept] for items in (words, phrases, excluded))
-    user, org, answers = options.get("user"), options.get("org"), options.get("answers")
+    user, org, answers, year = options.get("user"), options.get("org"), options.get("answers"), options.get("fy")
     return ParsedQuery(
         words=tuple(words),
         phrases=tuple(phrases),
@@ -143,8 +156,16 @@ def parse_query(text: str) -> ParsedQuery:
         answer_count=int(answers) if answers is not None and not answers.endswith("+") else None,
         min_answers=int(answers[:-1]) if answers is not None and answers.endswith("+") else None,
         min_score=int(options["score"]) if "score" in options else None,
+        fiscal_year=int(year) if year is not None and _YEAR.fullmatch(year) else None,
+        fiscal_year_text=year if year is not None and not _YEAR.fullmatch(year) else None,
+        law=options.get("law"),
     )
 
 
+def _operator(item: re.Match[str]) -> str:
+    name = item["operator"].lower()
+    return _ALIASES.get(name, name)
+
+
 def _valid(item: re.Match[str]) -> bool:
-    return bool(_OPERATOR_VALUES[item["operator"].lower()].fullmatch(item["value"].lower()))
+    return bool(_OPERATOR_VALUES[_operator(item)].fullmatch(item["value"].lower()))

@@ -17,7 +17,7 @@ from search.ja import ANALYSIS_VERSION, CJKBigramTokenizer, ReadingTokenizer, Su
 
 # Bump with any change below (or in search.ja, via ANALYSIS_VERSION): old indexes then refuse
 # to open (SearchUnavailable) until rebuilt.
-SCHEMA_VERSION = f"zennin-questions-4/{ANALYSIS_VERSION}"
+SCHEMA_VERSION = f"zennin-questions-5/{ANALYSIS_VERSION}"
 
 # Where a term occurs decides its weight in the one morphological field (title > tags >
 # body > answers), as BM25F weights term frequencies by field.
@@ -76,6 +76,9 @@ def build_schema() -> Schema:
         author=ID(),
         answer_authors=KEYWORD(),
         org=ID(),
+        # 年度 and 根拠法令 of the question and its answers: 2025; 地方税法 and 地方税法第15条の7.
+        fiscal_years=KEYWORD(),
+        laws=KEYWORD(commas=True),
         created=DATETIME(sortable=True),
         score=NUMERIC(int, bits=32, signed=True, sortable=True),
         # A column (for the re-rank) as well as a filter, hence not BOOLEAN. 32 bits: Whoosh's
@@ -117,6 +120,10 @@ def document_fields(doc: QuestionDocument) -> dict[str, object]:
     }
     if doc.org_code:
         fields["org"] = doc.org_code
+    if doc.fiscal_years:
+        fields["fiscal_years"] = " ".join(str(year) for year in sorted(set(doc.fiscal_years)))
+    if doc.laws:
+        fields["laws"] = ",".join(sorted(set(doc.laws)))
     return fields
 
 

@@ -88,6 +88,8 @@ CASES = [
     reading("GET", "/users"),
     reading("GET", "/users/{u}"),
     reading("GET", "/search?q=住民税"),
+    reading("GET", "/laws"),
+    reading("GET", "/laws/地方税法?article=第15条の7"),
     reading("GET", "/uploads/{up}"),
     # Feeds: members with a session here; feed readers with a personal token in test_feed_tokens.py.
     reading("GET", "/feeds/questions"),
@@ -115,6 +117,10 @@ CASES = [
     Case("POST", "/tags/住民税/watch", members(), data={"state": "watch"}),
     Case("POST", "/settings/notifications", members(), data={"digest": "off"}),
     Case("GET", "/transfer", members()),
+    # Amendments of a law: moderators record and delete them (no such record to delete here).
+    Case("GET", "/laws/地方税法/amendments", staff()),
+    Case("POST", "/laws/地方税法/amendments", staff(), data={"article": "第15条の7", "amended_on": "2026-04-01"}),
+    Case("POST", "/laws/amendments/987654/delete", {**staff(), "moderator": NOT_FOUND, "admin": NOT_FOUND}),
     Case("GET", "/transfer/onboarding", members()),
     Case("GET", "/start", members()),
     Case("POST", "/preview", members(), data=BODY),

@@ -24,6 +24,8 @@ ACTIONS = {
     "question_reopen": _l("質問の再開"),
     "answers_merge": _l("重複した質問の回答の統合"),
     "tag_edit": _l("タグの編集"),
+    "law_amendment_record": _l("法令の改正の記録"),
+    "law_amendment_delete": _l("法令の改正の記録の削除"),
     "tag_merge": _l("タグの統合"),
     "tag_rename": _l("タグの名前の変更"),
     "tag_delete": _l("タグの削除"),
@@ -65,6 +67,7 @@ TARGET_TYPES = {
     "mail": _l("メール"),
     "handover_note": _l("引継書"),
     "collection": _l("まとめ"),
+    "law_amendment": _l("法令の改正"),
 }
 
 ROLES = {"member": _l("一般"), "moderator": _l("モデレーター"), "admin": _l("管理者")}

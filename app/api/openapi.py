@@ -8,12 +8,16 @@ app/api/serializers.py. Change the three together.
 from copy import deepcopy
 
 from app.models.engagement import DIGEST_FREQUENCIES
+from app.models.knowledge import CITATION_MAX
 from app.models.moderation import CLOSE_REASONS
 from app.models.post import BODY_MAX, COMMENT_MAX, TITLE_MAX
 from app.models.tag import TAG_NAME_MAX
 from app.services import notification_settings
 from app.services.careers import DEPARTMENT_MAX
 from app.services.experts import HOLDERS, SCOPES
+from app.services.fiscal_years import FIRST as FIRST_FISCAL_YEAR
+from app.services.fiscal_years import LAST as LAST_FISCAL_YEAR
+from app.services.laws import LAWS_TEXT_MAX, MAX_CITATIONS
 from app.services.pagination import MAX_PAGE
 from app.services.removal import NOTE_MAX as REMOVAL_NOTE_MAX
 from app.services.removal import REASONS as REMOVAL_REASONS
@@ -94,6 +98,35 @@ _ERROR_RESPONSES = {
     413: ("PayloadTooLarge", "本文が大きすぎる（1 MB まで）"),
     422: ("ValidationFailed", "値が受け付けられない。error.fields に項目ごとのメッセージ"),
     429: ("RateLimited", "トークンごとの回数制限を超えた"),
+}
+
+_FISCAL_YEAR_OUT = {
+    "type": ["integer", "null"],
+    "description": "内容が当てはまる年度（年度が始まる西暦年。令和8年度 = 2026）",
+    "examples": [2026],
+}
+_LAWS_OUT = {
+    "type": "array",
+    "items": {"type": "string"},
+    "description": "根拠法令（正規化した引用。法令名＋条）",
+    "examples": [["地方税法第15条の7", "国税徴収法"]],
+}
+_FISCAL_YEAR_IN = {
+    "description": "年度。西暦の開始年（2026）か「令和8年度」「R8」のような文字列。省略すると投稿時の年度",
+    "oneOf": [
+        {"type": "integer", "minimum": FIRST_FISCAL_YEAR, "maximum": LAST_FISCAL_YEAR},
+        {"type": "string", "maxLength": 20},
+    ],
+    "examples": [2026, "令和8年度"],
+}
+_LAWS_IN = {
+    "description": "根拠法令。配列、または読点・カンマ・改行で区切った文字列。法令名＋条に正規化して保存する"
+    "（地税法15条の7 → 地方税法第15条の7）。法令名のわからない引用（「第3条」だけ）は 422",
+    "oneOf": [
+        {"type": "array", "maxItems": MAX_CITATIONS, "items": {"type": "string", "maxLength": CITATION_MAX}},
+        {"type": "string", "maxLength": LAWS_TEXT_MAX},
+    ],
+    "examples": [["地方税法第15条の7", "国税徴収法"], "地方税法第15条の7、国税徴収法"],
 }
 
 _CONFIRMED_FINDINGS = {
@@ -257,6 +290,8 @@ _SCHEMAS: dict = {
             "author": _ref("User"),
             "created": {"type": "string", "format": "date-time"},
             "edited": {"type": ["string", "null"], "format": "date-time"},
+            "fiscal_year": _FISCAL_YEAR_OUT,
+            "laws": _LAWS_OUT,
             "removed": _ref("Removal"),
         },
     },
@@ -294,6 +329,8 @@ _SCHEMAS: dict = {
             "last_activity": {"type": ["string", "null"], "format": "date-time"},
             "closed": {"oneOf": [_ref("Closure"), {"type": "null"}], "description": "閉じられた質問の理由。開いている質問は null"},
             "duplicate_of_id": {"type": ["integer", "null"], "description": "重複として閉じられたときの元の質問（closed.duplicate_of と同じ）"},
+            "fiscal_year": _FISCAL_YEAR_OUT,
+            "laws": _LAWS_OUT,
             "url": {"type": "string", "description": "HTML ページの URL"},
         },
     },
@@ -417,6 +454,8 @@ _SCHEMAS: dict = {
                 ],
                 "examples": [["住民税", "特別徴収"], "住民税、特別徴収"],
             },
+            "fiscal_year": _FISCAL_YEAR_IN,
+            "laws": _LAWS_IN,
             "confirmed_findings": _CONFIRMED_FINDINGS,
         },
     },
@@ -425,6 +464,8 @@ _SCHEMAS: dict = {
         "required": ["body"],
         "properties": {
             "body": {"type": "string", "minLength": 10, "maxLength": BODY_MAX, "description": "Markdown; at least 10 characters of rendered text (comments, stripped tags and link definitions do not count)"},
+            "fiscal_year": _FISCAL_YEAR_IN,
+            "laws": _LAWS_IN,
             "confirmed_findings": _CONFIRMED_FINDINGS,
         },
     },
@@ -719,7 +760,7 @@ _PATHS: dict = {
     "/search": {
         "get": {
             "operationId": "search",
-            "summary": "全文検索（サイトの検索と同じ演算子: [タグ]、\"語句\"、accepted:yes など）",
+            "summary": "全文検索（サイトの検索と同じ演算子: [タグ]、\"語句\"、accepted:yes、年度:2025（fy:）、法令:地方税法（law:）など）",
             "parameters": [
                 {"name": "q", "in": "query", "required": True, "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"}},
                 _PAGE,

@@ -18,6 +18,7 @@ from app.api.openapi import MONTH_TEXT_MAX, ORGANIZATION_TEXT_MAX, TAGS_TEXT_MAX
 from app.errors import error_response, privilege_required_response
 from app.extensions import db, limiter
 from app.models import Answer, Post, Question, User
+from app.models.knowledge import CITATION_MAX
 from app.models.post import BODY_MAX, COMMENT_MAX, TITLE_MAX
 from app.models.tag import TAG_NAME_MAX
 from app.services import (
@@ -27,6 +28,7 @@ from app.services import (
     comments,
     experts,
     flags,
+    laws,
     notification_settings,
     notifications,
     permissions,
@@ -151,6 +153,30 @@ def _tags(data: dict) -> str:
     return ",".join(value)
 
 
+def _fiscal_year(data: dict) -> int | str | None:
+    """`fiscal_year`: the Western start year (2026) or typed (「令和8年度」); absent: the current 年度."""
+    value = data.get("fiscal_year")
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int | str)):
+        raise ApiError(400, "bad_request", _("fiscal_year は年度の開始年（例: 2026）か「令和8年度」のような文字列で指定してください。"))
+    return _text(data, "fiscal_year", 20) if isinstance(value, str) else value
+
+
+def _laws(data: dict) -> list[str] | str | None:
+    """`laws`: citations as a list of strings or as one typed string (「地方税法第15条の7、国税徴収法」)."""
+    value = data.get("laws")
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return _text(data, "laws", laws.LAWS_TEXT_MAX)
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ApiError(400, "bad_request", _("laws は根拠法令の文字列の配列か、区切った文字列で指定してください。"))
+    if len(value) > laws.MAX_CITATIONS or any(len(item) > CITATION_MAX for item in value):  # as sent, like tags
+        raise ValidationFailed(
+            {"laws": _("根拠法令は%(n)d件まで、1件%(length)d文字以内です。", n=laws.MAX_CITATIONS, length=CITATION_MAX)}
+        )
+    return value
+
+
 def _confirmed(data: dict) -> list[str]:
     """`confirmed_findings`: the categories the client confirms are not personal information."""
     value = data.get("confirmed_findings", [])
@@ -213,7 +239,13 @@ def create_question():
     data = _json_object()
     question = questions.ask_question(
         api_user(),
-        questions.QuestionInput(_text(data, "title", TITLE_MAX), _text(data, "body", BODY_MAX), _tags(data)),
+        questions.QuestionInput(
+            _text(data, "title", TITLE_MAX),
+            _text(data, "body", BODY_MAX),
+            _tags(data),
+            fiscal_year=_fiscal_year(data),
+            laws=_laws(data),
+        ),
         confirmed_categories=_confirmed(data),
     )
     location = url_for("api.get_question", question_id=question.id)
@@ -224,7 +256,14 @@ def create_question():
 def create_answer(question_id: int):
     question = questions.get_question(api_user(), question_id)
     data = _json_object()
-    answer = answers.post_answer(api_user(), question, _text(data, "body", BODY_MAX), confirmed_categories=_confirmed(data))
+    answer = answers.post_answer(
+        api_user(),
+        question,
+        _text(data, "body", BODY_MAX),
+        fiscal_year=_fiscal_year(data),
+        cited=_laws(data),
+        confirmed_categories=_confirmed(data),
+    )
     location = url_for("api.get_question", question_id=question.id, _anchor=f"answer-{answer.id}")
     return jsonify(serializers.answer(answer, question.accepted_answer_id)), 201, {"Location": location}
 

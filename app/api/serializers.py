@@ -13,7 +13,7 @@ from datetime import datetime
 from markupsafe import Markup
 
 from app.models import Answer, CareerEntry, Comment, Flag, Organization, Post, Question, Tag, User
-from app.services import closing
+from app.services import closing, laws
 from app.services.experts import ExpertRow
 from app.services.pagination import Page
 from app.services.profiles import Profile
@@ -60,8 +60,14 @@ def answer(item: Answer, accepted_answer_id: int | None) -> dict:
         "author": user_summary(item.author),
         "created": timestamp(item.created_at),
         "edited": timestamp(item.edited_at),
+        **knowledge(item),
         **removed(item),
     }
+
+
+def knowledge(item: Post) -> dict:
+    """The 年度 a post describes (Western start year) and its 根拠法令, normalized."""
+    return {"fiscal_year": item.fiscal_year, "laws": laws.citation_strings(item)}
 
 
 def comment(item: Comment) -> dict:
@@ -111,6 +117,7 @@ def question_summary(item: Question) -> dict:
         "last_activity": timestamp(item.last_activity_at),
         "closed": closed(item),
         "duplicate_of_id": item.duplicate_of_id,
+        **knowledge(item),
         "url": question_url(item),
     }
 

@@ -214,7 +214,10 @@ def ask_person(user_id: int):
         return redirect(url_for("questions.ask"))
     form = QuestionForm()
     if form.validate_on_submit():
-        data = questions.QuestionInput(form.title.data, form.body.data, form.tags.data, directed_to_id=person.id)
+        fiscal_year, cited = form.typed_knowledge()
+        data = questions.QuestionInput(
+            form.title.data, form.body.data, form.tags.data, directed_to_id=person.id, fiscal_year=fiscal_year, laws=cited
+        )
         try:
             question = questions.ask_question(current_user, data, confirmed_categories=confirmed_categories())
         except ValidationFailed as failure:

@@ -1,9 +1,10 @@
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 
 from app.models.post import BODY_MAX, COMMENT_MAX, TITLE_MAX
-from app.services import privacy_guard
+from app.services import fiscal_years, laws, privacy_guard
 from app.services.errors import PersonalInformationFound
 from app.services.redaction import PASSAGE_MAX, REASONS
 from app.validators import DataRequired, Length
@@ -28,7 +29,53 @@ class GuardedForm(FlaskForm):
         self.privacy = privacy_guard.describe_held(found)
 
 
-class QuestionForm(GuardedForm):
+class _WithoutKnowledge:
+    """A post as a form's `obj`, minus its 年度 and citations."""
+
+    def __init__(self, post):
+        self._post = post
+
+    def __getattr__(self, name: str):
+        if name in ("fiscal_year", "laws"):
+            raise AttributeError(name)
+        return getattr(self._post, name)
+
+
+class KnowledgeFields:
+    """年度 and 根拠法令 of a question or an answer (app/services/fiscal_years.py, laws.py check them).
+    An edit form built from a post (`obj=`) does not take the post's values for these two (an int
+    and rows): `fill_knowledge` puts them as typed, and `typed_knowledge` reads only what was sent."""
+
+    fiscal_year = StringField(
+        _l("年度"),
+        default=lambda: fiscal_years.label(fiscal_years.current()),
+        validators=[Length(max=20)],
+        description=_l("この内容が当てはまる年度。例: 令和8年度、2026、R8"),
+    )
+    laws = TextAreaField(
+        _l("根拠法令（任意）"),
+        validators=[Length(max=2000)],
+        description=_l("読点（、）・カンマ・改行で区切ります。例: 地方税法第15条の7、国税徴収法、○○通知"),
+    )
+
+    def process(self, formdata=None, obj=None, data=None, extra_filters=None, **kwargs):
+        super().process(formdata, _WithoutKnowledge(obj) if obj is not None else None, data, extra_filters, **kwargs)
+
+    def typed_knowledge(self) -> tuple[str | None, str | None]:
+        """(年度, 根拠法令) as typed; None for a field the request did not send (an edit keeps it)."""
+        sent = request.form
+        return (
+            self.fiscal_year.data if "fiscal_year" in sent else None,
+            self.laws.data or "" if "laws" in sent else None,
+        )
+
+    def fill_knowledge(self, post) -> None:
+        """The post's 年度 and citations, as the form shows them to edit."""
+        self.fiscal_year.data = fiscal_years.label(post.fiscal_year) if post.fiscal_year else ""
+        self.laws.data = laws.as_text(post)
+
+
+class QuestionForm(KnowledgeFields, GuardedForm):
     title = StringField(
         _l("タイトル"),
         validators=[DataRequired(_l("タイトルを入力してください。")), Length(max=TITLE_MAX)],
@@ -55,7 +102,7 @@ class AskForm(QuestionForm):
     meeting = HiddenField()  # a question raised at an exchange meeting (its id): linked to it
 
 
-class AnswerForm(GuardedForm):
+class AnswerForm(KnowledgeFields, GuardedForm):
     body = TextAreaField(
         _l("回答（Markdown）"),
         validators=[DataRequired(_l("回答を入力してください。")), BODY_LENGTH],

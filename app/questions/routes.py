@@ -109,10 +109,13 @@ def _meeting_id(form: AskForm) -> int | None:
 
 def _ask(form: AskForm) -> Question | None:
     """The question asked, or None with the service's objections put on the form."""
+    fiscal_year, cited = form.typed_knowledge()
     try:
         return questions.ask_question(
             current_user,
-            questions.QuestionInput(form.title.data, form.body.data, form.tags.data, meeting_id=_meeting_id(form)),
+            questions.QuestionInput(
+                form.title.data, form.body.data, form.tags.data, fiscal_year=fiscal_year, laws=cited, meeting_id=_meeting_id(form)
+            ),
             confirmed_categories=confirmed_categories(),
         )
     except ValidationFailed as failure:
@@ -143,9 +146,11 @@ def edit(question_id: int):
     form = QuestionForm(obj=question)
     if request.method == "GET":
         form.tags.data = " ".join(tag.name for tag in question.tags)
+        form.fill_knowledge(question)
 
     def save(base_revision: int, summary: str) -> Question | SuggestedEdit:
-        data = questions.QuestionInput(form.title.data, form.body.data, form.tags.data)
+        fiscal_year, cited = form.typed_knowledge()
+        data = questions.QuestionInput(form.title.data, form.body.data, form.tags.data, fiscal_year=fiscal_year, laws=cited)
         return questions.edit_question(
             current_user, question, data, base_revision=base_revision, summary=summary, confirmed_categories=confirmed_categories()
         )
@@ -236,8 +241,16 @@ def answer(question_id: int):
     question = questions.get_question(current_user, question_id)
     form = AnswerForm()
     if form.validate_on_submit():
+        fiscal_year, cited = form.typed_knowledge()
         try:
-            new_answer = answers.post_answer(current_user, question, form.body.data, confirmed_categories=confirmed_categories())
+            new_answer = answers.post_answer(
+                current_user,
+                question,
+                form.body.data,
+                fiscal_year=fiscal_year,
+                cited=cited,
+                confirmed_categories=confirmed_categories(),
+            )
         except ValidationFailed as failure:
             show_errors(form, failure)
         except PersonalInformationFound as found:
@@ -303,10 +316,20 @@ def edit_answer(answer_id: int):
     answer_ = _visible_answer(answer_id)
     _require_edit_form(answer_)
     form = AnswerForm(obj=answer_)
+    if request.method == "GET":
+        form.fill_knowledge(answer_)
 
     def save(base_revision: int, summary: str) -> Answer | SuggestedEdit:
+        fiscal_year, cited = form.typed_knowledge()
         return answers.edit_answer(
-            current_user, answer_, form.body.data, base_revision=base_revision, summary=summary, confirmed_categories=confirmed_categories()
+            current_user,
+            answer_,
+            form.body.data,
+            base_revision=base_revision,
+            summary=summary,
+            fiscal_year=fiscal_year,
+            cited=cited,
+            confirmed_categories=confirmed_categories(),
         )
 
     status = _submit_edit(form, answer_, save, _("回答を更新しました。"))

@@ -19,7 +19,7 @@ def results():
     query = request.args.get("q", "")[:QUERY_MAX]
     sort = request.args.get("sort", "relevance")
     if request.args.get("panel"):  # the filter panel: write its choices into the query
-        fields = {name: request.args.get(name, "")[:QUERY_MAX] for name in ("tag", "org", "status")}
+        fields = {name: request.args.get(name, "")[:QUERY_MAX] for name in ("tag", "org", "status", "fy", "law")}
         composed = search.compose_query(query, **fields)[:QUERY_MAX]
         return redirect(url_for("search.results", q=composed, sort=sort) if composed else url_for("search.results"))
     page = parse_page(request.args.get("page"))

@@ -10,7 +10,9 @@ from app.extensions import db
 from app.models import Answer, Post, Question, Revision, SuggestedEdit, User, utcnow
 from app.services import (
     audit,
+    fiscal_years,
     following,
+    laws,
     notifications,
     permissions,
     privacy_guard,
@@ -18,7 +20,7 @@ from app.services import (
     reputation,
     suggested_edits,
 )
-from app.services.errors import Conflict, PermissionDenied, ValidationFailed
+from app.services.errors import Conflict, PermissionDenied, ValidationFailed, validate_all
 from app.services.posting import add_revision, check_body, mark_removed, mark_restored
 
 
@@ -28,12 +30,27 @@ def _adjust_answer_count(question_id: int, delta: int) -> None:
     )
 
 
+def _check(body: str, fiscal_year: str | int | None, cited: str | list[str] | None) -> tuple[str, str, int | None, list]:
+    """The body and its HTML, the 年度 (None: not given) and the citations, every error at once."""
+    valid = validate_all(
+        body=lambda: check_body(body), fiscal_year=lambda: fiscal_years.parse(fiscal_year), laws=lambda: laws.parse(cited)
+    )
+    return *valid["body"], valid["fiscal_year"], valid["laws"]
+
+
 def post_answer(
-    author: User, question: Question, body: str, *, confirmed_categories: Collection[str] | privacy_guard.Unchecked = ()
+    author: User,
+    question: Question,
+    body: str,
+    *,
+    fiscal_year: str | int | None = None,
+    cited: str | list[str] | None = None,
+    confirmed_categories: Collection[str] | privacy_guard.Unchecked = (),
 ) -> Answer:
-    """Answer. Raises PersonalInformationFound like `questions.ask_question`."""
+    """Answer. Raises PersonalInformationFound like `questions.ask_question`. `fiscal_year` as
+    typed (empty: the current 年度), `cited`: the 根拠法令 as typed."""
     permissions.ensure_can_write(author)
-    body, body_html = check_body(body)
+    body, body_html, year, citations = _check(body, fiscal_year, cited)
     confirmed = privacy_guard.check({"body": body}, confirmed_categories)
     with write_transaction():
         db.session.refresh(question, with_for_update=True)
@@ -42,9 +59,17 @@ def post_answer(
         if question.is_closed:
             raise ValidationFailed({"body": _("この質問は締め切られているため回答できません。")})
         now = utcnow()
-        answer = Answer(question_id=question.id, author_id=author.id, body=body, body_html=body_html, created_at=now)
+        answer = Answer(
+            question_id=question.id,
+            author_id=author.id,
+            body=body,
+            body_html=body_html,
+            created_at=now,
+            fiscal_year=year or fiscal_years.current(),
+        )
         db.session.add(answer)
         db.session.flush()
+        laws.set_citations(answer, citations)
         db.session.add(Revision(post_id=answer.id, number=1, author_id=author.id, body=body, created_at=now))
         privacy_guard.record_confirmation(author, confirmed, "post", answer.id)
         _adjust_answer_count(question.id, +1)
@@ -55,26 +80,50 @@ def post_answer(
 
 
 def edit_answer(
-    actor: User, answer: Answer, body: str, *, base_revision: int, summary: str = "", confirmed_categories: Collection[str] = ()
+    actor: User,
+    answer: Answer,
+    body: str,
+    *,
+    base_revision: int,
+    summary: str = "",
+    fiscal_year: str | int | None = None,
+    cited: str | list[str] | None = None,
+    confirmed_categories: Collection[str] = (),
 ) -> Answer | SuggestedEdit:
     """Save an edit; the whole text is checked again (see questions.edit_question, also for
-    suggestions)."""
+    suggestions, which carry the text only). `fiscal_year`/`cited` None: kept as they are."""
     permissions.ensure_can_write(actor)
     if suggested_edits.must_suggest(actor, answer):
         return suggested_edits.suggest(actor, answer, {"body": check_body(body)[0]}, base_revision, summary, confirmed_categories)
-    return apply_edit(actor, answer, body, base_revision=base_revision, summary=summary, confirmed_categories=confirmed_categories)
+    return apply_edit(
+        actor, answer, body, base_revision=base_revision, summary=summary,
+        fiscal_year=fiscal_year, cited=cited, confirmed_categories=confirmed_categories,
+    )
 
 
 def apply_edit(
-    actor: User, answer: Answer, body: str, *, base_revision: int, summary: str = "", confirmed_categories: Collection[str] = ()
+    actor: User,
+    answer: Answer,
+    body: str,
+    *,
+    base_revision: int,
+    summary: str = "",
+    fiscal_year: str | int | None = None,
+    cited: str | list[str] | None = None,
+    confirmed_categories: Collection[str] = (),
 ) -> Answer:
     """The edit itself, as `actor`; the caller has decided that it may be saved."""
-    body, body_html = check_body(body)
+    body, body_html, year, citations = _check(body, fiscal_year, cited)
     confirmed = privacy_guard.check({"body": body, "summary": summary}, confirmed_categories)
     with write_transaction():
         db.session.refresh(answer, with_for_update=True)
         if answer.revision_count != base_revision:
             raise Conflict(answer.revision_count)
+        # 年度 and 根拠法令 are not in revisions: changing only them saves them without a new revision.
+        if year is not None:
+            answer.fiscal_year = year
+        if cited is not None:
+            laws.set_citations(answer, citations)
         if answer.body == body:
             return answer
         now = utcnow()

@@ -10,7 +10,18 @@ from sqlalchemy.orm import selectinload
 from app.database import write_transaction
 from app.extensions import db
 from app.models import Answer, Comment, Post, Question, Revision, SuggestedEdit, Tag, User, question_tags, utcnow
-from app.services import counters, following, meetings, permissions, privacy_guard, removal, routing, suggested_edits
+from app.services import (
+    counters,
+    fiscal_years,
+    following,
+    laws,
+    meetings,
+    permissions,
+    privacy_guard,
+    removal,
+    routing,
+    suggested_edits,
+)
 from app.services.errors import Conflict, Gone, NotFound, PermissionDenied, ValidationFailed, validate_all
 from app.services.pagination import Page, paginate
 from app.services.posting import add_revision, check_body, check_title, mark_removed, mark_restored
@@ -34,6 +45,8 @@ class QuestionInput:
     body: str
     tags: str  # as typed: separated by commas, 「、」 or spaces
     directed_to_id: int | None = None  # この人に聞く: the person the question is addressed to
+    fiscal_year: str | int | None = None  # 年度 as typed; empty: the current one (asking) / unchanged (editing)
+    laws: str | list[str] | None = None  # 根拠法令 as typed; None: unchanged (editing)
     meeting_id: int | None = None  # raised at an exchange meeting: linked to it, posted in its group
 
 
@@ -42,6 +55,8 @@ def _validate(data: QuestionInput) -> dict:
         title=lambda: check_title(data.title),
         body=lambda: check_body(data.body),
         tags=lambda: check_tag_names(data.tags),
+        fiscal_year=lambda: fiscal_years.parse(data.fiscal_year),
+        laws=lambda: laws.parse(data.laws),
     )
     valid["body"], valid["body_html"] = valid["body"]
     return valid
@@ -70,11 +85,13 @@ def ask_question(
             answer_count=0,
             created_at=now,
             last_activity_at=now,
+            fiscal_year=valid["fiscal_year"] or fiscal_years.current(),
             meeting_id=meeting.id if meeting else None,
             group_id=meeting.group_id if meeting else None,  # visible to every member ('members')
         )
         db.session.add(question)
         db.session.flush()
+        laws.set_citations(question, valid["laws"])
         db.session.add(
             Revision(
                 post_id=question.id,
@@ -131,6 +148,11 @@ def apply_edit(
         unchanged = (
             question.title == valid["title"] and question.body == valid["body"] and old_tags == {t.id for t in tags}
         )
+        # 年度 and 根拠法令 are not in revisions: changing only them saves them without a new revision.
+        if valid["fiscal_year"] is not None:
+            question.fiscal_year = valid["fiscal_year"]
+        if data.laws is not None:
+            laws.set_citations(question, valid["laws"])
         if unchanged:
             return question
         db.session.flush()  # new tags get ids
@@ -190,6 +212,7 @@ def get_question(viewer: User | None, question_id: int, *, for_page: bool = Fals
             selectinload(Question.author),
             selectinload(Question.comments).selectinload(Comment.author),
             selectinload(Question.duplicate_of),
+            selectinload(Question.laws),
         ]
         if for_page
         else []
@@ -208,7 +231,9 @@ def answers_for_display(viewer: User | None, question: Question) -> list[Answer]
     query = (
         sa.select(Answer)
         .where(Answer.question_id == question.id)
-        .options(selectinload(Answer.author), selectinload(Answer.comments).selectinload(Comment.author))
+        .options(
+            selectinload(Answer.author), selectinload(Answer.comments).selectinload(Comment.author), selectinload(Answer.laws)
+        )
         .order_by((Answer.id == sa.literal(question.accepted_answer_id or 0)).desc(), Answer.score.desc(), Answer.created_at, Answer.id)
     )
     if not permissions.can_view_deleted(viewer):
@@ -260,7 +285,9 @@ def list_questions(
         total = tag.question_count
     else:
         total = counters.value(counters.VISIBLE_QUESTIONS) - (_carrying_any(ignored_tags) if ignored_tags is not None else 0)
-    query = query.order_by(*_TAB_ORDER[tab]).options(selectinload(Question.tags), selectinload(Question.author))
+    query = query.order_by(*_TAB_ORDER[tab]).options(
+        selectinload(Question.tags), selectinload(Question.author), selectinload(Question.laws)
+    )
     return paginate(query, page, per_page, total=total)
 
 

@@ -22,7 +22,7 @@ from app.database import write_transaction
 from app.extensions import db
 from app.models import Answer, AuditLog, Question, SearchSynonym, Tag, TagSynonym, User, question_tags
 from app.rendering import plain_text
-from app.services import audit, tags
+from app.services import audit, fiscal_years, laws, tags
 from app.services.errors import NotFound, PermissionDenied, ValidationFailed
 from app.services.organizations import search_organizations
 from app.services.pagination import PageNumbers
@@ -168,10 +168,12 @@ def search_questions(query: str, *, page: int = 1, sort: str = "relevance", per_
 
 # The panel's answer states and the operators they stand for.
 STATUSES = {"answered": "answers:1+", "unanswered": "answers:0", "accepted": "accepted:yes", "unaccepted": "accepted:no"}
-_PANEL_OPERATORS = re.compile(r"(?<!\S)(?:\[[^\[\]\s]+\]|org:\S+|answers:\S+|accepted:\S+)(?!\S)", re.IGNORECASE)
+_PANEL_OPERATORS = re.compile(
+    r"(?<!\S)(?:\[[^\[\]\s]+\]|org:\S+|answers:\S+|accepted:\S+|(?:fy|年度|law|法令)[:：]\S+)(?!\S)", re.IGNORECASE
+)
 
 
-def compose_query(query: str, *, tag: str = "", org: str = "", status: str = "") -> str:
+def compose_query(query: str, *, tag: str = "", org: str = "", status: str = "", fy: str = "", law: str = "") -> str:
     """The search-box text for the filter panel's fields (it shows all of them, filled from
     the query): the operators they offer are replaced by the panel's, written out, so the
     address and the box teach the syntax. ``tag`` may hold several tags."""
@@ -181,11 +183,15 @@ def compose_query(query: str, *, tag: str = "", org: str = "", status: str = "")
         parts.append(f"org:{''.join(normalize_key(org).split())}")
     if status in STATUSES:
         parts.append(STATUSES[status])
+    if fy.strip():
+        parts.append(f"年度:{''.join(normalize_key(fy).split())}")
+    if law.strip():
+        parts.append(f"法令:{''.join(_normalized(law).split())}")  # law names keep their case
     return " ".join(part for part in parts if part)
 
 
 def panel_values(parsed: ParsedQuery) -> dict[str, str]:
-    """The panel's fields as the query sets them (tags, org name or code, answer state)."""
+    """The panel's fields as the query sets them (tags, org name or code, answer state, 年度, law)."""
     status = ""
     if parsed.accepted is not None:
         status = "accepted" if parsed.accepted else "unaccepted"
@@ -193,7 +199,13 @@ def panel_values(parsed: ParsedQuery) -> dict[str, str]:
         status = "unanswered"
     elif parsed.min_answers == 1:
         status = "answered"
-    return {"tag": " ".join(parsed.tags), "org": parsed.org_name or parsed.org or "", "status": status}
+    return {
+        "tag": " ".join(parsed.tags),
+        "org": parsed.org_name or parsed.org or "",
+        "status": status,
+        "fy": str(parsed.fiscal_year) if parsed.fiscal_year is not None else parsed.fiscal_year_text or "",
+        "law": parsed.law or "",
+    }
 
 
 # ---------------------------------------------------------------- what the query names
@@ -235,7 +247,8 @@ class _Problem:
 
 def _resolve_filters(query: str, parsed: ParsedQuery) -> tuple[ParsedQuery, _Problem | None]:
     """Names in ``parsed`` made into what the index filters on: tag synonyms into tags,
-    user:山田 into an id, org:横浜市 into a code; or the problem, when something does not
+    user:山田 into an id, org:横浜市 into a code, 年度:令和7年度 into 2025, 法令:地税法 into 地方税法;
+    or the problem, when something does not
     exist or is ambiguous (the search then shows no results)."""
     resolved_tags = []
     for name in parsed.tags:
@@ -275,6 +288,21 @@ def _resolve_filters(query: str, parsed: ParsedQuery) -> tuple[ParsedQuery, _Pro
                 [Choice(f"{org.full_name} ({org.code})", _replace_operator(query, "org", parsed.org_name, org.code)) for org in bodies],
             )
         parsed = replace(parsed, org=bodies[0].code, org_name=None)
+    if parsed.fiscal_year_text:
+        try:
+            year = fiscal_years.parse(parsed.fiscal_year_text)
+        except ValidationFailed:
+            year = None
+        if year is None:
+            return parsed, _Problem(
+                _("「年度:%(value)s」は年度として読めません。「年度:2025」「年度:令和7年度」のように書いてください。", value=parsed.fiscal_year_text)
+            )
+        parsed = replace(parsed, fiscal_year=year, fiscal_year_text=None)
+    if parsed.law:
+        try:
+            parsed = replace(parsed, law=str(laws.parse_one(parsed.law)))  # 地税法15条の7 → 地方税法第15条の7
+        except ValidationFailed:
+            return parsed, _Problem(_("「法令:%(value)s」の法令名がわかりません。「法令:地方税法」のように書いてください。", value=parsed.law))
     return parsed, None
 
 
@@ -422,6 +450,14 @@ def _database_search(query: str, parsed: ParsedQuery, *, page: int, sort: str, p
         statement = statement.where(Question.answer_count >= parsed.min_answers)
     if parsed.min_score is not None:
         statement = statement.where(Question.score >= parsed.min_score)
+    if parsed.fiscal_year is not None:
+        answered_for = sa.select(Answer.question_id).where(
+            Answer.fiscal_year == parsed.fiscal_year, Answer.deleted_at.is_(None), Answer.hidden_at.is_(None)
+        )
+        statement = statement.where(sa.or_(Question.fiscal_year == parsed.fiscal_year, Question.id.in_(answered_for)))
+    if parsed.law:
+        cited = laws.parse_one(parsed.law)
+        statement = statement.where(Question.id.in_(laws.question_ids_citing(cited.law, cited.article)))
     order = (Question.score.desc(), Question.id.desc()) if sort == "votes" else (Question.created_at.desc(), Question.id.desc())
     total = db.session.scalar(sa.select(sa.func.count()).select_from(statement.subquery())) or 0
     rows = db.session.scalars(

@@ -32,7 +32,18 @@ from app.models import (
 )
 from app.models.community import Group, GroupMembership, Meeting, MeetingRegistration
 from app.models.ops import QuestionRoute
-from app.services import accounts, answers, comments, curation, handover, meetings, privacy_guard, questions, votes
+from app.services import (
+    accounts,
+    answers,
+    comments,
+    curation,
+    fiscal_years,
+    handover,
+    meetings,
+    privacy_guard,
+    questions,
+    votes,
+)
 from app.services.careers import department_key
 from app.services.organizations import load_organizations
 from app.services.posting import render_body
@@ -146,19 +157,31 @@ def _load_users() -> dict[str, User]:
 def _load_questions(users: dict[str, User]) -> int:
     items = _read("questions.json")
     for item in items:
+        created = datetime.fromisoformat(item["created"])  # JST
         question = questions.ask_question(
             users[item["author"]],
-            questions.QuestionInput(item["title"], item["body"], " ".join(item["tags"])),
+            questions.QuestionInput(
+                item["title"],
+                item["body"],
+                " ".join(item["tags"]),
+                fiscal_year=fiscal_years.of_day(created.date()),
+                laws=item.get("laws"),
+            ),
             confirmed_categories=privacy_guard.IMPORT,  # public notices: offices' own numbers and addresses
         )
-        created = datetime.fromisoformat(item["created"])
         stamps: list[tuple[object, datetime]] = [(question, created)]
         _add_comments(users, question, item.get("comments", []), stamps)
         for answer_item in item.get("answers", []):
+            answered = datetime.fromisoformat(answer_item["created"])
             answer = answers.post_answer(
-                users[answer_item["author"]], question, answer_item["body"], confirmed_categories=privacy_guard.IMPORT
+                users[answer_item["author"]],
+                question,
+                answer_item["body"],
+                fiscal_year=fiscal_years.of_day(answered.date()),
+                cited=answer_item.get("laws"),
+                confirmed_categories=privacy_guard.IMPORT,
             )
-            stamps.append((answer, datetime.fromisoformat(answer_item["created"])))
+            stamps.append((answer, answered))
             _add_votes(users, answer, answer_item.get("votes", {}))
             _add_comments(users, answer, answer_item.get("comments", []), stamps)
             if answer_item.get("accepted"):

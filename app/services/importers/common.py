@@ -14,7 +14,7 @@ from flask import current_app
 from app.extensions import db
 from app.models import Answer, ImportRecord, Notification, Post, Question, Revision, User
 from app.models.tag import TAG_NAME_MAX
-from app.services import answers, privacy_guard, questions
+from app.services import answers, fiscal_years, privacy_guard, questions
 from app.services.accounts import NAME_MAX
 from app.services.errors import ValidationFailed
 from app.services.tags import check_tag_name
@@ -167,6 +167,7 @@ def accept(question: Question, answer: Answer) -> None:
 
 def _backdate(post: Post, created_at: datetime, imported_score: int) -> None:
     post.created_at = created_at
+    post.fiscal_year = fiscal_years.current(created_at)  # the 年度 it was written in, not today's
     post.imported_score = imported_score
     post.score = post.score + imported_score
     db.session.execute(sa.update(Revision).where(Revision.post_id == post.id).values(created_at=created_at))
