@@ -3,6 +3,7 @@ reasons computed from the 年度, dates in the text, amended laws and reviews; t
 question page; `outdated` in the JSON; who may confirm (page and API)."""
 
 from datetime import date, datetime
+from urllib.parse import quote, unquote
 
 import pytest
 import sqlalchemy as sa
@@ -287,3 +288,63 @@ def test_the_confirm_form_needs_a_csrf_token(app_factory):
         db.session.rollback()  # end the read snapshot taken before the request
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Confirmation)) == 1
         db.session.remove()
+
+
+# ---------------------------------------------------------------- review page and reminders
+
+
+def _viewed(question_id: int, count: int) -> None:
+    with write_transaction():
+        db.session.get(Post, question_id).view_count = count
+
+
+def test_the_review_page_lists_answers_needing_attention_most_read_first(client, alice, bob, carol, stale):
+    fresh_question = make_question(alice, title="今年度の研修計画", tags="予防接種")
+    _set(make_answer(bob, fresh_question, "今年度の計画どおりです。"), fiscal_year=THIS_YEAR)
+    read_more = make_question(alice, title="接種記録の保存期間", tags="予防接種")
+    marked = make_answer(bob, read_more, "接種記録は5年間保存します。")
+    _confirm(marked, carol, "outdated", THIS_YEAR)
+    _viewed(stale.question_id, 10)
+    _viewed(read_more.id, 500)
+    tag = stale.question.tags[0]
+    assert [item.answer.id for item in confirmations.needs_review(tag)] == [marked.id, stale.id]
+
+    login(client, carol)
+    page = client.get(f"/tags/{tag.name}").get_data(as_text=True)
+    assert f'href="/tags/{quote(tag.name)}/review"' in page
+    page = client.get(f"/tags/{tag.name}/review").get_data(as_text=True)
+    assert page.index("接種記録の保存期間") < page.index("ﾜｸﾁﾝ接種の助成期間について")
+    assert "今年度の研修計画" not in page
+    assert ">期限切れ<" in page and ">古い年度<" in page and ">古い情報<" in page
+    response = client.post(
+        f"/answers/{stale.id}/confirmations",
+        data={"verdict": "current", "fiscal_year": THIS_YEAR, "next": f"/tags/{tag.name}/review"},
+    )
+    assert unquote(response.headers["Location"]) == f"/tags/{tag.name}/review"
+    assert [item.answer.id for item in confirmations.needs_review(tag)] == [marked.id]
+
+
+def test_the_review_page_has_an_empty_state_and_a_404(client, carol):
+    make_question(carol, title="窓口のｷｬｯｼｭﾚｽ決済", tags="会計")
+    login(client, carol)
+    page = client.get("/tags/会計/review").get_data(as_text=True)
+    assert "確認が必要な回答はありません。" in page
+    assert client.get("/tags/存在しないタグ/review").status_code == 404
+
+
+def test_experts_are_reminded_once_and_the_notification_leads_to_the_review_page(app, stale, carol):
+    add_post(carol, "健康福祉局 予防接種担当", tags="予防接種", started=36, ended=6)
+    tag = stale.question.tags[0]
+    assert confirmations.remind_experts() == 1
+    assert confirmations.remind_experts() == 0  # idempotent within the week
+    result = app.test_cli_runner().invoke(args=["housekeeping"])
+    assert "review reminders sent: 0" in result.output
+    from app.models import Notification
+    from app.services import notifications
+
+    item = db.session.scalars(sa.select(Notification).where(Notification.user_id == carol.id)).one()
+    entry = notifications.entry(item, carol)
+    assert entry.text == "「予防接種」で、古くなっているかもしれない回答が1件あります。確認をお願いします。"
+    assert entry.reason == "あなたは予防接種に詳しい人として挙がっているため"
+    assert unquote(entry.url).endswith(f"/tags/{tag.name}/review")
+    assert entry.type.key == "review"

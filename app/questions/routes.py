@@ -249,7 +249,7 @@ def _render_question(question, answer_form: AnswerForm, held_comment: tuple[int,
         following=following.is_following(current_user, question),
         saved=bookmarks.saved_ids(current_user, [question.id, *(a.id for a in answer_list)]),
         freshness_of=freshness.check([question, *answer_list]),
-        confirmable=confirmations.confirmable_ids(current_user, question, answer_list),
+        confirmable=confirmations.confirmable_ids(current_user, [tag.id for tag in question.tags], answer_list),
         this_year=this_year,
         this_year_label=freshness.fiscal_year_label(this_year),
     )

@@ -10,22 +10,38 @@ Who may confirm an answer:
 - members with the `confirm_answers` privilege (reputation; moderators always).
 
 The latest confirmation is what counts (app/services/freshness.py).
+
+Each tag has a review page (/tags/<name>/review) listing its answers that need attention (any
+outdated reason), most read first (the question's view count). The experts of a tag hear of it
+from a `review_due` notification: `remind_experts()` (run by `flask housekeeping`, daily) sends
+the REVIEW_EXPERTS best-ranked experts of each tag with such answers one notification naming the
+count, at most once every REMIND_EVERY_DAYS per person and tag, so running it again sends nothing.
 """
 
+import json
+from collections import defaultdict
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import aliased, selectinload
 
 from app.database import write_transaction
 from app.extensions import db
-from app.models import Answer, CareerEntry, Question, User, career_entry_tags, question_tags
+from app.models import Answer, CareerEntry, Notification, Question, Tag, User, career_entry_tags, question_tags, utcnow
 from app.models.knowledge import CONFIRMATION_VERDICTS, Confirmation
-from app.services import experts, freshness, permissions, privacy_guard, privileges
+from app.services import experts, freshness, notifications, permissions, privacy_guard, privileges
 from app.services.errors import NotFound, PermissionDenied, ValidationFailed
 
 NOTE_MAX = 500
 EARLIEST_YEAR = 2000
+REVIEW_LIMIT = 50  # answers listed on a tag's review page
+REVIEW_SCAN = 2000  # the most-read answers of a tag looked at for it
+REVIEW_EXPERTS = 3
+REMIND_EVERY_DAYS = 7
+CHUNK = 500
 
 
 def experts_of(tag_ids: Sequence[int]) -> list[experts.Expertise]:
@@ -48,22 +64,22 @@ def is_expert(user: User, tag_ids: Sequence[int]) -> bool:
     return bool(db.session.scalar(sa.select(sa.or_(sa.exists(held), sa.exists(accepted)))))
 
 
-def confirmable_ids(user: User | None, question: Question, answers: Sequence[Answer]) -> set[int]:
-    """The ids of the question's answers the user may confirm: one query at most (the expert rule
-    depends on the question's tags, the same for every answer of the page)."""
+def confirmable_ids(user: User | None, tag_ids: Sequence[int], answers: Sequence[Answer]) -> set[int]:
+    """The ids of the answers (to questions carrying all of `tag_ids`: one question's answers, or
+    a tag's review list) the user may confirm: one query at most."""
     if user is None or not getattr(user, "is_authenticated", False) or permissions.is_suspended(user):
         return set()
     live = [answer for answer in answers if not answer.is_deleted]
     if privileges.has(user, "confirm_answers"):
         return {answer.id for answer in live}
     allowed = {answer.id for answer in live if answer.author_id == user.id}
-    if len(allowed) < len(live) and is_expert(user, [tag.id for tag in question.tags]):
+    if len(allowed) < len(live) and is_expert(user, tag_ids):
         return {answer.id for answer in live}
     return allowed
 
 
 def can_confirm(user: User | None, answer: Answer) -> bool:
-    return answer.id in confirmable_ids(user, answer.question, [answer])
+    return answer.id in confirmable_ids(user, [tag.id for tag in answer.question.tags], [answer])
 
 
 def _fiscal_year(value: object) -> int:
@@ -107,3 +123,90 @@ def confirm(
         db.session.flush()
         privacy_guard.record_confirmation(user, confirmed, "confirmation", confirmation.id)
     return confirmation
+
+
+# ---------------------------------------------------------------- review by tag
+
+
+@dataclass
+class ReviewItem:
+    answer: Answer
+    freshness: freshness.Freshness
+
+    @property
+    def question(self) -> Question:
+        return self.answer.question
+
+
+def _live_answers(tag_ids: Sequence[int] | sa.Select) -> list:
+    """Conditions on Answer: anyone may read it (not removed or hidden, on a members-wide
+    question) and its question carries one of the tags."""
+    tagged = sa.select(question_tags.c.question_id).where(question_tags.c.tag_id.in_(tag_ids))
+    readable = sa.select(Question.id).where(
+        Question.id.in_(tagged), Question.deleted_at.is_(None), Question.hidden_at.is_(None), Question.visibility == "members"
+    )
+    return [Answer.question_id.in_(readable), Answer.deleted_at.is_(None), Answer.hidden_at.is_(None)]
+
+
+def needs_review(tag: Tag, today: date | None = None, limit: int = REVIEW_LIMIT) -> list[ReviewItem]:
+    """The tag's answers with an outdated reason, the most read first (then the better scored)."""
+    question = aliased(Question)  # the same table as Answer
+    query = (
+        sa.select(Answer)
+        .where(*_live_answers([tag.id]))
+        .join(question, question.id == Answer.question_id)
+        .order_by(sa.func.coalesce(question.view_count, 0).desc(), Answer.score.desc(), Answer.id)
+        .limit(REVIEW_SCAN)
+        .options(selectinload(Answer.question), selectinload(Answer.author))
+    )
+    items: list[ReviewItem] = []
+    answers = db.session.scalars(query).all()
+    for start in range(0, len(answers), CHUNK):
+        chunk = answers[start : start + CHUNK]
+        checked = freshness.check(chunk, today)
+        items += [ReviewItem(answer, checked[answer.id]) for answer in chunk if checked[answer.id].reasons]
+        if len(items) >= limit:
+            break
+    return items[:limit]
+
+
+def _counts_by_tag(today: date | None) -> dict[int, int]:
+    """Tag id → how many of its answers need attention (every live answer, in chunks)."""
+    counts: dict[int, int] = defaultdict(int)
+    tag_ids_of: dict[int, list[int]] = defaultdict(list)
+    for question_id, tag_id in db.session.execute(sa.select(question_tags.c.question_id, question_tags.c.tag_id)):
+        tag_ids_of[question_id].append(tag_id)
+    ids = db.session.scalars(sa.select(Answer.id).where(*_live_answers(sa.select(Tag.id))).order_by(Answer.id)).all()
+    for start in range(0, len(ids), CHUNK):
+        chunk = db.session.scalars(sa.select(Answer).where(Answer.id.in_(ids[start : start + CHUNK]))).all()
+        checked = freshness.check(chunk, today)
+        for answer in chunk:
+            if checked[answer.id].reasons:
+                for tag_id in tag_ids_of[answer.question_id]:
+                    counts[tag_id] += 1
+    return counts
+
+
+def remind_experts(now: datetime | None = None, today: date | None = None) -> int:
+    """Send each tag's best experts a `review_due` notification (see the module's docstring);
+    how many were sent."""
+    now = now or utcnow()
+    counts = _counts_by_tag(today)
+    since = now - timedelta(days=REMIND_EVERY_DAYS)
+    sent = 0
+    with write_transaction():
+        recent: dict[int, set[str]] = defaultdict(set)
+        for user_id, reason in db.session.execute(
+            sa.select(Notification.user_id, Notification.reason).where(Notification.kind == "review_due", Notification.created_at >= since)
+        ):
+            recent[user_id].add(json.loads(reason or "{}").get("name", ""))
+        for tag in db.session.scalars(sa.select(Tag).where(Tag.id.in_(list(counts))).order_by(Tag.id)):
+            for person in experts_of([tag.id])[:REVIEW_EXPERTS]:
+                if tag.name in recent[person.id]:
+                    continue
+                user = db.session.get(User, person.id)
+                reason = {"code": "tag_expert", "tag": tag.label, "name": tag.name, "count": counts[tag.id]}
+                notifications.notify(user, "review_due", None, None, reason=reason)
+                recent[person.id].add(tag.name)
+                sent += 1
+    return sent
