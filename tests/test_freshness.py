@@ -348,3 +348,44 @@ def test_experts_are_reminded_once_and_the_notification_leads_to_the_review_page
     assert entry.reason == "あなたは予防接種に詳しい人として挙がっているため"
     assert unquote(entry.url).endswith(f"/tags/{tag.name}/review")
     assert entry.type.key == "review"
+
+
+# ---------------------------------------------------------------- onboarding
+
+
+def test_onboarding_shows_current_answers_first_and_marks_stale_ones(client, alice, bob, carol):
+    from app.services import transfer
+    from tests.people_factories import month
+
+    stale_question = make_question(alice, title="滞納処分の停止の要件", tags="債権回収")
+    answers.accept_answer(alice, _set(make_answer(bob, stale_question, f"{THIS_YEAR}年3月31日までは旧様式で可。"), fiscal_year=THIS_YEAR - 2))
+    _viewed(stale_question.id, 900)  # read the most: still after the current one
+    current_question = make_question(alice, title="分納誓約書の様式", tags="債権回収")
+    answers.accept_answer(alice, _set(make_answer(bob, current_question, "今年度の様式を使います。"), fiscal_year=THIS_YEAR))
+    newcomer = make_user(name="異動者 ﾀﾅｶ", org="141003")
+    add_post(newcomer, "港北区役所 戸籍課", tags="戸籍", started=40)
+    transfer.declare_transfer(newcomer, transfer.TransferInput("141003", "財政局 債権回収課", "債権回収", month(0)))
+
+    guide = transfer.onboarding(newcomer)
+    assert [q.id for q in guide.essential] == [current_question.id, stale_question.id]
+    assert [reason.code for reason in guide.stale[stale_question.id]] == ["old_fiscal_year", "date_passed"]
+    assert guide.stale[current_question.id] == []
+
+    login(client, newcomer)
+    page = client.get("/transfer/onboarding").get_data(as_text=True)
+    essential = page[page.index('id="essential"') : page.index('id="unanswered"')]
+    assert essential.index("分納誓約書の様式") < essential.index("滞納処分の停止の要件")
+    assert 'data-reason="date_passed"' in essential and ">期限切れ<" in essential
+    assert f"この回答の期限（{THIS_YEAR}年3月31日）は過ぎています。" in essential  # the badge's title says why
+
+
+def test_the_handover_marks_the_leavers_stale_answers(alice, bob):
+    from app.services import transfer
+    from tests.people_factories import month
+
+    add_post(bob, "健康福祉局 予防接種担当", tags="予防接種", started=40)
+    question = make_question(alice, title="定期接種の対象年齢の確認方法", tags="予防接種")
+    answer = _set(make_answer(bob, question, "予診票の生年月日で確認します。"), fiscal_year=THIS_YEAR - 3)
+    transfer.declare_transfer(bob, transfer.TransferInput("141003", "財政局 財政課", "財政", month(0)))
+    guide = transfer.onboarding(bob)
+    assert [reason.code for reason in guide.handover.stale[answer.id]] == ["old_fiscal_year"]

@@ -6,7 +6,7 @@ page is computed for the person's latest current post, so it can be reopened at 
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 from app.database import write_transaction
 from app.extensions import db
 from app.models import Answer, CareerEntry, Organization, Question, Tag, User, question_tags
-from app.services import careers, experts, tag_inference
+from app.services import careers, experts, freshness, tag_inference
 from app.services.errors import ValidationFailed, validate_all
 from app.services.organizations import get_organization
 
@@ -104,6 +104,7 @@ def declare_transfer(user: User, data: TransferInput) -> CareerEntry:
 class Handover:
     post: CareerEntry  # the post just left
     answers: list[Answer]  # what the person wrote in its area: worth re-checking before leaving
+    stale: dict[int, list[freshness.Reason]] = field(default_factory=dict)  # answer id → why it may be outdated
 
 
 @dataclass
@@ -117,6 +118,7 @@ class Onboarding:
     former_tags: list[Tag]
     answerable: list[Question]  # open questions in the person's former areas
     handover: Handover | None
+    stale: dict[int, list[freshness.Reason]] = field(default_factory=dict)  # essential question id → its best answer's reasons
 
     @property
     def tags(self) -> list[Tag]:
@@ -181,7 +183,7 @@ def handover(user: User) -> Handover | None:
                 .options(selectinload(Answer.question))
             )
         )
-    return Handover(post=left, answers=answers)
+    return Handover(post=left, answers=answers, stale={key: value.reasons for key, value in freshness.check(answers).items()})
 
 
 def onboarding(user: User) -> Onboarding | None:
@@ -197,14 +199,18 @@ def onboarding(user: User) -> Onboarding | None:
     former_tags = sorted(
         {tag for entry in user.career if not entry.is_current for tag in entry.tags} - set(post.tags), key=lambda tag: tag.name
     )
+    essential = essential_questions(tag_ids)
+    stale = freshness.best_answer_reasons(essential)
+    essential.sort(key=lambda question: bool(stale.get(question.id)))  # current answers first, each group in its order
     return Onboarding(
         post=post,
         inferred=inferred,
-        essential=essential_questions(tag_ids),
+        essential=essential,
         unanswered=unanswered_questions(tag_ids),
         predecessors=predecessors,
         experts=experts.expert_rows(nationwide[:EXPERTS_LIMIT], user),
         former_tags=former_tags,
         answerable=answerable_questions(user, [tag.id for tag in former_tags]) if former_tags else [],
         handover=handover(user),
+        stale=stale,
     )
