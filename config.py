@@ -122,7 +122,7 @@ class Config:
         "close_vote": 250,
         "edit_others": 500,
         "review": 1000,
-        "confirm_answers": 1000,
+        "confirm_answers": 500,
     }
     FLAG_HIDE_THRESHOLD = 3  # independent flags (other than 個人情報, which hides at once) that hide a post
     FLAG_RATE_LIMIT = "10 per hour;30 per day"
