@@ -80,12 +80,14 @@ PATTERNS = [
     re.compile(r"(?<![\d./])(?P<western>\d{4})\s*([./\-])\s*(?P<month>\d{1,2})\s*\2\s*(?P<day>\d{1,2})(?![\d./])"),
     # 今年度末, 本年度中, 来年度末, 前年度末, 年度内
     re.compile(r"(?P<relative>今年度|本年度|当年度|来年度|翌年度|次年度|前年度|昨年度|年度)(?P<fypart>末日|末|中|内)?"),
-    # 3月31日, 3月末 (the year from the post's 年度)
-    re.compile(rf"(?<![\d年/.])(?P<month>{NUM})\s*月{DAY_PART}"),
+    # 3月31日, 3月末 (the year from the post's 年度); never a bare 「6月」 (「7月まで総務省にいた」), and
+    # digits only: in statutes 「六月を経過」 means six months
+    re.compile(r"(?<![\d年/.〜~\-])(?P<month>\d{1,2})\s*月(?:\s*(?P<day>\d{1,2})\s*日|\s*(?P<part>末日|末|上旬|中旬|下旬|中))"),
     # 3/31 — only as a deadline (a bare 3/31 may be a fraction or a score)
     re.compile(r"(?<![\d./\-])(?P<month>\d{1,2})/(?P<day>\d{1,2})(?![\d./])"),
 ]
 SLASH_MONTH_DAY = len(PATTERNS) - 1
+RELATIVE = 4  # this pattern and the ones after it have no year of their own
 RELATIVE_YEARS = {"今年度": 0, "本年度": 0, "当年度": 0, "年度": 0, "来年度": 1, "翌年度": 1, "次年度": 1, "前年度": -1, "昨年度": -1}
 
 _DEADLINE_AFTER = re.compile(
@@ -95,10 +97,15 @@ _DEADLINE_AFTER = re.compile(
     r"|(?:で|に|を以て|をもって|を持って)?\s*(?:終了|廃止|失効|満了|打ち?切|締め?切|終わ|終え))"
 )
 _DEADLINE_BEFORE = re.compile(r"(?:期限|締切|締め切り|〆切|終了日|満了日|最終日|有効期限|提出期限|申請期限)\s*(?:日|は|が|:|：|\s|＝|=)*$")
-_RANGE_BEFORE = re.compile(r"(?:[〜~\-–—]|から)\s*$")
+_RANGE_BEFORE = re.compile(r"(?:[〜~]|(?<=\S)[ \t]*[-–—]|から)[ \t]*$")  # not a Markdown bullet
 _RANGE_AFTER = re.compile(r"^\s*(?:[(（][^()（）]{1,6}[)）])?\s*(?:[〜～~–—]|から|より|以降|-(?!\d{1,2}[-/.]))")
-_EVENT_AFTER = re.compile(r"^\s*(?:に|で|から)?\s*(?:制定|施行|改正|公布|発出|通知|策定|実施され|開始|始ま|導入|創設|新設)")
+_EVENT_AFTER = re.compile(r"^\s*(?:に|で|から)?\s*(?:制定|施行|改正|公布|発出|通知|策定|実施され|開始|始ま|導入|創設|新設|退職|退任|異動|着任|採用|入庁)")
 _RECURRING_BEFORE = re.compile(r"(?:毎年度?|例年|各年度?|毎月|隔年|各|毎)\s*の?\s*$")
+# A date without a year after these is a rule, not a day: 「6月末退職なら7月10日まで」「18歳到達後最初の3月31日まで」.
+_RULE_BEFORE = re.compile(r"(?:なら|場合は?|ときは|最初の|最後の|直後の|後の|前の|翌|翌年|前年|昨年|今年|来年)\s*の?\s*$")
+# 「令和5年度末に普及率が81％を超えた」: 末 followed by に・の・は・が is a point in time, not an end.
+_POINT_AFTER = re.compile(r"\s*[にのはが]")
+_BIRTH_AFTER = re.compile(r"^\s*(?:まで|までに|以前に)\s*(?:生まれ|出生|誕生)")
 
 
 def _month_end(year: int, month: int) -> date:
@@ -124,9 +131,11 @@ def _reading(match: re.Match, fiscal_year: int | None) -> tuple[date, bool] | No
         if fiscal_year is None:
             return None
         year = fiscal_year + RELATIVE_YEARS[groups["relative"]]
-        if groups["relative"] == "年度" and "fypart" not in groups:
+        part = groups.get("fypart")
+        if groups["relative"] == "年度" and part is None:
             return None  # a bare 年度 says nothing about a date
-        return date(year + 1, 3, 31), "fypart" in groups
+        # A bare 「年度末」 is often any year's (「年度末の工事だと」): an end only with まで etc.
+        return date(year + 1, 3, 31), part is not None and not (groups["relative"] == "年度" and part.startswith("末"))
     else:  # month and day only: read against the post's 年度
         if fiscal_year is None:
             return None
@@ -141,7 +150,7 @@ def _reading(match: re.Match, fiscal_year: int | None) -> tuple[date, bool] | No
     part = groups.get("part") or groups.get("ypart")
     if part == "中" and day is None:
         part = "末"  # 「3月中」: by the end of March
-    ends = part in ("末", "末日", "下旬") or groups.get("part") == "中"
+    ends = part in ("末", "末日") or groups.get("part") == "中"
     try:
         return _day(year, month, day, part), ends
     except ValueError:  # 2025年2月30日, 13月
@@ -159,18 +168,18 @@ def find_dates(text: str, fiscal_year: int | None = None) -> list[FoundDate]:
             if any(start < taken_end and taken_start < end for taken_start, taken_end in taken):
                 continue
             before, after = folded[max(0, start - 12) : start], folded[end : end + 24]
-            if _RECURRING_BEFORE.search(before) or (index >= 4 and re.search(r"(?:翌年|前年|昨年|今年|来年)\s*の?\s*$", before)):
+            if _RECURRING_BEFORE.search(before) or (index >= RELATIVE and _RULE_BEFORE.search(before)):
                 continue
             reading = _reading(match, fiscal_year)
             if reading is None:
                 continue
             on, written_as_end = reading
             starts_range = bool(_RANGE_AFTER.match(after))
-            deadline = not starts_range and (
+            deadline = not starts_range and not _BIRTH_AFTER.match(after) and (
                 bool(_DEADLINE_AFTER.match(after))
                 or bool(_DEADLINE_BEFORE.search(before))
                 or bool(_RANGE_BEFORE.search(before))
-                or (written_as_end and not _EVENT_AFTER.match(after))
+                or (written_as_end and not _EVENT_AFTER.match(after) and not (match.group(0).endswith(("末", "末日")) and _POINT_AFTER.match(after)))
             )
             if index == SLASH_MONTH_DAY and not deadline:
                 continue
