@@ -389,3 +389,18 @@ def test_the_handover_marks_the_leavers_stale_answers(alice, bob):
     transfer.declare_transfer(bob, transfer.TransferInput("141003", "財政局 財政課", "財政", month(0)))
     guide = transfer.onboarding(bob)
     assert [reason.code for reason in guide.handover.stale[answer.id]] == ["old_fiscal_year"]
+
+
+def test_the_author_hears_when_their_answer_is_marked_outdated(hpv, bob, carol):
+    from app.models import Notification
+    from app.services import notifications
+
+    confirmations.confirm(carol, hpv, verdict="current")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(Notification.user_id == bob.id)) == 0
+    confirmations.confirm(carol, hpv, verdict="outdated", note="令和８年度から有料です")
+    item = db.session.scalars(sa.select(Notification).where(Notification.user_id == bob.id)).one()
+    entry = notifications.entry(item, bob)
+    assert entry.text == "北海道 キャロル さんが「HPVワクチンのキャッチアップ接種の費用」のあなたの回答を「古い情報」と指摘しました。見直して編集してください。"
+    assert entry.url.endswith(f"#answer-{hpv.id}")
+    confirmations.confirm(bob, hpv, verdict="outdated")  # the author themself: no notification
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(Notification.user_id == bob.id)) == 1

@@ -122,6 +122,8 @@ def confirm(
         db.session.add(confirmation)
         db.session.flush()
         privacy_guard.record_confirmation(user, confirmed, "confirmation", confirmation.id)
+        if verdict == "outdated":  # the author is the one who can bring it up to date
+            notifications.notify(answer.author, "marked_outdated", user, answer.question, answer.id)
     return confirmation
 
 

@@ -10,15 +10,20 @@ and whether it reads as a deadline or the end of a validity period:
   brackets or a time of day may come between: 「3月31日（月）17時まで」);
 - preceded by 期限・締切・〆切・終了日・満了日 (「申請期限：令和7年3月31日」);
 - the end of a range (「令和6年4月1日～令和7年3月31日」); the start of a range never is;
-- written as an end: 「3月末」「年度末」「今年度中」「年度内」「下旬」, unless an event follows
-  (「2025年3月末に改正された」 says when something happened, not until when it holds).
+- written as an end: 「3月末」「令和6年度末」「今年度中」「年度内」「3月中」, unless an event follows
+  (「2025年3月末に改正された」 says when something happened, not until when it holds) or a
+  particle makes it a point in time (「令和5年度末に普及率が81％を超えた」). A bare 「年度末」 is
+  any year's (「年度末の工事だと」): it counts only with まで etc.
 
-Anything else is a date mentioned, not a deadline: 「2019年に制定」, 「平成31年4月30日に公布」.
+Anything else is a date mentioned, not a deadline: 「2019年に制定」, 「平成31年4月30日に公布」,
+「平成19年1月27日までに生まれた」.
 
 Dates without a year (「3月31日まで」) and relative ones (「今年度末」「来年度末」「年度内」) are read
 against the post's 年度 (`fiscal_year`: the Western year in which it starts, April to March):
-January to March belong to the next calendar year. Without a 年度 they are not read. Recurring
-dates (「毎年3月31日まで」「例年」「各年度末」) are not read either: they never pass.
+January to March belong to the next calendar year. Without a 年度 they are not read. Not read
+either: recurring dates (「毎年3月31日まで」「例年」「各年度末」: they never pass), rules
+(「退職なら7月10日まで」「18歳到達後最初の3月31日まで」), a month alone (「7月まで総務省にいた」) and
+months in kanji without a year (in statutes 「六月を経過」 means six months).
 """
 
 import calendar

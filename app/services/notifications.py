@@ -70,6 +70,7 @@ def _describe(kind: str, actor_name: str, title: str, reason: str | None = None,
         # Tag notifications point at no question (the row has no tag column): a fixed text.
         "synonym_approved": _("あなたが提案したタグの同義語が承認されました。"),
         "synonym_rejected": _("あなたが提案したタグの同義語は採用されませんでした。"),
+        "marked_outdated": _("%(actor)s さんが「%(title)s」のあなたの回答を「古い情報」と指摘しました。見直して編集してください。"),
     }
     text = texts.get(kind, _("「%(title)s」に新しい動きがあります。")) % {"actor": actor_name, "title": title}
     if kind == "removed" and reason:
