@@ -122,10 +122,14 @@ class Config:
         "close_vote": 250,
         "edit_others": 500,
         "review": 1000,
+        "confirm_answers": 500,
     }
     FLAG_HIDE_THRESHOLD = 3  # independent flags (other than 個人情報, which hides at once) that hide a post
     FLAG_RATE_LIMIT = "10 per hour;30 per day"
     CLOSE_VOTES_NEEDED = 3
+    # Outdated warnings (app/services/freshness.py): an answer for a 年度 this many 年度 before the
+    # current one is flagged until someone confirms it again.
+    OUTDATED_AFTER_YEARS = int(os.environ.get("OUTDATED_AFTER_YEARS", "2"))
 
     # Housekeeping (`flask housekeeping`, app/services/housekeeping.py): how long read notifications
     # and sent mail are kept. Unread notifications and undelivered (dead) mail are kept.

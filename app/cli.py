@@ -311,14 +311,16 @@ def mail_send():
 @click.command("housekeeping")
 def housekeeping_command():
     """Trim the search outbox (rows every index has applied), old read notifications, expired
-    rate-limit windows and old sent mail; run daily (app/services/housekeeping.py)."""
-    from app.services import housekeeping
+    rate-limit windows and old sent mail (app/services/housekeeping.py); ask the experts of tags
+    with possibly outdated answers to review them (app/services/confirmations.py). Run daily."""
+    from app.services import confirmations, housekeeping
 
     trimmed = housekeeping.trim()
     click.echo(
         f"deleted: search outbox {trimmed.outbox}, notifications {trimmed.notifications}, "
         f"rate limits {trimmed.rate_limits}, mail {trimmed.mail}"
     )
+    click.echo(f"review reminders sent: {confirmations.remind_experts()}")
 
 
 def _now(now_text: str | None) -> datetime:

@@ -115,6 +115,9 @@ CASES = [
     Case("POST", "/posts/{a}/bookmark", members(), data={"saved": "1"}),
     Case("POST", "/questions/{q}/follow", members(), data={"follow": "1"}),
     Case("POST", "/tags/住民税/watch", members(), data={"state": "watch"}),
+    Case("GET", "/tags/住民税/review", members()),
+    # Every member may confirm here (thresholds 0); tests/test_freshness.py has the real rule.
+    Case("POST", "/answers/{a}/confirmations", members(), owner="answerer", data={"verdict": "current"}),
     Case("POST", "/settings/notifications", members(), data={"digest": "off"}),
     Case("GET", "/transfer", members()),
     # Amendments of a law: moderators record and delete them (no such record to delete here).

@@ -137,5 +137,5 @@ def test_large_trims_go_in_batches_and_the_command_prints_counts(app, monkeypatc
         db.session.add(RateLimitCounter(key="LIMITER/post/1", count=1, expires_at=time.time() - 10))
     result = app.test_cli_runner().invoke(args=["housekeeping"])
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == "deleted: search outbox 5, notifications 0, rate limits 1, mail 0"
+    assert result.output.splitlines() == ["deleted: search outbox 5, notifications 0, rate limits 1, mail 0", "review reminders sent: 0"]
     assert _left(SearchOutbox) == 0

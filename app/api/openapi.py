@@ -8,15 +8,17 @@ app/api/serializers.py. Change the three together.
 from copy import deepcopy
 
 from app.models.engagement import DIGEST_FREQUENCIES
-from app.models.knowledge import CITATION_MAX
+from app.models.knowledge import CITATION_MAX, CONFIRMATION_VERDICTS
 from app.models.moderation import CLOSE_REASONS
 from app.models.post import BODY_MAX, COMMENT_MAX, TITLE_MAX
 from app.models.tag import TAG_NAME_MAX
 from app.services import notification_settings
 from app.services.careers import DEPARTMENT_MAX
+from app.services.confirmations import NOTE_MAX as CONFIRMATION_NOTE_MAX
 from app.services.experts import HOLDERS, SCOPES
 from app.services.fiscal_years import FIRST as FIRST_FISCAL_YEAR
 from app.services.fiscal_years import LAST as LAST_FISCAL_YEAR
+from app.services.freshness import CODES as FRESHNESS_CODES
 from app.services.laws import LAWS_TEXT_MAX, MAX_CITATIONS
 from app.services.pagination import MAX_PAGE
 from app.services.removal import NOTE_MAX as REMOVAL_NOTE_MAX
@@ -138,6 +140,12 @@ _CONFIRMED_FINDINGS = {
     "examples": [["phone"]],
 }
 
+_OUTDATED = {
+    "type": "array",
+    "items": {"type": "string", "enum": list(FRESHNESS_CODES)},
+    "description": "古いかもしれない理由（空なら該当なし）: old_fiscal_year = 古い年度で確認なし、date_passed = 本文の期限が過ぎた、"
+    "law_amended = 根拠法令が改正された、marked_outdated = 「古い情報」と指摘された",
+}
 _LOCATION = {"Location": {"description": "作成されたリソースの URL", "schema": {"type": "string"}}}
 
 def _tag_state_operations(kind: str, put_summary: str, delete_summary: str) -> dict:
@@ -279,7 +287,7 @@ _SCHEMAS: dict = {
     },
     "Answer": {
         "type": "object",
-        "required": ["id", "question_id", "body", "body_html", "score", "accepted", "author", "created", "edited"],
+        "required": ["id", "question_id", "body", "body_html", "score", "accepted", "author", "created", "edited", "outdated"],
         "properties": {
             "id": {"type": "integer"},
             "question_id": {"type": "integer"},
@@ -292,6 +300,7 @@ _SCHEMAS: dict = {
             "edited": {"type": ["string", "null"], "format": "date-time"},
             "fiscal_year": _FISCAL_YEAR_OUT,
             "laws": _LAWS_OUT,
+            "outdated": _OUTDATED,
             "removed": _ref("Removal"),
         },
     },
@@ -312,7 +321,7 @@ _SCHEMAS: dict = {
         "type": "object",
         "required": [
             "id", "title", "body", "body_html", "tags", "score", "accepted_answer_id", "answer_count", "view_count",
-            "author", "created", "last_activity", "closed", "duplicate_of_id", "url",
+            "author", "created", "last_activity", "closed", "duplicate_of_id", "url", "outdated",
         ],
         "properties": {
             "id": {"type": "integer"},
@@ -332,6 +341,7 @@ _SCHEMAS: dict = {
             "fiscal_year": _FISCAL_YEAR_OUT,
             "laws": _LAWS_OUT,
             "url": {"type": "string", "description": "HTML ページの URL"},
+            "outdated": _OUTDATED,
         },
     },
     "Question": {
@@ -467,6 +477,28 @@ _SCHEMAS: dict = {
             "fiscal_year": _FISCAL_YEAR_IN,
             "laws": _LAWS_IN,
             "confirmed_findings": _CONFIRMED_FINDINGS,
+        },
+    },
+    "NewConfirmation": {
+        "type": "object",
+        "properties": {
+            "fiscal_year": {"type": "integer", "minimum": 2000, "description": "確認した年度（年度の始まる西暦の年。令和8年度なら 2026）。省略すると今の年度"},
+            "verdict": {"type": "string", "enum": list(CONFIRMATION_VERDICTS), "default": "current", "description": "current = 今も有効、outdated = 古い情報"},
+            "note": {"type": "string", "maxLength": CONFIRMATION_NOTE_MAX, "description": "メモ（プレーンテキスト）"},
+            "confirmed_findings": _CONFIRMED_FINDINGS,
+        },
+    },
+    "Confirmation": {
+        "type": "object",
+        "required": ["id", "answer_id", "verdict", "fiscal_year", "note", "user", "created"],
+        "properties": {
+            "id": {"type": "integer"},
+            "answer_id": {"type": "integer"},
+            "verdict": {"type": "string", "enum": list(CONFIRMATION_VERDICTS)},
+            "fiscal_year": {"type": "integer"},
+            "note": {"type": "string"},
+            "user": _ref("User"),
+            "created": {"type": "string", "format": "date-time"},
         },
     },
     "NewComment": {
@@ -746,6 +778,18 @@ _PATHS: dict = {
             "summary": "回答を採用する（質問者かモデレーターだけ）",
             "parameters": [_id_parameter("answer_id", "回答の ID")],
             "responses": {"200": _json(_ref("Question"), "採用後の質問"), **_errors(401, 403, 404, 409, 429)},
+        }
+    },
+    "/answers/{answer_id}/confirmations": {
+        "post": {
+            "operationId": "confirmAnswer",
+            "summary": "回答を「令和N年度も有効と確認」または「古い情報」とする",
+            "description": "質問のタグに詳しい人（そのタグの職歴があるか、そのタグの質問で回答が採用された人）、回答者本人、"
+            "評価ポイントで「回答が今も有効か確認する」ができる会員だけ。ほかの人は 403。"
+            "current の確認はその年度の間、old_fiscal_year と date_passed を解除する",
+            "parameters": [_id_parameter("answer_id", "回答の ID")],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("NewConfirmation")}}},
+            "responses": {"201": _json(_ref("Confirmation"), "記録した確認"), **_guarded_errors(400, 401, 403, 404, 409, 413, 429)},
         }
     },
     "/posts/{post_id}/vote": {

@@ -26,6 +26,7 @@ from app.services import (
     careers,
     closing,
     comments,
+    confirmations,
     experts,
     flags,
     laws,
@@ -319,6 +320,22 @@ def accept_answer(answer_id: int):
     answer = _visible_answer(answer_id)
     answers.accept_answer(api_user(), answer)
     return jsonify(_question_body(answer.question))
+
+
+@bp.post("/answers/<id:answer_id>/confirmations")
+def confirm_answer(answer_id: int):
+    """「令和N年度も有効と確認」 (verdict current, the default) or 「古い情報」 (outdated)."""
+    answer = _visible_answer(answer_id)
+    data = _json_object()
+    item = confirmations.confirm(
+        api_user(),
+        answer,
+        fiscal_year=data.get("fiscal_year"),
+        verdict=data.get("verdict", "current"),
+        note=_text(data, "note", confirmations.NOTE_MAX),
+        confirmed_categories=_confirmed(data),
+    )
+    return jsonify(serializers.confirmation(item)), 201
 
 
 @bp.post("/posts/<id:post_id>/vote")

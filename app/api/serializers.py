@@ -13,7 +13,8 @@ from datetime import datetime
 from markupsafe import Markup
 
 from app.models import Answer, CareerEntry, Comment, Flag, Organization, Post, Question, Tag, User
-from app.services import closing, laws
+from app.models.knowledge import Confirmation
+from app.services import closing, freshness, laws
 from app.services.experts import ExpertRow
 from app.services.pagination import Page
 from app.services.profiles import Profile
@@ -49,7 +50,8 @@ def removed(item: Post) -> dict:
     return {"removed": {"reason": item.removal_reason, "note": item.removal_note}} if item.is_deleted else {}
 
 
-def answer(item: Answer, accepted_answer_id: int | None) -> dict:
+def answer(item: Answer, accepted_answer_id: int | None, outdated: list[str] | None = None) -> dict:
+    """`outdated`: the reason codes when the caller computed them for a whole list (freshness.check)."""
     return {
         "id": item.id,
         "question_id": item.question_id,
@@ -61,6 +63,7 @@ def answer(item: Answer, accepted_answer_id: int | None) -> dict:
         "created": timestamp(item.created_at),
         "edited": timestamp(item.edited_at),
         **knowledge(item),
+        "outdated": freshness.codes(item) if outdated is None else outdated,
         **removed(item),
     }
 
@@ -68,6 +71,19 @@ def answer(item: Answer, accepted_answer_id: int | None) -> dict:
 def knowledge(item: Post) -> dict:
     """The 年度 a post describes (Western start year) and its 根拠法令, normalized."""
     return {"fiscal_year": item.fiscal_year, "laws": laws.citation_strings(item)}
+
+
+def confirmation(item: Confirmation) -> dict:
+    """「令和N年度も有効と確認」 (`current`) or 「古い情報」 (`outdated`) on an answer."""
+    return {
+        "id": item.id,
+        "answer_id": item.post_id,
+        "verdict": item.verdict,
+        "fiscal_year": item.fiscal_year,
+        "note": item.note,
+        "user": user_summary(item.user),
+        "created": timestamp(item.created_at),
+    }
 
 
 def comment(item: Comment) -> dict:
@@ -100,8 +116,8 @@ def flag(item: Flag, hidden: bool) -> dict:
     }
 
 
-def question_summary(item: Question) -> dict:
-    """A question without its answers (list items)."""
+def question_summary(item: Question, outdated: list[str] | None = None) -> dict:
+    """A question without its answers (list items); `outdated` as for `answer`."""
     return {
         "id": item.id,
         "title": item.title,
@@ -119,11 +135,17 @@ def question_summary(item: Question) -> dict:
         "duplicate_of_id": item.duplicate_of_id,
         **knowledge(item),
         "url": question_url(item),
+        "outdated": freshness.codes(item) if outdated is None else outdated,
     }
 
 
 def question(item: Question, answers: list[Answer]) -> dict:
-    return {**question_summary(item), "answers": [answer(a, item.accepted_answer_id) for a in answers], **removed(item)}
+    checked = freshness.check([item, *answers])
+    return {
+        **question_summary(item, checked[item.id].codes),
+        "answers": [answer(a, item.accepted_answer_id, checked[a.id].codes) for a in answers],
+        **removed(item),
+    }
 
 
 def search_hit(hit: Result) -> dict:
@@ -148,7 +170,8 @@ def page(items: list[dict], total: int, number: int) -> dict:
 
 
 def question_page(result: Page[Question]) -> dict:
-    return page([question_summary(q) for q in result.items], result.total, result.page)
+    checked = freshness.check(result.items)
+    return page([question_summary(q, checked[q.id].codes) for q in result.items], result.total, result.page)
 
 
 def career_entry(entry: CareerEntry) -> dict:

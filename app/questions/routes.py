@@ -17,9 +17,13 @@ from app.services import (
     bookmarks,
     closing,
     comments,
+    confirmations,
+    fiscal_years,
     following,
+    freshness,
     meetings,
     permissions,
+    privacy_guard,
     questions,
     search,
     votes,
@@ -266,6 +270,7 @@ def _render_question(question, answer_form: AnswerForm, held_comment: tuple[int,
     """The question page. `held_comment`: (post id, form) of a comment the guard held, shown
     typed as it was, with its findings, under that post."""
     answer_list = questions.answers_for_display(current_user, question)
+    this_year = fiscal_years.current()
     return render_template(
         "questions/show.html",
         question=question,
@@ -278,6 +283,10 @@ def _render_question(question, answer_form: AnswerForm, held_comment: tuple[int,
         held_comment=held_comment,
         following=following.is_following(current_user, question),
         saved=bookmarks.saved_ids(current_user, [question.id, *(a.id for a in answer_list)]),
+        freshness_of=freshness.check([question, *answer_list]),
+        confirmable=confirmations.confirmable_ids(current_user, [tag.id for tag in question.tags], answer_list),
+        this_year=this_year,
+        this_year_label=fiscal_years.label(this_year),
     )
 
 
@@ -308,6 +317,32 @@ def bookmark(post_id: int):
     flash(_("保存しました。") if raw == "1" else _("保存を取り消しました。"), "success" if raw == "1" else "info")
     anchor = f"answer-{post.id}" if post.question_id else None
     return redirect(safe_redirect_target(request.form.get("next"), fallback=question_url(_question_of(post), _anchor=anchor)))
+
+
+@bp.post("/answers/<id:answer_id>/confirmations")
+@login_required
+def confirm_answer(answer_id: int):
+    """「令和N年度も有効と確認」 (verdict current) or 「古い情報」 (outdated); back to the answer, or
+    to `next` (the tag's review page)."""
+    answer = _visible_answer(answer_id)
+    year = request.form.get("fiscal_year", "").strip()
+    try:
+        confirmations.confirm(
+            current_user,
+            answer,
+            fiscal_year=int(year) if year.isascii() and year.isdigit() and len(year) <= 4 else (year or None),
+            verdict=request.form.get("verdict", "current"),
+            note=request.form.get("note", ""),
+        )
+    except ValidationFailed as failure:
+        flash(" ".join(str(message) for message in failure.errors.values()), "danger")
+    except PersonalInformationFound as found:
+        flash(privacy_guard.held_message(found), "danger")
+    else:
+        verdict = request.form.get("verdict", "current")
+        flash(_("「古い情報」として記録しました。") if verdict == "outdated" else _("今も有効と確認しました。"), "success")
+    fallback = question_url(answer.question, _anchor=f"answer-{answer.id}")
+    return redirect(safe_redirect_target(request.form.get("next"), fallback=fallback))
 
 
 @bp.route("/answers/<id:answer_id>/edit", methods=["GET", "POST"])

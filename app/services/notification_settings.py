@@ -56,6 +56,9 @@ TYPES = (
     NotificationType("flag_result", _l("報告の結果"), "⚐", ("flag_dismissed", "flag_upheld"), "app"),
     NotificationType("edit", _l("編集の提案"), "✎", ("edit_approved", "edit_rejected"), "app"),
     NotificationType("tag", _l("タグ"), "#", ("synonym_approved", "synonym_rejected"), "app"),
+    # Experts of a tag: answers there that may be outdated; an author: their answer was marked outdated
+    # (app/services/confirmations.py).
+    NotificationType("review", _l("回答の確認のお願い"), "✓", ("review_due", "marked_outdated"), "app"),
 )
 BY_KEY = {kind.key: kind for kind in TYPES}
 TYPE_OF_KIND = {kind: notification_type for notification_type in TYPES for kind in notification_type.kinds}

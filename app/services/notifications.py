@@ -13,7 +13,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app, render_template, url_for
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 
 from app.database import write_transaction
@@ -38,6 +38,7 @@ DEFAULT_REASONS = {
     "edit_rejected": "suggester",
     "synonym_approved": "suggester",
     "synonym_rejected": "suggester",
+    "review_due": "tag_expert",
 }
 
 
@@ -69,6 +70,7 @@ def _describe(kind: str, actor_name: str, title: str, reason: str | None = None,
         # Tag notifications point at no question (the row has no tag column): a fixed text.
         "synonym_approved": _("あなたが提案したタグの同義語が承認されました。"),
         "synonym_rejected": _("あなたが提案したタグの同義語は採用されませんでした。"),
+        "marked_outdated": _("%(actor)s さんが「%(title)s」のあなたの回答を「古い情報」と指摘しました。見直して編集してください。"),
     }
     text = texts.get(kind, _("「%(title)s」に新しい動きがあります。")) % {"actor": actor_name, "title": title}
     if kind == "removed" and reason:
@@ -94,6 +96,7 @@ def reason_text(reason: dict) -> str:
         "suggester": _("あなたが提案したため"),
         "account": _("あなたのアカウントについてのため"),
         "author": _("あなたの投稿のため"),
+        "tag_expert": _("あなたは%(tag)sに詳しい人として挙がっているため"),
     }
     template = texts.get(reason.get("code"), texts["author"])
     return template % {key: value for key, value in reason.items() if key != "code"}
@@ -126,6 +129,14 @@ def may_see(viewer: User, question: Question | None) -> bool:
 
 def describe(notification: Notification, viewer: User | None = None) -> str:
     viewer = viewer or db.session.get(User, notification.user_id)
+    if notification.kind == "review_due":  # about a tag, not a question: its reason names it
+        reason = _reason_of(notification)
+        return ngettext(
+            "「%(tag)s」で、古くなっているかもしれない回答が%(num)d件あります。確認をお願いします。",
+            "「%(tag)s」で、古くなっているかもしれない回答が%(num)d件あります。確認をお願いします。",
+            reason.get("count", 0),
+            tag=reason.get("tag", ""),
+        )
     question = notification.question
     if question is not None and not may_see(viewer, question):
         return _("表示できなくなった投稿についての通知です。")
@@ -145,6 +156,8 @@ def link(notification: Notification, viewer: User, *, absolute: bool = True) -> 
     make = external_url if absolute else url_for
     question = notification.question
     if question is None:
+        if notification.kind == "review_due":
+            return make("tags.review", name=_reason_of(notification).get("name", ""))
         return make("tags.index") if notification.kind.startswith("synonym_") else None
     if not may_see(viewer, question):
         return None

@@ -24,6 +24,7 @@ NAMES = {
     "close_vote": _l("質問を閉じる・再開する投票"),
     "edit_others": _l("他の人の投稿を直接編集する"),
     "review": _l("レビュー待ちの一覧を扱う（個人情報以外）"),
+    "confirm_answers": _l("回答が今も有効か確認する"),
 }
 
 # What each privilege lets a person do, in plain words for the help page.
@@ -37,6 +38,9 @@ DESCRIPTIONS = {
     "close_vote": _l("重複・範囲外などの質問を閉じる投票、閉じた質問を再開する投票ができます。"),
     "edit_others": _l("他の人の質問・回答を直接編集できます。それまでは編集が「提案」になり、レビューで承認されると反映されます。"),
     "review": _l("編集の提案や報告（個人情報以外）のレビュー待ちを確認して、承認・却下できます。"),
+    "confirm_answers": _l(
+        "どの回答にも「令和N年度も有効と確認」「古い情報」を付けられます（タグに詳しい人と回答者本人は評価ポイントに関係なく付けられます）。"
+    ),
 }
 
 

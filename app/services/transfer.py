@@ -6,7 +6,7 @@ page is computed for the person's latest current post, so it can be reopened at 
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 from app.database import write_transaction
 from app.extensions import db
 from app.models import Answer, CareerEntry, Collection, HandoverNote, Organization, Question, Tag, User, question_tags
-from app.services import careers, curation, experts, tag_inference
+from app.services import careers, curation, experts, freshness, tag_inference
 from app.services import handover as handover_note
 from app.services.errors import ValidationFailed, validate_all
 from app.services.organizations import get_organization
@@ -106,6 +106,7 @@ class Handover:
     post: CareerEntry  # the post just left
     answers: list[Answer]  # what the person wrote in its area: worth re-checking before leaving
     note: HandoverNote | None  # its handover note (引継書): the leaving holder is asked to update it
+    stale: dict[int, list[freshness.Reason]] = field(default_factory=dict)  # answer id → why it may be outdated
 
     @property
     def note_needs_update(self) -> bool:
@@ -126,6 +127,7 @@ class Onboarding:
     handover: Handover | None
     note: HandoverNote | None  # the post's handover note (引継書), shown first
     collections: list[Collection]  # curated for the post's tags or for the post itself
+    stale: dict[int, list[freshness.Reason]] = field(default_factory=dict)  # essential question id → its best answer's reasons
 
     @property
     def tags(self) -> list[Tag]:
@@ -190,7 +192,12 @@ def handover(user: User) -> Handover | None:
                 .options(selectinload(Answer.question))
             )
         )
-    return Handover(post=left, answers=answers, note=handover_note.readable_note_for(user, left))
+    return Handover(
+        post=left,
+        answers=answers,
+        note=handover_note.readable_note_for(user, left),
+        stale={key: value.reasons for key, value in freshness.check(answers).items()},
+    )
 
 
 def onboarding(user: User) -> Onboarding | None:
@@ -206,10 +213,13 @@ def onboarding(user: User) -> Onboarding | None:
     former_tags = sorted(
         {tag for entry in user.career if not entry.is_current for tag in entry.tags} - set(post.tags), key=lambda tag: tag.name
     )
+    essential = essential_questions(tag_ids)
+    stale = freshness.best_answer_reasons(essential)
+    essential.sort(key=lambda question: bool(stale.get(question.id)))  # current answers first, each group in its order
     return Onboarding(
         post=post,
         inferred=inferred,
-        essential=essential_questions(tag_ids),
+        essential=essential,
         unanswered=unanswered_questions(tag_ids),
         predecessors=predecessors,
         experts=experts.expert_rows(nationwide[:EXPERTS_LIMIT], user),
@@ -218,4 +228,5 @@ def onboarding(user: User) -> Onboarding | None:
         handover=handover(user),
         note=handover_note.readable_note_for(user, post),
         collections=curation.for_tags(tag_ids, post.department_key),
+        stale=stale,
     )

@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 
 from app.models import Tag, User
 from app.security import safe_redirect_target
-from app.services import privileges, questions, tag_admin, tags, watching
+from app.services import confirmations, fiscal_years, privileges, questions, tag_admin, tags, watching
 from app.services.errors import PermissionDenied, ValidationFailed
 from app.services.pagination import parse_page
 from app.tags import bp
@@ -45,6 +45,27 @@ def show(name: str):
         tab=tab if tab in questions.TABS else "newest",
         proposal_form=SynonymProposalForm() if privileges.has(current_user, "propose_synonyms") else None,
         watch_state=watching.state_of(current_user, tag),
+    )
+
+
+@bp.get("/tags/<name>/review")
+@login_required
+def review(name: str):
+    """Answers of the tag that may be outdated, the most read first, with confirm buttons for
+    those who may confirm them (app/services/confirmations.py)."""
+    tag = tags.get_tag(name)
+    if tag.name != name:
+        return redirect(url_for("tags.review", name=tag.name), code=301)
+    items = confirmations.needs_review(tag)
+    this_year = fiscal_years.current()
+    return render_template(
+        "tags/review.html",
+        tag=tag,
+        items=items,
+        confirmable=confirmations.confirmable_ids(current_user, [tag.id], [item.answer for item in items]),
+        this_year=this_year,
+        this_year_label=fiscal_years.label(this_year),
+        next_url=url_for("tags.review", name=tag.name),
     )
 
 
