@@ -246,7 +246,7 @@ _SCHEMAS: dict = {
     },
     "Answer": {
         "type": "object",
-        "required": ["id", "question_id", "body", "body_html", "score", "accepted", "author", "created", "edited"],
+        "required": ["id", "question_id", "body", "body_html", "score", "accepted", "adopted_by", "author", "created", "edited"],
         "properties": {
             "id": {"type": "integer"},
             "question_id": {"type": "integer"},
@@ -254,6 +254,7 @@ _SCHEMAS: dict = {
             "body_html": {"type": "string", "description": "サニタイズ済みの HTML"},
             "score": {"type": "integer"},
             "accepted": {"type": "boolean"},
+            "adopted_by": {"type": "integer", "description": "「うちでも採用」とした団体の数"},
             "author": _ref("User"),
             "created": {"type": "string", "format": "date-time"},
             "edited": {"type": ["string", "null"], "format": "date-time"},
@@ -276,7 +277,7 @@ _SCHEMAS: dict = {
     "QuestionSummary": {
         "type": "object",
         "required": [
-            "id", "title", "body", "body_html", "tags", "score", "accepted_answer_id", "answer_count", "view_count",
+            "id", "title", "body", "body_html", "tags", "score", "accepted_answer_id", "adopted_by", "answer_count", "view_count",
             "author", "created", "last_activity", "closed", "duplicate_of_id", "url",
         ],
         "properties": {
@@ -287,6 +288,7 @@ _SCHEMAS: dict = {
             "tags": {"type": "array", "items": {"type": "string"}},
             "score": {"type": "integer"},
             "accepted_answer_id": {"type": ["integer", "null"]},
+            "adopted_by": {"type": "integer", "description": "表示中の回答のどれかを「うちでも採用」とした団体の数（重複なし）"},
             "answer_count": {"type": "integer"},
             "view_count": {"type": "integer"},
             "author": _ref("User"),
@@ -304,7 +306,7 @@ _SCHEMAS: dict = {
                 "type": "object",
                 "required": ["answers"],
                 "properties": {
-                    "answers": {"type": "array", "items": _ref("Answer"), "description": "採用された回答が先頭、次にスコア順"},
+                    "answers": {"type": "array", "items": _ref("Answer"), "description": "採用された回答が先頭、次にスコア順（同点は採用した団体が多い順）"},
                     "removed": _ref("Removal"),
                 },
             },
@@ -596,6 +598,15 @@ _SCHEMAS: dict = {
         "required": ["value"],
         "properties": {"value": {"type": "integer", "enum": [1, -1, 0], "description": "1 = 賛成、-1 = 反対、0 = 取り消し"}},
     },
+    "AdoptionResult": {
+        "type": "object",
+        "required": ["answer_id", "organization", "adopted_by"],
+        "properties": {
+            "answer_id": {"type": "integer"},
+            "organization": _ref("Organization"),
+            "adopted_by": {"type": "integer", "description": "採用した団体の数"},
+        },
+    },
     "VoteResult": {
         "type": "object",
         "required": ["post_id", "score", "vote"],
@@ -706,6 +717,24 @@ _PATHS: dict = {
             "parameters": [_id_parameter("answer_id", "回答の ID")],
             "responses": {"200": _json(_ref("Question"), "採用後の質問"), **_errors(401, 403, 404, 409, 429)},
         }
+    },
+    "/answers/{answer_id}/adoptions": {
+        "post": {
+            "operationId": "adoptAnswer",
+            "summary": "「うちでも採用」: 自分の所属団体がこの回答のやり方を採用していると示す（1団体1回、同じ団体の会員なら誰でも）",
+            "parameters": [_id_parameter("answer_id", "回答の ID")],
+            "responses": {
+                "201": _json(_ref("AdoptionResult"), "団体の採用を記録した"),
+                "200": _json(_ref("AdoptionResult"), "すでに記録されていた（何も変えない）"),
+                **_errors(400, 401, 403, 404, 409, 429),
+            },
+        },
+        "delete": {
+            "operationId": "withdrawAdoption",
+            "summary": "所属団体の「うちでも採用」を取り消す（同じ団体の会員なら誰でも）",
+            "parameters": [_id_parameter("answer_id", "回答の ID")],
+            "responses": {"204": {"description": "取り消した（記録がなくても 204）"}, **_errors(400, 401, 403, 404, 409, 429)},
+        },
     },
     "/posts/{post_id}/vote": {
         "post": {

@@ -21,6 +21,7 @@ from app.models import Answer, Post, Question, User
 from app.models.post import BODY_MAX, COMMENT_MAX, TITLE_MAX
 from app.models.tag import TAG_NAME_MAX
 from app.services import (
+    adoptions,
     answers,
     careers,
     closing,
@@ -72,6 +73,12 @@ def _api_error(error: ApiError):
 def _validation_failed(failure: ValidationFailed):
     fields = {name: str(message) for name, message in failure.errors.items()}
     return _api_error(ApiError(422, "validation_failed", " ".join(fields.values()), fields))
+
+
+@bp.errorhandler(adoptions.NoOrganization)
+def _no_organization(failure: adoptions.NoOrganization):
+    # A request this member cannot make at all (not a value to correct): 400, not 422.
+    return _api_error(ApiError(400, "no_organization", failure.errors["organization"], failure.errors))
 
 
 @bp.errorhandler(PersonalInformationFound)
@@ -280,6 +287,26 @@ def accept_answer(answer_id: int):
     answer = _visible_answer(answer_id)
     answers.accept_answer(api_user(), answer)
     return jsonify(_question_body(answer.question))
+
+
+def _adoption_body(answer: Answer) -> dict:
+    return {"answer_id": answer.id, "organization": serializers.organization(api_user().organization), "adopted_by": adoptions.counts([answer.id]).get(answer.id, 0)}
+
+
+@bp.post("/answers/<id:answer_id>/adoptions")
+def adopt_answer(answer_id: int):
+    """「うちでも採用」 for the caller's organization: 201 when marked now, 200 when it already was."""
+    answer = _visible_answer(answer_id)
+    added = adoptions.adopt(api_user(), answer)
+    return jsonify(_adoption_body(answer)), 201 if added else 200
+
+
+@bp.delete("/answers/<id:answer_id>/adoptions")
+def withdraw_adoption(answer_id: int):
+    """Take the caller's organization's mark back (204 also when there was none)."""
+    answer = _visible_answer(answer_id)
+    adoptions.withdraw(api_user(), answer)
+    return "", 204
 
 
 @bp.post("/posts/<id:post_id>/vote")

@@ -13,7 +13,7 @@ from datetime import datetime
 from markupsafe import Markup
 
 from app.models import Answer, CareerEntry, Comment, Flag, Organization, Post, Question, Tag, User
-from app.services import closing
+from app.services import adoptions, closing
 from app.services.experts import ExpertRow
 from app.services.pagination import Page
 from app.services.profiles import Profile
@@ -49,7 +49,8 @@ def removed(item: Post) -> dict:
     return {"removed": {"reason": item.removal_reason, "note": item.removal_note}} if item.is_deleted else {}
 
 
-def answer(item: Answer, accepted_answer_id: int | None) -> dict:
+def answer(item: Answer, accepted_answer_id: int | None, adopted_by: int | None = None) -> dict:
+    """`adopted_by`: how many organizations marked 「うちでも採用」 (looked up when not given)."""
     return {
         "id": item.id,
         "question_id": item.question_id,
@@ -57,6 +58,7 @@ def answer(item: Answer, accepted_answer_id: int | None) -> dict:
         "body_html": item.body_html,
         "score": item.score,
         "accepted": item.id == accepted_answer_id,
+        "adopted_by": adoptions.counts([item.id]).get(item.id, 0) if adopted_by is None else adopted_by,
         "author": user_summary(item.author),
         "created": timestamp(item.created_at),
         "edited": timestamp(item.edited_at),
@@ -94,8 +96,9 @@ def flag(item: Flag, hidden: bool) -> dict:
     }
 
 
-def question_summary(item: Question) -> dict:
-    """A question without its answers (list items)."""
+def question_summary(item: Question, adopted_by: int | None = None) -> dict:
+    """A question without its answers (list items). `adopted_by`: how many distinct
+    organizations adopted one of its shown answers (looked up when not given)."""
     return {
         "id": item.id,
         "title": item.title,
@@ -104,6 +107,7 @@ def question_summary(item: Question) -> dict:
         "tags": [tag.label for tag in item.tags],
         "score": item.score,
         "accepted_answer_id": item.accepted_answer_id,
+        "adopted_by": adoptions.question_counts([item.id]).get(item.id, 0) if adopted_by is None else adopted_by,
         "answer_count": item.answer_count or 0,
         "view_count": item.view_count or 0,
         "author": user_summary(item.author),
@@ -116,7 +120,12 @@ def question_summary(item: Question) -> dict:
 
 
 def question(item: Question, answers: list[Answer]) -> dict:
-    return {**question_summary(item), "answers": [answer(a, item.accepted_answer_id) for a in answers], **removed(item)}
+    adopted = adoptions.counts([a.id for a in answers])
+    return {
+        **question_summary(item),
+        "answers": [answer(a, item.accepted_answer_id, adopted.get(a.id, 0)) for a in answers],
+        **removed(item),
+    }
 
 
 def search_hit(hit: Result) -> dict:
@@ -141,7 +150,8 @@ def page(items: list[dict], total: int, number: int) -> dict:
 
 
 def question_page(result: Page[Question]) -> dict:
-    return page([question_summary(q) for q in result.items], result.total, result.page)
+    adopted = adoptions.question_counts([q.id for q in result.items])
+    return page([question_summary(q, adopted.get(q.id, 0)) for q in result.items], result.total, result.page)
 
 
 def career_entry(entry: CareerEntry) -> dict:
