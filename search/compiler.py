@@ -166,6 +166,8 @@ class QueryPlan:
             clauses.append(wq.Term(field, str(p.user_id)))
         if p.org:
             clauses.append(wq.Term("org", p.org))
+        if p.org_kind:
+            clauses.append(wq.Term("peers", p.org_kind))
         if p.user_name or p.org_name:  # a name the app did not resolve matches no one
             clauses.append(wq.Term("id", ""))
         if p.accepted is not None:

@@ -28,3 +28,7 @@ class QuestionDocument:
     answer_count: int = 0
     has_accepted: bool = False
     answers: tuple[AnswerDocument, ...] = ()
+    # Opaque keys of the organizations taking part (author, answerers, adopters), e.g. the
+    # app's kind and kind/population-band classes ("town", "town/1"): the ``orgkind:`` filter.
+    peers: tuple[str, ...] = ()
+    adopted: int = 0  # organizations that marked one of its answers 「うちでも採用」

@@ -17,7 +17,7 @@ from search.ja import ANALYSIS_VERSION, CJKBigramTokenizer, ReadingTokenizer, Su
 
 # Bump with any change below (or in search.ja, via ANALYSIS_VERSION): old indexes then refuse
 # to open (SearchUnavailable) until rebuilt.
-SCHEMA_VERSION = f"zennin-questions-4/{ANALYSIS_VERSION}"
+SCHEMA_VERSION = f"zennin-questions-5/{ANALYSIS_VERSION}"
 
 # Where a term occurs decides its weight in the one morphological field (title > tags >
 # body > answers), as BM25F weights term frequencies by field.
@@ -82,6 +82,8 @@ def build_schema() -> Schema:
         # range queries on 8-bit numeric fields match every document.
         accepted=NUMERIC(int, bits=32, sortable=True),
         answer_count=NUMERIC(int, bits=32),
+        peers=KEYWORD(),
+        adopted=NUMERIC(int, bits=32, sortable=True),  # a column for the re-rank
         # What snippets are cut from; answers as (answer id, body) pairs.
         title=STORED(),
         body=STORED(),
@@ -111,6 +113,8 @@ def document_fields(doc: QuestionDocument) -> dict[str, object]:
         "score": doc.score,
         "accepted": int(doc.has_accepted),
         "answer_count": doc.answer_count,
+        "peers": " ".join(sorted(set(doc.peers))),
+        "adopted": doc.adopted,
         "title": doc.title,
         "body": doc.body,
         "answer_texts": tuple((answer.id, answer.body) for answer in doc.answers),

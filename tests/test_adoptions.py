@@ -5,10 +5,12 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from app import indexing
 from app.extensions import db
 from app.models import Adoption, Organization
-from app.services import adoptions, answers, organizations, questions
+from app.services import adoptions, answers, organizations, questions, search
 from app.services.errors import PermissionDenied
+from search import SearchUnavailable
 from tests.api_client import assert_error, bearer, post_json
 from tests.factories import PASSWORD, login, make_answer, make_question, make_user
 
@@ -231,3 +233,68 @@ def test_api_errors_are_json_in_japanese(client, answer, alice_token):
     reader = tokens.create_token(make_user(org=KAWASAKI), "読むだけ", "read").secret
     assert_error(post_json(client, f"/api/v1/answers/{answer.id}/adoptions", {}, reader), 403)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Adoption)) == 0
+
+
+# ---------------------------------------------------------------- search
+
+
+@pytest.fixture
+def bus_questions(app):
+    asker = make_user(org="900141", name="総務 ｼﾞﾛｳ")  # 総務省: a kind neither answer has
+    town = make_question(asker, title="コミュニティバスの運賃改定", body="町営バスの運賃を改定する手続きは？", tags="地域交通")
+    make_answer(make_user(org=SAMUKAWA), town, "地域公共交通会議で協議して、運輸局へ届け出ました。")
+    city = make_question(asker, title="路線バスの運賃補助", body="市として運賃補助をする根拠は？", tags="地域交通")
+    make_answer(make_user(org="141003"), city, "補助金交付要綱を定めています。")
+    return {"town": town.id, "city": city.id}
+
+
+def _found(query: str, **options) -> list[int]:
+    return [hit.question.id for hit in search.search_questions(query, **options).hits]
+
+
+def test_orgkind_and_like_organizations_filter_search(app, bus_questions):
+    assert set(_found("運賃")) == {bus_questions["town"], bus_questions["city"]}
+    assert _found("運賃 orgkind:町") == [bus_questions["town"]]
+    assert _found("運賃 ｏｒｇｋｉｎｄ：政令市") == [bus_questions["city"]]
+    hayama = db.session.get(Organization, HAYAMA)
+    assert _found("運賃", like=hayama) == [bus_questions["town"]]
+    assert _found("運賃", like=db.session.get(Organization, MANAZURU)) == []  # a 町 under 1万人
+    unknown = search.search_questions("運賃 orgkind:島")
+    assert unknown.hits == [] and "団体の種類はありません" in unknown.notice
+
+
+def test_an_adoption_reaches_the_index(app, bus_questions):
+    city_answer = questions.answers_for_display(None, questions.get_question(None, bus_questions["city"]))[0]
+    adoptions.adopt(make_user(org=HAYAMA), city_answer)
+    assert set(_found("運賃 orgkind:町")) == {bus_questions["town"], bus_questions["city"]}
+
+
+def test_the_database_fallback_filters_like_the_index(app, bus_questions, monkeypatch):
+    def unavailable():
+        raise SearchUnavailable("テスト")
+
+    monkeypatch.setattr(indexing, "get_index", unavailable)
+    found = search.search_questions("運賃", like=db.session.get(Organization, HAYAMA))
+    assert "簡易検索" in found.notice and [hit.question.id for hit in found.hits] == [bus_questions["town"]]
+
+
+def test_a_member_of_a_town_narrows_search_to_like_organizations(client, bus_questions):
+    login(client, make_user(org=HAYAMA))
+    page = client.get("/search?q=運賃").get_data(as_text=True)
+    assert "同規模の団体（町・人口1万〜5万人）に絞る" in page and "コミュニティバス" in page and "路線バス" in page
+    url = re.search(r'href="([^"]*similar_orgs=1[^"]*)"', page).group(1).replace("&amp;", "&")
+    page = client.get(url).get_data(as_text=True)
+    assert "コミュニティバス" in page and "路線バス" not in page and "表示中" in page
+    assert 'name="similar_orgs" value="1"' in page  # a new search keeps the filter
+
+
+def test_the_api_search_takes_similar_orgs(client, bus_questions):
+    from app.services import tokens
+
+    town = tokens.create_token(make_user(org=HAYAMA), "葉山", "read").secret
+    body = client.get("/api/v1/search?q=運賃&similar_orgs=1", headers=bearer(town)).get_json()
+    assert [item["id"] for item in body["items"]] == [bus_questions["town"]]
+    assert_error(client.get("/api/v1/search?q=運賃&similar_orgs=2", headers=bearer(town)), 422)
+    nobody = tokens.create_token(make_user(org=None), "無所属", "read").secret
+    error = assert_error(client.get("/api/v1/search?q=運賃&similar_orgs=1", headers=bearer(nobody)), 422)
+    assert "所属団体" in error["message"]

@@ -748,9 +748,16 @@ _PATHS: dict = {
     "/search": {
         "get": {
             "operationId": "search",
-            "summary": "全文検索（サイトの検索と同じ演算子: [タグ]、\"語句\"、accepted:yes など）",
+            "summary": "全文検索（サイトの検索と同じ演算子: [タグ]、\"語句\"、accepted:yes、orgkind:町 など）",
             "parameters": [
                 {"name": "q", "in": "query", "required": True, "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"}},
+                {
+                    "name": "similar_orgs",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"type": "string", "enum": ["0", "1"], "default": "0"},
+                    "description": "1: 同規模の団体（呼び出した人の所属団体と同じ種類・同じ人口規模）が質問・回答・採用した質問だけ。所属団体がないと 422",
+                },
                 _PAGE,
             ],
             "responses": {"200": _json(_ref("SearchPage"), "関連度順、1ページ20件"), **_errors(400, 401, 404, 422, 429)},

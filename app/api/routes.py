@@ -326,7 +326,13 @@ def search_questions():
     if not query.strip() or len(query) > QUERY_MAX:
         raise ValidationFailed({"q": _("q に1〜%(n)d文字の検索語を指定してください。", n=QUERY_MAX)})
     page = _query_page()
-    found = search.search_questions(query, page=page, per_page=PER_PAGE)
+    similar = request.args.get("similar_orgs", "0")
+    if similar not in ("0", "1"):
+        raise ValidationFailed({"similar_orgs": _("similar_orgs は 0 か 1 です。")})
+    like = api_user().organization if similar == "1" else None
+    if similar == "1" and like is None:
+        raise ValidationFailed({"similar_orgs": _("所属団体が設定されていないため、同規模の団体で絞り込めません。")})
+    found = search.search_questions(query, page=page, per_page=PER_PAGE, like=like)
     if page > found.pages:
         raise NotFound("page")
     body = serializers.page([serializers.search_hit(hit) for hit in found.hits], found.total, found.page)

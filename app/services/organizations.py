@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -134,13 +135,35 @@ def peer_label(org: Organization) -> str:
 def similar_organizations(org: Organization) -> sa.Select:
     """Codes of organizations like `org` (itself included): same kind and population band;
     prefectures with prefectures, national bodies by kind. A select, to use in `IN (...)`."""
-    query = sa.select(Organization.code).where(Organization.kind == org.kind)
-    band = _band_of(org)
-    if band is not None:
-        query = query.where(Organization.population >= POPULATION_BANDS[band])
-        if band + 1 < len(POPULATION_BANDS):
-            query = query.where(Organization.population < POPULATION_BANDS[band + 1])
+    return organizations_of_class(peer_class(org))
+
+
+def organizations_of_class(key: str) -> sa.Select:
+    """Codes of the organizations whose `peer_class` (or kind) is `key` (「town/1」, 「town」)."""
+    kind, _sep, band = key.partition("/")
+    query = sa.select(Organization.code).where(Organization.kind == kind)
+    if band.isdigit() and int(band) < len(POPULATION_BANDS):
+        query = query.where(Organization.population >= POPULATION_BANDS[int(band)])
+        if int(band) + 1 < len(POPULATION_BANDS):
+            query = query.where(Organization.population < POPULATION_BANDS[int(band) + 1])
     return query
+
+
+# What people type after orgkind: besides the labels (町, 政令指定都市) and the codes (town).
+_KIND_ALIASES = {"政令市": "designated_city", "指定都市": "designated_city", "区": "special_ward", "行政区": "ward",
+                 "府省": "ministry", "省": "ministry", "都道府県": "prefecture", "県": "prefecture", "府": "prefecture",
+                 "都": "prefecture", "道": "prefecture"}  # fmt: skip
+
+
+def kind_named(text: str) -> str | None:
+    """The kind code for 「町」, 「政令市」, 「town」 (typed queries are Japanese whatever the
+    reader's language); None for anything else."""
+    text = normalize_key(text)
+    if text in KIND_LABELS:
+        return text
+    with force_locale("ja"):
+        labels = {normalize_key(str(label)): kind for kind, label in KIND_LABELS.items()}
+    return labels.get(text) or _KIND_ALIASES.get(text)
 
 
 def get_organization(code: str | None) -> Organization:
