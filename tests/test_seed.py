@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Answer, CareerEntry, Post, Question, Tag, User, Vote, question_tags
+from app.models import Adoption, Answer, CareerEntry, Post, Question, Tag, User, Vote, question_tags
 from app.services import counters, reputation, seed
 
 
@@ -24,6 +24,7 @@ def test_demo_loads_once_and_keeps_every_invariant(app):
         .where(CareerEntry.organization_code == "141003", CareerEntry.department_key.contains("債権回収課"))
     ).all()
     assert len(holders) >= 3  # a chain of 前任者 for the transfer demo
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Adoption)) == 16  # seed/adoptions.json, one per organization
 
     vote_sums = dict(db.session.execute(sa.select(Vote.post_id, sa.func.sum(Vote.value)).group_by(Vote.post_id)).all())
     for post_id, score in db.session.execute(sa.select(Post.id, Post.score)):

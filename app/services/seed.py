@@ -30,7 +30,7 @@ from app.models import (
     utcnow,
 )
 from app.models.ops import QuestionRoute
-from app.services import accounts, answers, comments, privacy_guard, questions, votes
+from app.services import accounts, adoptions, answers, comments, privacy_guard, questions, votes
 from app.services.careers import department_key
 from app.services.organizations import load_organizations
 from app.services.posting import render_body
@@ -140,6 +140,7 @@ def _load_users() -> dict[str, User]:
 
 def _load_questions(users: dict[str, User]) -> int:
     items = _read("questions.json")
+    adopted = _read("adoptions.json")  # answer key → users whose organizations mark 「うちでも採用」
     for item in items:
         question = questions.ask_question(
             users[item["author"]],
@@ -155,6 +156,8 @@ def _load_questions(users: dict[str, User]) -> int:
             )
             stamps.append((answer, datetime.fromisoformat(answer_item["created"])))
             _add_votes(users, answer, answer_item.get("votes", {}))
+            for key in adopted.get(answer_item["key"], []):
+                adoptions.adopt(users[key], answer)
             _add_comments(users, answer, answer_item.get("comments", []), stamps)
             if answer_item.get("accepted"):
                 answers.accept_answer(users[item["author"]], answer)
