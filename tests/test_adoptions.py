@@ -294,6 +294,7 @@ def test_the_api_search_takes_similar_orgs(client, bus_questions):
     town = tokens.create_token(make_user(org=HAYAMA), "葉山", "read").secret
     body = client.get("/api/v1/search?q=運賃&similar_orgs=1", headers=bearer(town)).get_json()
     assert [item["id"] for item in body["items"]] == [bus_questions["town"]]
+    assert body["items"][0]["adopted_by"] == 0
     assert_error(client.get("/api/v1/search?q=運賃&similar_orgs=2", headers=bearer(town)), 422)
     nobody = tokens.create_token(make_user(org=None), "無所属", "read").secret
     error = assert_error(client.get("/api/v1/search?q=運賃&similar_orgs=1", headers=bearer(nobody)), 422)

@@ -366,7 +366,10 @@ _SCHEMAS: dict = {
     },
     "SearchHit": {
         "type": "object",
-        "required": ["id", "title", "snippet", "title_html", "snippet_html", "score", "tags", "answer_count", "accepted_answer_id", "answer_id", "url"],
+        "required": [
+            "id", "title", "snippet", "title_html", "snippet_html", "score", "tags", "answer_count", "accepted_answer_id",
+            "adopted_by", "answer_id", "url",
+        ],
         "properties": {
             "id": {"type": "integer", "description": "質問の ID"},
             "title": {"type": "string"},
@@ -377,6 +380,7 @@ _SCHEMAS: dict = {
             "tags": {"type": "array", "items": {"type": "string"}},
             "answer_count": {"type": "integer"},
             "accepted_answer_id": {"type": ["integer", "null"]},
+            "adopted_by": {"type": "integer", "description": "表示中の回答のどれかを「うちでも採用」とした団体の数"},
             "answer_id": {"type": ["integer", "null"], "description": "抜粋が回答から取られたときのその回答"},
             "url": {"type": "string"},
         },

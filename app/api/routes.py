@@ -335,7 +335,8 @@ def search_questions():
     found = search.search_questions(query, page=page, per_page=PER_PAGE, like=like)
     if page > found.pages:
         raise NotFound("page")
-    body = serializers.page([serializers.search_hit(hit) for hit in found.hits], found.total, found.page)
+    adopted = adoptions.question_counts([hit.question.id for hit in found.hits])
+    body = serializers.page([serializers.search_hit(hit, adopted.get(hit.question.id, 0)) for hit in found.hits], found.total, found.page)
     if found.notice:
         body["notice"] = found.notice
     if found.suggestion:

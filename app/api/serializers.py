@@ -128,7 +128,8 @@ def question(item: Question, answers: list[Answer]) -> dict:
     }
 
 
-def search_hit(hit: Result) -> dict:
+def search_hit(hit: Result, adopted_by: int = 0) -> dict:
+    """`adopted_by`: as in `question_summary` (the caller counts a page at once)."""
     item = hit.question
     return {
         "id": item.id,
@@ -140,6 +141,7 @@ def search_hit(hit: Result) -> dict:
         "tags": [tag.label for tag in item.tags],
         "answer_count": item.answer_count or 0,
         "accepted_answer_id": item.accepted_answer_id,
+        "adopted_by": adopted_by,
         "answer_id": hit.answer_id,
         "url": question_url(item),
     }
