@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app import indexing
-from app.database import write_transaction
+from app.database import upsert, write_transaction
 from app.extensions import db
-from app.models import Adoption, Answer, Organization, User
+from app.models import Adoption, Answer, Organization, User, utcnow
 from app.services import permissions
 from app.services.errors import PermissionDenied, ValidationFailed
 from app.services.organizations import KIND_ORDER
@@ -43,7 +43,8 @@ def adopt(user: User, answer: Answer) -> bool:
     with write_transaction():
         if db.session.get(Adoption, (answer.id, code)) is not None:
             return False
-        db.session.add(Adoption(answer_id=answer.id, organization_code=code, user_id=user.id))
+        # Two colleagues pressing at once: the second insert does nothing instead of failing.
+        upsert(Adoption, {"answer_id": answer.id, "organization_code": code, "user_id": user.id, "created_at": utcnow()})
         indexing.touch(db.session, answer.question_id)
     return True
 

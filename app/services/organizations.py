@@ -21,7 +21,7 @@ POPULATION_FILE = DATA_FILE.with_name("population.csv")
 _CODE_IN_TEXT = re.compile(r"(?:^|[(（\s])(\d{6})[)）]?\s*$")
 # Larger bodies first when several match: a search for 「府中」 shows both 府中市 before wards.
 KIND_ORDER = {"prefecture": 0, "designated_city": 1, "ministry": 1, "city": 2, "special_ward": 2,
-               "agency": 3, "commission": 3, "town": 4, "village": 5, "ward": 6, "regional_office": 7}  # fmt: skip
+              "agency": 3, "commission": 3, "town": 4, "village": 5, "ward": 6, "regional_office": 7}  # fmt: skip
 
 
 _COLUMNS = ("code", "name", "kana", "kind", "prefecture_code", "parent_code")
@@ -151,8 +151,8 @@ def organizations_of_class(key: str) -> sa.Select:
 
 # What people type after orgkind: besides the labels (町, 政令指定都市) and the codes (town).
 _KIND_ALIASES = {"政令市": "designated_city", "指定都市": "designated_city", "区": "special_ward", "行政区": "ward",
-                 "府省": "ministry", "省": "ministry", "都道府県": "prefecture", "県": "prefecture", "府": "prefecture",
-                 "都": "prefecture", "道": "prefecture"}  # fmt: skip
+                 "府省": "ministry", "省": "ministry", "県": "prefecture", "府": "prefecture", "都": "prefecture",
+                 "道": "prefecture"}  # fmt: skip
 
 
 def kind_named(text: str) -> str | None:
