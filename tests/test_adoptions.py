@@ -299,3 +299,23 @@ def test_the_api_search_takes_similar_orgs(client, bus_questions):
     nobody = tokens.create_token(make_user(org=None), "無所属", "read").secret
     error = assert_error(client.get("/api/v1/search?q=運賃&similar_orgs=1", headers=bearer(nobody)), 422)
     assert "所属団体" in error["message"]
+
+
+def test_a_removed_answer_or_a_suspended_member_gets_403_in_japanese(client, answer, moderator):
+    from datetime import timedelta
+
+    from app.models import utcnow
+
+    member = make_user(org=KAWASAKI)
+    login(client, member)
+    member.suspended_until = utcnow() + timedelta(days=3)
+    db.session.commit()
+    suspended = client.post(f"/answers/{answer.id}/adoption", data={"adopted": "1"})
+    assert suspended.status_code == 403 and "停止されています" in suspended.get_data(as_text=True)
+    member.suspended_until = None
+    db.session.commit()
+    answers.delete_answer(moderator, answer, reason="spam")
+    login(client, moderator)
+    refused = client.post(f"/answers/{answer.id}/adoption", data={"adopted": "1"})
+    assert refused.status_code == 403 and "権限" in refused.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Adoption)) == 0
