@@ -26,7 +26,7 @@ import_cli = AppGroup("import", help="Import content: a Stack Exchange dump, a m
 
 @orgs_cli.command("load")
 def orgs_load():
-    """Insert or update the organization list shipped in app/data (idempotent)."""
+    """Insert or update the organization list and populations shipped in app/data (idempotent)."""
     click.echo(f"{load_organizations()} organizations loaded")
 
 

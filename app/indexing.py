@@ -25,9 +25,23 @@ from sqlalchemy.orm import Session
 
 from app.database import after_commit, short_write
 from app.extensions import db
-from app.models import Answer, AuditLog, IndexConsumer, Post, Question, SearchOutbox, Tag, User, question_tags, utcnow
+from app.models import (
+    Adoption,
+    Answer,
+    AuditLog,
+    IndexConsumer,
+    Organization,
+    Post,
+    Question,
+    SearchOutbox,
+    Tag,
+    User,
+    question_tags,
+    utcnow,
+)
 from app.models.knowledge import PostLaw
 from app.rendering import plain_text
+from app.services.organizations import peer_class
 from search import AnswerDocument, Batch, QuestionDocument, SearchIndex, SearchUnavailable, rebuild_index
 
 _TOUCHED = "zennin_touched_questions"
@@ -248,6 +262,14 @@ def count_documents(session: Session) -> int:
     return session.scalar(sa.select(sa.func.count()).select_from(Question).where(_indexed(Question)))
 
 
+def _peer_keys(session: Session, codes: set[str | None]) -> dict[str, tuple[str, ...]]:
+    """Organization code → the keys `orgkind:` matches: its kind and its 「同規模」 class."""
+    rows = session.execute(
+        sa.select(Organization.code, Organization.kind, Organization.population).where(Organization.code.in_(codes - {None}))
+    )
+    return {row.code: tuple(dict.fromkeys((row.kind, peer_class(row)))) for row in rows}
+
+
 def _indexed(post: type[Post]) -> sa.ColumnElement[bool]:
     """What search may find: not removed, not hidden by flags (a hidden answer's text must not
     surface in a snippet); hiding and unhiding touch the question, so the index follows."""
@@ -268,7 +290,7 @@ def rebuild(*, procs: int = 2, progress=None) -> int:
 def load_documents(session: Session, question_ids: Sequence[int]) -> list[QuestionDocument]:
     """Documents of the visible questions among `question_ids`, in id order.
 
-    Four plain selects (questions, their tags, their visible answers, the laws they cite): loading ORM objects
+    Five plain selects (questions, their tags, their visible answers, the laws they cite, adoptions): loading ORM objects
     was ~60 % of the CPU a rebuild's feeding process spends, taken from its index workers.
     """
     # Posts by primary key, the kind checked here: given `kind IN (...)`, SQLite without
@@ -306,7 +328,10 @@ def load_documents(session: Session, question_ids: Sequence[int]) -> list[Questi
         tags[question_id].append(name)
     answers: dict[int, list] = defaultdict(list)
     for row in session.execute(
-        sa.select(Answer.question_id, Answer.id, Answer.body_html, Answer.author_id, Answer.score, Answer.fiscal_year)
+        sa.select(
+            Answer.question_id, Answer.id, Answer.body_html, Answer.author_id, Answer.score, Answer.fiscal_year, User.organization_code
+        )
+        .join(User, User.id == Answer.author_id)
         .where(Answer.question_id.in_(ids), _indexed(Answer))
         .order_by(Answer.question_id, Answer.id)
     ):
@@ -319,6 +344,15 @@ def load_documents(session: Session, question_ids: Sequence[int]) -> list[Questi
         .order_by(PostLaw.post_id, PostLaw.position)
     ):
         cited[question_id] += [law, law + article] if article else [law]
+    adopters: dict[int, set[str]] = defaultdict(set)
+    for question_id, code in session.execute(
+        sa.select(Answer.question_id, Adoption.organization_code)
+        .join(Adoption, Adoption.answer_id == Answer.id)
+        .where(Answer.question_id.in_(ids), _indexed(Answer))
+    ):
+        adopters[question_id].add(code)
+    taking_part = {q.organization_code for q in questions} | {a.organization_code for rows in answers.values() for a in rows}
+    peers = _peer_keys(session, taking_part | set().union(*adopters.values()))
     return [
         QuestionDocument(
             id=question.id,
@@ -331,6 +365,12 @@ def load_documents(session: Session, question_ids: Sequence[int]) -> list[Questi
             score=question.score,
             answer_count=question.answer_count or 0,
             has_accepted=question.accepted_answer_id is not None,
+            peers=tuple(
+                key
+                for code in {question.organization_code, *(a.organization_code for a in answers[question.id]), *adopters[question.id]}
+                for key in peers.get(code, ())
+            ),
+            adopted=len(adopters[question.id]),
             answers=tuple(
                 AnswerDocument(
                     id=answer.id,

@@ -10,7 +10,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from app.security import csp_nonce
-from app.services import fiscal_years, permissions, privileges, removal, review
+from app.services import fiscal_years, organizations, permissions, privileges, removal, review
 from app.text import slugify
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -30,7 +30,9 @@ def init_app(app: Flask) -> None:
         unread_notifications=unread_notifications,
         is_reviewer=review.is_reviewer,
     )
-    app.jinja_env.filters.update(datetime=format_jst, ago=time_ago, number=format_number, sanitized=sanitized)
+    app.jinja_env.filters.update(
+        datetime=format_jst, ago=time_ago, number=format_number, sanitized=sanitized, org_kind=organizations.kind_label
+    )
     app.jinja_env.filters.update(fiscal_year=fiscal_years.html)  # 令和8年度, the Western year on hover
 
 

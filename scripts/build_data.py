@@ -21,6 +21,12 @@ What it writes (everything else under ``app/data/`` is written by hand):
     body that disappears from the source stays in the file (people's careers may
     still point to it).
 
+``app/data/population.csv``
+    ``code,population``: the 2020 census population (令和2年国勢調査) of every local
+    government in ``organizations.csv`` that ``jp-localgov-population`` has a figure for
+    (all prefectures and municipalities, 168 of the 175 designated-city wards; the 7
+    former Hamamatsu wards have none).  National bodies have no population.
+
 ``app/data/seed/questions.json``
     The demo questions: the hand-written ones from ``seed/src/original_questions.json``
     merged with questions derived from three licensed corpora, as listed (with titles,
@@ -61,6 +67,8 @@ DATA_DIR = REPO / "app" / "data"
 SEED_DIR = DATA_DIR / "seed"
 ORG_CSV = DATA_DIR / "organizations.csv"
 ORG_FIELDS = ["code", "name", "kana", "kind", "prefecture_code", "parent_code"]
+POPULATION_CSV = DATA_DIR / "population.csv"
+POPULATION_FIELDS = ["code", "population"]
 
 # Seed dates must fall inside this window.
 SEED_START = datetime(2023, 1, 1)
@@ -96,9 +104,9 @@ def dump_json(data) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
-def dump_csv(rows: list[dict[str, str]]) -> str:
+def dump_csv(rows: list[dict[str, str]], fields: list[str] = ORG_FIELDS) -> str:
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=ORG_FIELDS, lineterminator="\n")
+    writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     return buf.getvalue()
@@ -605,6 +613,22 @@ def verify_organizations(rows: list[dict[str, str]]) -> None:
             raise DataError(f"{r['name']}: prefecture_code is not a prefecture")
         if not re.fullmatch(r"[ぁ-ゖー]+", r["kana"]) or " " in r["name"]:
             raise DataError(f"{r['name']}: bad name or kana {r['kana']!r}")
+
+
+def build_population(source: Path, orgs: list[dict[str, str]]) -> list[dict[str, str]]:
+    """``code,population`` for the local governments of ``orgs`` with a 2020 census figure."""
+    figures = {r["lgcode"]: r["population"] for r in read_csv(source / "jp-localgov-population" / "population.csv")}
+    local = [r for r in orgs if r["kind"] not in ("ministry", "agency", "commission", "regional_office")]
+    rows = [{"code": r["code"], "population": figures[r["code"]]} for r in local if r["code"] in figures]
+    municipalities = [r for r in local if r["kind"] != "ward"]
+    missing = [r["name"] for r in municipalities if r["code"] not in figures]
+    if missing:
+        raise DataError(f"no population for {', '.join(missing[:5])}")
+    by_code = {r["code"]: int(r["population"]) for r in rows}
+    for code, name, want in (("141003", "横浜市", 3777491), ("134023", "青ヶ島村", 169)):
+        if by_code.get(code) != want:
+            raise DataError(f"population of {name}: {by_code.get(code)}, expected {want}")
+    return rows
 
 
 # --------------------------------------------------------------------------------------
@@ -1296,6 +1320,7 @@ def main(argv: list[str] | None = None) -> int:
         previous = read_csv(ORG_CSV) if ORG_CSV.exists() else []
         orgs = build_organizations(source, previous)
         verify_organizations(orgs)
+        population = build_population(source, orgs)
         users = read_json(SEED_DIR / "users.json")
         tags = read_json(SEED_DIR / "tags.json")
         synonyms = read_json(SEED_DIR / "synonyms.json")
@@ -1305,7 +1330,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 
-    outputs = {ORG_CSV: dump_csv(orgs), SEED_DIR / "questions.json": dump_json(questions)}
+    outputs = {
+        ORG_CSV: dump_csv(orgs),
+        POPULATION_CSV: dump_csv(population, POPULATION_FIELDS),
+        SEED_DIR / "questions.json": dump_json(questions),
+    }
     stale = []
     for path, text in outputs.items():
         current = path.read_text(encoding="utf-8") if path.exists() else None
@@ -1319,7 +1348,7 @@ def main(argv: list[str] | None = None) -> int:
         kinds[k] for k in ("designated_city", "city", "special_ward", "town", "village")
     )
     national = sum(kinds[k] for k in ("ministry", "agency", "commission", "regional_office"))
-    print(f"organizations: {len(orgs)} rows")
+    print(f"organizations: {len(orgs)} rows, {len(population)} with a population")
     print(
         f"  prefectures {kinds['prefecture']}, municipalities {municipal} "
         f"(designated cities {kinds['designated_city']}, cities {kinds['city']}, "

@@ -170,6 +170,8 @@ class QueryPlan:
             clauses.append(wq.Term("fiscal_years", str(p.fiscal_year)))
         if p.law:
             clauses.append(wq.Term("laws", p.law))
+        if p.org_kind:
+            clauses.append(wq.Term("peers", p.org_kind))
         if p.user_name or p.org_name or p.fiscal_year_text:  # a name the app did not resolve matches no one
             clauses.append(wq.Term("id", ""))
         if p.accepted is not None:

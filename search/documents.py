@@ -32,3 +32,7 @@ class QuestionDocument:
     # its answers: the filters 年度: and 法令: match a question through any of them.
     fiscal_years: tuple[int, ...] = ()
     laws: tuple[str, ...] = ()
+    # Opaque keys of the organizations taking part (author, answerers, adopters), e.g. the
+    # app's kind and kind/population-band classes ("town", "town/1"): the ``orgkind:`` filter.
+    peers: tuple[str, ...] = ()
+    adopted: int = 0  # organizations that marked one of its answers 「うちでも採用」

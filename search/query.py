@@ -1,13 +1,16 @@
 """The search-box language, Stack Overflow / Apache Answer style. Pure string work.
 
-    [債権回収] user:12 org:141003 is:question is:answer accepted:yes|no answers:0 answers:1+ score:3
+    [債権回収] user:12 org:141003 orgkind:町 is:question is:answer accepted:yes|no answers:0 answers:1+ score:3
     年度:2025 (fy:2025) 法令:地方税法 (law:地方税法第15条の7)
     "exact phrase" -excluded -[tag] free words
 
 ``user:`` and ``org:`` also take names (user:山田, org:横浜市); the app resolves those to an
 id or a code (``user_name``, ``org_name``) before the index sees the query. Likewise a 年度
 typed as 令和7年度 or R7 (``fiscal_year_text``), and ``law``, which the app normalizes
-(地税法 → 地方税法) into the citation the index holds.
+(地税法 → 地方税法) into the citation the index holds. ``orgkind:``
+(an organization kind, as the app names it: orgkind:町) keeps questions that a member of
+such an organization asked, answered or adopted; the app turns the name into the key it
+indexed (``org_kind``).
 
 Full-width forms work too (ｕｓｅｒ：１２, ［債権回収］, full-width spaces): the query is
 NFKC-normalized first. Anything that is not a well-formed operator is plain text, so an
@@ -35,7 +38,7 @@ _ITEM = re.compile(
     (?:
         "(?P<phrase>[^"]*)"
       | \[(?P<tag>[^\[\]\s]+)\]
-      | (?P<operator>user|org|is|accepted|answers|score|fy|年度|law|法令):(?P<value>[^\s"\[\]]+)
+      | (?P<operator>user|orgkind|org|is|accepted|answers|score|fy|年度|law|法令):(?P<value>[^\s"\[\]]+)
       | (?P<word>[^\s"\[\]]+|["\[\]])
     )
     """,
@@ -46,6 +49,7 @@ _ORG_CODE = re.compile(r"\d[0-9a-z_-]{0,31}|[a-z][0-9a-z_-]*\d[0-9a-z_-]*")
 _OPERATOR_VALUES = {
     "user": re.compile(r"\d{1,18}|[^\s\d:][^\s:]{0,49}"),
     "org": re.compile(r"[0-9a-z][0-9a-z_-]{0,31}|[^\s:]{1,50}"),
+    "orgkind": re.compile(r"[^\s:]{1,30}"),
     "is": re.compile(r"question|answer"),
     "accepted": re.compile(r"yes|no"),
     "answers": re.compile(r"\d{1,9}\+?"),
@@ -68,6 +72,7 @@ class ParsedQuery:
     org: str | None = None  # org:CODE, the question author's organization
     user_name: str | None = None  # user:山田, for the app to resolve into user_id
     org_name: str | None = None  # org:横浜市, for the app to resolve into org
+    org_kind: str | None = None  # orgkind:町, as typed; the app resolves it into an indexed key
     scope: Scope | None = None  # is:question (title/body) or is:answer (answers); both = any
     accepted: bool | None = None  # accepted:yes|no
     answer_count: int | None = None  # answers:N, exactly N (answers:0 = unanswered)
@@ -91,6 +96,7 @@ class ParsedQuery:
             or self.org_name
             or self.fiscal_year_text
             or self.law
+            or self.org_kind
             or any(
                 value is not None
                 for value in (self.user_id, self.accepted, self.answer_count, self.min_answers, self.min_score, self.fiscal_year)
@@ -151,6 +157,7 @@ def parse_query(text: str) -> ParsedQuery:
         user_name=user if user is not None and not user.isdigit() else None,
         org=org if org is not None and _ORG_CODE.fullmatch(org) else None,
         org_name=org if org is not None and not _ORG_CODE.fullmatch(org) else None,
+        org_kind=options.get("orgkind"),
         scope=scopes.pop() if len(scopes) == 1 else None,
         accepted=options["accepted"] == "yes" if "accepted" in options else None,
         answer_count=int(answers) if answers is not None and not answers.endswith("+") else None,

@@ -85,6 +85,8 @@ def build_schema() -> Schema:
         # range queries on 8-bit numeric fields match every document.
         accepted=NUMERIC(int, bits=32, sortable=True),
         answer_count=NUMERIC(int, bits=32),
+        peers=KEYWORD(),
+        adopted=NUMERIC(int, bits=32, sortable=True),  # a column for the re-rank
         # What snippets are cut from; answers as (answer id, body) pairs.
         title=STORED(),
         body=STORED(),
@@ -114,6 +116,8 @@ def document_fields(doc: QuestionDocument) -> dict[str, object]:
         "score": doc.score,
         "accepted": int(doc.has_accepted),
         "answer_count": doc.answer_count,
+        "peers": " ".join(sorted(set(doc.peers))),
+        "adopted": doc.adopted,
         "title": doc.title,
         "body": doc.body,
         "answer_texts": tuple((answer.id, answer.body) for answer in doc.answers),

@@ -113,6 +113,7 @@ CASES = [
     Case("POST", "/notifications/read", members()),
     Case("GET", "/bookmarks", members()),
     Case("POST", "/posts/{a}/bookmark", members(), data={"saved": "1"}),
+    Case("POST", "/answers/{a}/adoption", members(), data={"adopted": "1"}),
     Case("POST", "/questions/{q}/follow", members(), data={"follow": "1"}),
     Case("POST", "/tags/住民税/watch", members(), data={"state": "watch"}),
     Case("GET", "/tags/住民税/review", members()),

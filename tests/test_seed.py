@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Answer, CareerEntry, Post, Question, Tag, User, Vote, question_tags
+from app.models import Adoption, Answer, CareerEntry, Post, Question, Tag, User, Vote, question_tags
 from app.services import counters, curation, handover, reputation, seed, transfer
 
 
@@ -30,6 +30,7 @@ def test_demo_loads_once_and_keeps_every_invariant(app):
     assert len(handover.linked_questions(successor, guide.note)) == 3
     assert [c.title for c in guide.collections] == ["債権回収 はじめの5問"]
     assert len(curation.shown_items(successor, guide.collections[0])) == 5
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Adoption)) == 16  # seed/adoptions.json, one per organization
 
     vote_sums = dict(db.session.execute(sa.select(Vote.post_id, sa.func.sum(Vote.value)).group_by(Vote.post_id)).all())
     for post_id, score in db.session.execute(sa.select(Post.id, Post.score)):

@@ -287,7 +287,7 @@ _SCHEMAS: dict = {
     },
     "Answer": {
         "type": "object",
-        "required": ["id", "question_id", "body", "body_html", "score", "accepted", "author", "created", "edited", "outdated"],
+        "required": ["id", "question_id", "body", "body_html", "score", "accepted", "adopted_by", "author", "created", "edited", "outdated"],
         "properties": {
             "id": {"type": "integer"},
             "question_id": {"type": "integer"},
@@ -295,6 +295,7 @@ _SCHEMAS: dict = {
             "body_html": {"type": "string", "description": "サニタイズ済みの HTML"},
             "score": {"type": "integer"},
             "accepted": {"type": "boolean"},
+            "adopted_by": {"type": "integer", "description": "「うちでも採用」とした団体の数"},
             "author": _ref("User"),
             "created": {"type": "string", "format": "date-time"},
             "edited": {"type": ["string", "null"], "format": "date-time"},
@@ -320,7 +321,7 @@ _SCHEMAS: dict = {
     "QuestionSummary": {
         "type": "object",
         "required": [
-            "id", "title", "body", "body_html", "tags", "score", "accepted_answer_id", "answer_count", "view_count",
+            "id", "title", "body", "body_html", "tags", "score", "accepted_answer_id", "adopted_by", "answer_count", "view_count",
             "author", "created", "last_activity", "closed", "duplicate_of_id", "url", "outdated",
         ],
         "properties": {
@@ -331,6 +332,7 @@ _SCHEMAS: dict = {
             "tags": {"type": "array", "items": {"type": "string"}},
             "score": {"type": "integer"},
             "accepted_answer_id": {"type": ["integer", "null"]},
+            "adopted_by": {"type": "integer", "description": "表示中の回答のどれかを「うちでも採用」とした団体の数（重複なし）"},
             "answer_count": {"type": "integer"},
             "view_count": {"type": "integer"},
             "author": _ref("User"),
@@ -351,7 +353,7 @@ _SCHEMAS: dict = {
                 "type": "object",
                 "required": ["answers"],
                 "properties": {
-                    "answers": {"type": "array", "items": _ref("Answer"), "description": "採用された回答が先頭、次にスコア順"},
+                    "answers": {"type": "array", "items": _ref("Answer"), "description": "採用された回答が先頭、次にスコア順（同点は採用した団体が多い順）"},
                     "removed": _ref("Removal"),
                 },
             },
@@ -411,7 +413,10 @@ _SCHEMAS: dict = {
     },
     "SearchHit": {
         "type": "object",
-        "required": ["id", "title", "snippet", "title_html", "snippet_html", "score", "tags", "answer_count", "accepted_answer_id", "answer_id", "url"],
+        "required": [
+            "id", "title", "snippet", "title_html", "snippet_html", "score", "tags", "answer_count", "accepted_answer_id",
+            "adopted_by", "answer_id", "url",
+        ],
         "properties": {
             "id": {"type": "integer", "description": "質問の ID"},
             "title": {"type": "string"},
@@ -422,6 +427,7 @@ _SCHEMAS: dict = {
             "tags": {"type": "array", "items": {"type": "string"}},
             "answer_count": {"type": "integer"},
             "accepted_answer_id": {"type": ["integer", "null"]},
+            "adopted_by": {"type": "integer", "description": "表示中の回答のどれかを「うちでも採用」とした団体の数"},
             "answer_id": {"type": ["integer", "null"], "description": "抜粋が回答から取られたときのその回答"},
             "url": {"type": "string"},
         },
@@ -669,6 +675,15 @@ _SCHEMAS: dict = {
         "required": ["value"],
         "properties": {"value": {"type": "integer", "enum": [1, -1, 0], "description": "1 = 賛成、-1 = 反対、0 = 取り消し"}},
     },
+    "AdoptionResult": {
+        "type": "object",
+        "required": ["answer_id", "organization", "adopted_by"],
+        "properties": {
+            "answer_id": {"type": "integer"},
+            "organization": _ref("Organization"),
+            "adopted_by": {"type": "integer", "description": "採用した団体の数"},
+        },
+    },
     "VoteResult": {
         "type": "object",
         "required": ["post_id", "score", "vote"],
@@ -792,6 +807,24 @@ _PATHS: dict = {
             "responses": {"201": _json(_ref("Confirmation"), "記録した確認"), **_guarded_errors(400, 401, 403, 404, 409, 413, 429)},
         }
     },
+    "/answers/{answer_id}/adoptions": {
+        "post": {
+            "operationId": "adoptAnswer",
+            "summary": "「うちでも採用」: 自分の所属団体がこの回答のやり方を採用していると示す（1団体1回、同じ団体の会員なら誰でも）",
+            "parameters": [_id_parameter("answer_id", "回答の ID")],
+            "responses": {
+                "201": _json(_ref("AdoptionResult"), "団体の採用を記録した"),
+                "200": _json(_ref("AdoptionResult"), "すでに記録されていた（何も変えない）"),
+                **_errors(400, 401, 403, 404, 409, 429),
+            },
+        },
+        "delete": {
+            "operationId": "withdrawAdoption",
+            "summary": "所属団体の「うちでも採用」を取り消す（同じ団体の会員なら誰でも）",
+            "parameters": [_id_parameter("answer_id", "回答の ID")],
+            "responses": {"204": {"description": "取り消した（記録がなくても 204）"}, **_errors(400, 401, 403, 404, 409, 429)},
+        },
+    },
     "/posts/{post_id}/vote": {
         "post": {
             "operationId": "vote",
@@ -804,9 +837,16 @@ _PATHS: dict = {
     "/search": {
         "get": {
             "operationId": "search",
-            "summary": "全文検索（サイトの検索と同じ演算子: [タグ]、\"語句\"、accepted:yes、年度:2025（fy:）、法令:地方税法（law:）など）",
+            "summary": "全文検索（サイトの検索と同じ演算子: [タグ]、\"語句\"、accepted:yes、年度:2025（fy:）、法令:地方税法（law:）、orgkind:町 など）",
             "parameters": [
                 {"name": "q", "in": "query", "required": True, "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"}},
+                {
+                    "name": "similar_orgs",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"type": "string", "enum": ["0", "1"], "default": "0"},
+                    "description": "1: 同規模の団体（呼び出した人の所属団体と同じ種類・同じ人口規模）が質問・回答・採用した質問だけ。所属団体がないと 422",
+                },
                 _PAGE,
             ],
             "responses": {"200": _json(_ref("SearchPage"), "関連度順、1ページ20件"), **_errors(400, 401, 404, 422, 429)},

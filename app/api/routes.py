@@ -22,6 +22,7 @@ from app.models.knowledge import CITATION_MAX
 from app.models.post import BODY_MAX, COMMENT_MAX, TITLE_MAX
 from app.models.tag import TAG_NAME_MAX
 from app.services import (
+    adoptions,
     answers,
     careers,
     closing,
@@ -75,6 +76,12 @@ def _api_error(error: ApiError):
 def _validation_failed(failure: ValidationFailed):
     fields = {name: str(message) for name, message in failure.errors.items()}
     return _api_error(ApiError(422, "validation_failed", " ".join(fields.values()), fields))
+
+
+@bp.errorhandler(adoptions.NoOrganization)
+def _no_organization(failure: adoptions.NoOrganization):
+    # A request this member cannot make at all (not a value to correct): 400, not 422.
+    return _api_error(ApiError(400, "no_organization", failure.errors["organization"], failure.errors))
 
 
 @bp.errorhandler(PersonalInformationFound)
@@ -338,6 +345,26 @@ def confirm_answer(answer_id: int):
     return jsonify(serializers.confirmation(item)), 201
 
 
+def _adoption_body(answer: Answer) -> dict:
+    return {"answer_id": answer.id, "organization": serializers.organization(api_user().organization), "adopted_by": adoptions.counts([answer.id]).get(answer.id, 0)}
+
+
+@bp.post("/answers/<id:answer_id>/adoptions")
+def adopt_answer(answer_id: int):
+    """「うちでも採用」 for the caller's organization: 201 when marked now, 200 when it already was."""
+    answer = _visible_answer(answer_id)
+    added = adoptions.adopt(api_user(), answer)
+    return jsonify(_adoption_body(answer)), 201 if added else 200
+
+
+@bp.delete("/answers/<id:answer_id>/adoptions")
+def withdraw_adoption(answer_id: int):
+    """Take the caller's organization's mark back (204 also when there was none)."""
+    answer = _visible_answer(answer_id)
+    adoptions.withdraw(api_user(), answer)
+    return "", 204
+
+
 @bp.post("/posts/<id:post_id>/vote")
 def vote(post_id: int):
     post = _visible_post(post_id)
@@ -355,10 +382,17 @@ def search_questions():
     if not query.strip() or len(query) > QUERY_MAX:
         raise ValidationFailed({"q": _("q に1〜%(n)d文字の検索語を指定してください。", n=QUERY_MAX)})
     page = _query_page()
-    found = search.search_questions(query, page=page, per_page=PER_PAGE)
+    similar = request.args.get("similar_orgs", "0")
+    if similar not in ("0", "1"):
+        raise ValidationFailed({"similar_orgs": _("similar_orgs は 0 か 1 です。")})
+    like = api_user().organization if similar == "1" else None
+    if similar == "1" and like is None:
+        raise ValidationFailed({"similar_orgs": _("所属団体が設定されていないため、同規模の団体で絞り込めません。")})
+    found = search.search_questions(query, page=page, per_page=PER_PAGE, like=like)
     if page > found.pages:
         raise NotFound("page")
-    body = serializers.page([serializers.search_hit(hit) for hit in found.hits], found.total, found.page)
+    adopted = adoptions.question_counts([hit.question.id for hit in found.hits])
+    body = serializers.page([serializers.search_hit(hit, adopted.get(hit.question.id, 0)) for hit in found.hits], found.total, found.page)
     if found.notice:
         body["notice"] = found.notice
     if found.suggestion:

@@ -14,7 +14,7 @@ from markupsafe import Markup
 
 from app.models import Answer, CareerEntry, Comment, Flag, Organization, Post, Question, Tag, User
 from app.models.knowledge import Confirmation
-from app.services import closing, freshness, laws
+from app.services import adoptions, closing, freshness, laws
 from app.services.experts import ExpertRow
 from app.services.pagination import Page
 from app.services.profiles import Profile
@@ -50,8 +50,9 @@ def removed(item: Post) -> dict:
     return {"removed": {"reason": item.removal_reason, "note": item.removal_note}} if item.is_deleted else {}
 
 
-def answer(item: Answer, accepted_answer_id: int | None, outdated: list[str] | None = None) -> dict:
-    """`outdated`: the reason codes when the caller computed them for a whole list (freshness.check)."""
+def answer(item: Answer, accepted_answer_id: int | None, *, outdated: list[str] | None = None, adopted_by: int | None = None) -> dict:
+    """`outdated`: the reason codes when the caller computed them for a whole list (freshness.check);
+    `adopted_by`: how many organizations marked 「うちでも採用」 (both looked up when not given)."""
     return {
         "id": item.id,
         "question_id": item.question_id,
@@ -59,6 +60,7 @@ def answer(item: Answer, accepted_answer_id: int | None, outdated: list[str] | N
         "body_html": item.body_html,
         "score": item.score,
         "accepted": item.id == accepted_answer_id,
+        "adopted_by": adoptions.counts([item.id]).get(item.id, 0) if adopted_by is None else adopted_by,
         "author": user_summary(item.author),
         "created": timestamp(item.created_at),
         "edited": timestamp(item.edited_at),
@@ -116,8 +118,9 @@ def flag(item: Flag, hidden: bool) -> dict:
     }
 
 
-def question_summary(item: Question, outdated: list[str] | None = None) -> dict:
-    """A question without its answers (list items); `outdated` as for `answer`."""
+def question_summary(item: Question, *, outdated: list[str] | None = None, adopted_by: int | None = None) -> dict:
+    """A question without its answers (list items); `outdated` as for `answer`. `adopted_by`: how many
+    distinct organizations adopted one of its shown answers (looked up when not given)."""
     return {
         "id": item.id,
         "title": item.title,
@@ -126,6 +129,7 @@ def question_summary(item: Question, outdated: list[str] | None = None) -> dict:
         "tags": [tag.label for tag in item.tags],
         "score": item.score,
         "accepted_answer_id": item.accepted_answer_id,
+        "adopted_by": adoptions.question_counts([item.id]).get(item.id, 0) if adopted_by is None else adopted_by,
         "answer_count": item.answer_count or 0,
         "view_count": item.view_count or 0,
         "author": user_summary(item.author),
@@ -141,14 +145,18 @@ def question_summary(item: Question, outdated: list[str] | None = None) -> dict:
 
 def question(item: Question, answers: list[Answer]) -> dict:
     checked = freshness.check([item, *answers])
+    adopted = adoptions.counts([a.id for a in answers])
     return {
-        **question_summary(item, checked[item.id].codes),
-        "answers": [answer(a, item.accepted_answer_id, checked[a.id].codes) for a in answers],
+        **question_summary(item, outdated=checked[item.id].codes),
+        "answers": [
+            answer(a, item.accepted_answer_id, outdated=checked[a.id].codes, adopted_by=adopted.get(a.id, 0)) for a in answers
+        ],
         **removed(item),
     }
 
 
-def search_hit(hit: Result) -> dict:
+def search_hit(hit: Result, adopted_by: int = 0) -> dict:
+    """`adopted_by`: as in `question_summary` (the caller counts a page at once)."""
     item = hit.question
     return {
         "id": item.id,
@@ -160,6 +168,7 @@ def search_hit(hit: Result) -> dict:
         "tags": [tag.label for tag in item.tags],
         "answer_count": item.answer_count or 0,
         "accepted_answer_id": item.accepted_answer_id,
+        "adopted_by": adopted_by,
         "answer_id": hit.answer_id,
         "url": question_url(item),
     }
@@ -171,7 +180,9 @@ def page(items: list[dict], total: int, number: int) -> dict:
 
 def question_page(result: Page[Question]) -> dict:
     checked = freshness.check(result.items)
-    return page([question_summary(q, checked[q.id].codes) for q in result.items], result.total, result.page)
+    adopted = adoptions.question_counts([q.id for q in result.items])
+    items = [question_summary(q, outdated=checked[q.id].codes, adopted_by=adopted.get(q.id, 0)) for q in result.items]
+    return page(items, result.total, result.page)
 
 
 def career_entry(entry: CareerEntry) -> dict:

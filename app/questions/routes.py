@@ -13,6 +13,7 @@ from app.questions.forms import AnswerForm, AskForm, CommentForm, QuestionForm
 from app.questions.redaction import history_target, render_history
 from app.security import safe_redirect_target
 from app.services import (
+    adoptions,
     answers,
     bookmarks,
     closing,
@@ -22,6 +23,7 @@ from app.services import (
     following,
     freshness,
     meetings,
+    organizations,
     permissions,
     privacy_guard,
     questions,
@@ -269,12 +271,20 @@ def answer(question_id: int):
 def _render_question(question, answer_form: AnswerForm, held_comment: tuple[int, CommentForm] | None = None) -> str:
     """The question page. `held_comment`: (post id, form) of a comment the guard held, shown
     typed as it was, with its findings, under that post."""
-    answer_list = questions.answers_for_display(current_user, question)
+    own_org = current_user.organization if current_user.is_authenticated else None
+    # ?answers=similar: only answers from (or adopted by) organizations like the viewer's.
+    similar = own_org is not None and request.args.get("answers") == "similar"
+    like_orgs = organizations.similar_organizations(own_org) if similar else None
+    answer_list = questions.answers_for_display(current_user, question, like_orgs=like_orgs)
+    answer_ids = [a.id for a in answer_list]
     this_year = fiscal_years.current()
     return render_template(
         "questions/show.html",
         question=question,
         answers=answer_list,
+        similar=similar,
+        peer_label=organizations.peer_label(own_org) if own_org is not None else None,
+        adopters=adoptions.adopters(answer_ids),
         my_votes=votes.vote_of(current_user, [question.id, *(a.id for a in answer_list)]),
         related=search.similar_questions(question.title, limit=6, exclude_id=question.id),
         close=closing.status(current_user, question),
@@ -410,6 +420,26 @@ def unaccept(question_id: int):
     answers.unaccept_answer(current_user, question)
     flash(_("採用を取り消しました。"), "info")
     return redirect(question_url(question))
+
+
+@bp.post("/answers/<id:answer_id>/adoption")
+@login_required
+def adoption(answer_id: int):
+    """「うちでも採用」 (`adopted` 1) or take the organization's mark back (0)."""
+    answer_ = _visible_answer(answer_id)
+    raw = request.form.get("adopted", "")
+    if raw not in ("1", "0"):
+        abort(400)
+    try:
+        if raw == "1":
+            adoptions.adopt(current_user, answer_)
+            flash(_("%(org)sとして「うちでも採用」を記録しました。", org=current_user.organization.full_name), "success")
+        else:
+            adoptions.withdraw(current_user, answer_)
+            flash(_("%(org)sの「うちでも採用」を取り消しました。", org=current_user.organization.full_name), "info")
+    except adoptions.NoOrganization as failure:
+        flash(failure.errors["organization"], "warning")
+    return redirect(question_url(answer_.question, _anchor=f"answer-{answer_.id}"))
 
 
 def _question_of(post: Post):

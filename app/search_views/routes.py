@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 
 from app.search_views import bp
 from app.search_views.forms import SynonymsForm
-from app.services import closing, meetings, search
+from app.services import closing, meetings, organizations, search
 from app.services.errors import PermissionDenied, ValidationFailed
 from app.services.pagination import parse_page
 from app.templating import question_url
@@ -23,12 +23,17 @@ def results():
         composed = search.compose_query(query, **fields)[:QUERY_MAX]
         return redirect(url_for("search.results", q=composed, sort=sort) if composed else url_for("search.results"))
     page = parse_page(request.args.get("page"))
-    found = search.search_questions(query, page=page, sort=sort) if query.strip() else None
+    own_org = current_user.organization if current_user.is_authenticated else None
+    # similar_orgs=1: 「同規模の団体」, questions asked, answered or adopted by organizations like the viewer's.
+    like = own_org if request.args.get("similar_orgs") == "1" else None
+    found = search.search_questions(query, page=page, sort=sort, like=like) if query.strip() else None
     return render_template(
         "search/results.html",
         query=query,
         sort=sort,
         results=found,
+        similar_orgs=like is not None,
+        peer_label=organizations.peer_label(own_org) if own_org is not None else None,
         panel=search.panel_values(parse_query(query)),
         statuses=search.STATUSES,
         search_notice=found.notice if found else None,

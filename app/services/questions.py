@@ -9,7 +9,19 @@ from sqlalchemy.orm import selectinload
 
 from app.database import write_transaction
 from app.extensions import db
-from app.models import Answer, Comment, Post, Question, Revision, SuggestedEdit, Tag, User, question_tags, utcnow
+from app.models import (
+    Adoption,
+    Answer,
+    Comment,
+    Post,
+    Question,
+    Revision,
+    SuggestedEdit,
+    Tag,
+    User,
+    question_tags,
+    utcnow,
+)
 from app.services import (
     counters,
     fiscal_years,
@@ -226,16 +238,25 @@ def get_question(viewer: User | None, question_id: int, *, for_page: bool = Fals
     return question
 
 
-def answers_for_display(viewer: User | None, question: Question) -> list[Answer]:
-    """Accepted first, then by score, then oldest; deleted and hidden ones only for moderators and their authors."""
+def answers_for_display(viewer: User | None, question: Question, *, like_orgs: sa.Select | None = None) -> list[Answer]:
+    """Accepted first, then by score, then by how many organizations adopted it (ties of score
+    only: a mild signal), then oldest; deleted and hidden ones only for moderators and their
+    authors. `like_orgs` (organization codes, `organizations.similar_organizations`): only
+    answers written by a member of one of them or adopted by one of them."""
+    adopted = sa.select(sa.func.count()).where(Adoption.answer_id == Answer.id).scalar_subquery()
     query = (
         sa.select(Answer)
         .where(Answer.question_id == question.id)
         .options(
             selectinload(Answer.author), selectinload(Answer.comments).selectinload(Comment.author), selectinload(Answer.laws)
         )
-        .order_by((Answer.id == sa.literal(question.accepted_answer_id or 0)).desc(), Answer.score.desc(), Answer.created_at, Answer.id)
+        .order_by((Answer.id == sa.literal(question.accepted_answer_id or 0)).desc(), Answer.score.desc(), adopted.desc(), Answer.created_at, Answer.id)
     )
+    if like_orgs is not None:
+        query = query.where(
+            Answer.author_id.in_(sa.select(User.id).where(User.organization_code.in_(like_orgs)))
+            | Answer.id.in_(sa.select(Adoption.answer_id).where(Adoption.organization_code.in_(like_orgs)))
+        )
     if not permissions.can_view_deleted(viewer):
         visible = Answer.deleted_at.is_(None) & Answer.hidden_at.is_(None)
         if viewer is not None and viewer.is_authenticated:  # authors see their removed answers in place, with the reason

@@ -20,11 +20,29 @@ from sqlalchemy.orm import selectinload
 from app import indexing
 from app.database import write_transaction
 from app.extensions import db
-from app.models import Answer, AuditLog, Question, SearchSynonym, Tag, TagSynonym, User, question_tags
+from app.models import (
+    Adoption,
+    Answer,
+    AuditLog,
+    Organization,
+    Question,
+    SearchSynonym,
+    Tag,
+    TagSynonym,
+    User,
+    question_tags,
+)
 from app.rendering import plain_text
 from app.services import audit, fiscal_years, laws, tags
 from app.services.errors import NotFound, PermissionDenied, ValidationFailed
-from app.services.organizations import search_organizations
+from app.services.organizations import (
+    KIND_LABELS,
+    kind_label,
+    kind_named,
+    organizations_of_class,
+    peer_class,
+    search_organizations,
+)
 from app.services.pagination import PageNumbers
 from app.text import clean_text, normalize_key, to_hiragana
 from search import ParsedQuery, SearchUnavailable, parse_query
@@ -130,9 +148,15 @@ def load_starter_synonyms(path: Path = STARTER_SYNONYMS) -> int:
     return len(groups)
 
 
-def search_questions(query: str, *, page: int = 1, sort: str = "relevance", per_page: int = PER_PAGE) -> Results:
+def search_questions(
+    query: str, *, page: int = 1, sort: str = "relevance", per_page: int = PER_PAGE, like: Organization | None = None
+) -> Results:
+    """`like`: only questions asked, answered or adopted by organizations like this one
+    (「同規模の団体」, `organizations.peer_class`); it takes the place of an `orgkind:`."""
     sort = sort if sort in SORTS else "relevance"
     parsed, problem = _resolve_filters(query, parse_query(query))
+    if like is not None:
+        parsed = replace(parsed, org_kind=peer_class(like))
     if problem is not None:
         return Results(query, sort, page, per_page, 0, [], problem.notice, choices=problem.choices)
     try:
@@ -303,6 +327,12 @@ def _resolve_filters(query: str, parsed: ParsedQuery) -> tuple[ParsedQuery, _Pro
             parsed = replace(parsed, law=str(laws.parse_one(parsed.law)))  # 地税法15条の7 → 地方税法第15条の7
         except ValidationFailed:
             return parsed, _Problem(_("「法令:%(value)s」の法令名がわかりません。「法令:地方税法」のように書いてください。", value=parsed.law))
+    if parsed.org_kind:
+        kind = kind_named(parsed.org_kind)
+        if kind is None:
+            kinds = "、".join(f"orgkind:{kind_label(code)}" for code in KIND_LABELS)
+            return parsed, _Problem(_("「orgkind:%(name)s」という団体の種類はありません。使える種類: %(kinds)s", name=parsed.org_kind, kinds=kinds), [])
+        parsed = replace(parsed, org_kind=kind)
     return parsed, None
 
 
@@ -442,6 +472,8 @@ def _database_search(query: str, parsed: ParsedQuery, *, page: int, sort: str, p
         statement = statement.where(Question.author_id == parsed.user_id)
     if parsed.org is not None:
         statement = statement.where(Question.author_id.in_(sa.select(User.id).where(User.organization_code == parsed.org)))
+    if parsed.org_kind:
+        statement = statement.where(Question.id.in_(_taken_part_by(organizations_of_class(parsed.org_kind))))
     if parsed.accepted is not None:
         statement = statement.where(Question.accepted_answer_id.is_not(None) if parsed.accepted else Question.accepted_answer_id.is_(None))
     if parsed.answer_count is not None:
@@ -466,6 +498,17 @@ def _database_search(query: str, parsed: ParsedQuery, *, page: int, sort: str, p
     hits = _originals_in_place([_marked_result(q, terms) for q in rows], terms)
     notice = _("検索索引が利用できないため、簡易検索で表示しています（並び順や表記ゆれの扱いが通常と異なります）。")
     return Results(query, sort, page, per_page, total, hits, notice)
+
+
+def _taken_part_by(codes: sa.Select) -> sa.Select:
+    """Ids of questions asked, answered or adopted by these organizations (the index's `peers`)."""
+    members = sa.select(User.id).where(User.organization_code.in_(codes))
+    answered = sa.select(Answer.question_id).where(
+        Answer.deleted_at.is_(None),
+        Answer.hidden_at.is_(None),
+        Answer.author_id.in_(members) | Answer.id.in_(sa.select(Adoption.answer_id).where(Adoption.organization_code.in_(codes))),
+    )
+    return sa.select(Question.id).where(Question.author_id.in_(members)).union(answered)
 
 
 def _terms(parsed: ParsedQuery) -> list[str]:

@@ -34,6 +34,7 @@ from app.models.community import Group, GroupMembership, Meeting, MeetingRegistr
 from app.models.ops import QuestionRoute
 from app.services import (
     accounts,
+    adoptions,
     answers,
     comments,
     curation,
@@ -156,6 +157,7 @@ def _load_users() -> dict[str, User]:
 
 def _load_questions(users: dict[str, User]) -> int:
     items = _read("questions.json")
+    adopted = _read("adoptions.json")  # answer key → users whose organizations mark 「うちでも採用」
     for item in items:
         created = datetime.fromisoformat(item["created"])  # JST
         question = questions.ask_question(
@@ -183,6 +185,8 @@ def _load_questions(users: dict[str, User]) -> int:
             )
             stamps.append((answer, answered))
             _add_votes(users, answer, answer_item.get("votes", {}))
+            for key in adopted.get(answer_item["key"], []):
+                adoptions.adopt(users[key], answer)
             _add_comments(users, answer, answer_item.get("comments", []), stamps)
             if answer_item.get("accepted"):
                 answers.accept_answer(users[item["author"]], answer)

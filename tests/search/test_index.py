@@ -1,5 +1,6 @@
 """SearchIndex on a real in-memory index: matching, operators, ranking, pages, snippets."""
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
@@ -216,6 +217,24 @@ def test_relevance_reranks_by_accepted_answer_and_votes():
         hits = index.search("運行記録").hits
     assert [hit.question_id for hit in hits] == [2, 3, 1]
     assert hits[0].score > hits[1].score > hits[2].score
+
+
+def test_adoptions_are_a_mild_boost_and_nothing_without_them():
+    assert search.index.quality_boost(5, True, 0) == search.index.quality_boost(5, True)  # eval corpora: unchanged
+    assert 1.0 < search.index.quality_boost(0, False, 12) < search.index.quality_boost(12, False, 0)  # milder than votes
+    twins = [question(1, "公用車の運行記録", "運行記録の保存期間は？"), replace(question(2, "公用車の運行記録", "運行記録の保存期間は？"), adopted=3)]
+    with SearchIndex.in_memory() as index:
+        index.apply(twins, [])
+        assert [hit.question_id for hit in index.search("運行記録").hits] == [2, 1]
+
+
+def test_orgkind_keeps_questions_its_keys_name():
+    docs = [replace(question(1, "町営バスの運賃", "改定の手続きは？"), peers=("town", "town/1")), question(2, "市営バスの運賃", "改定の手続きは？")]
+    with SearchIndex.in_memory() as index:
+        index.apply(docs, [])
+        assert [hit.question_id for hit in index.search("運賃 orgkind:town/1").hits] == [1]
+        assert [hit.question_id for hit in index.search("orgkind:town").hits] == [1]
+        assert index.search("運賃 orgkind:city").hits == []
 
 
 def test_pages_and_past_the_end(index):

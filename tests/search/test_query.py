@@ -95,6 +95,12 @@ def test_user_and_org_take_ids_or_names(text, user_id, user_name, org, org_name)
     assert parsed.has_filters and not parsed.has_text
 
 
+@pytest.mark.parametrize(("text", "kind"), [("orgkind:町", "町"), ("ｏｒｇｋｉｎｄ：政令指定都市", "政令指定都市"), ("orgkind:Town", "town"), ("orgkind:", None)])
+def test_orgkind_is_kept_as_typed_for_the_app(text, kind):
+    parsed = parse_query(f"バス {text}")
+    assert parsed.org_kind == kind and parsed.has_filters == (kind is not None)
+
+
 def test_answers_at_least():
     assert parse_query("answers:1+").min_answers == 1
     assert parse_query("answers:１＋").min_answers == 1  # full-width digits and plus
