@@ -33,7 +33,8 @@ PER_PAGE = 3  # small pages, so that a few questions make deep pages
 # question: 18 since 年度/根拠法令 (the answers' cited laws, one query for all), +2 for outdated warnings
 # (the latest confirmations and the cited laws of every post on the page at once; amendments only when
 # a post cites a law).
-BOUNDS = {"question": 20, "list": 8, "tag": 21, "experts": 10, "profile": 20, "home": 14, "bookmarks": 10}
+# question: +1 for the adopters of the answers (「N団体が採用」, one query for all).
+BOUNDS = {"question": 21, "list": 8, "tag": 21, "experts": 10, "profile": 20, "home": 14, "bookmarks": 10}
 
 
 @contextmanager
