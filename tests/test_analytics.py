@@ -20,6 +20,7 @@ from app.services import admin, analytics, answers, comments, questions
 from app.services.analytics import JST, Period, Scope
 from app.services.errors import PermissionDenied, ValidationFailed
 from app.text import slugify
+from tests.databases import is_postgres
 from tests.factories import PASSWORD, login, make_answer, make_question, make_user
 
 NOVEMBER = Period(date(2026, 11, 1), date(2026, 11, 30))
@@ -364,3 +365,40 @@ def test_the_users_page_toggles_it_with_a_csrf_token(app_factory):
         audit_page = client.get("/admin/audit").get_data(as_text=True)
         assert "団体管理者の変更" in audit_page
         db.session.remove()
+
+
+def test_unanswered_now_reads_the_kept_count_and_agrees_with_the_past_form(november):
+    now = analytics.unanswered_over_7_days(Scope("site"))
+    assert now == analytics.unanswered_over_7_days(Scope("site"), datetime.now(UTC).replace(tzinfo=None)) == 2  # old, lonely
+    this_month = analytics.report(Scope("site"), analytics.preset_period("this_month"))
+    assert this_month.unanswered_over_7_days == 2
+    assert this_month.trend.starts[-1] <= datetime.now(JST).date()  # no weeks still to come
+
+
+@pytest.mark.skipif(is_postgres(), reason="EXPLAIN QUERY PLAN is SQLite's; PostgreSQL plans with statistics")
+def test_every_query_walks_an_index_not_the_posts_table(november, admin_user):
+    """SQLite runs without statistics: each query of a report must find its rows through an
+    index (a period, an author, a tag, a question), never by reading every post, read or meeting.
+    The site scope reads every comment (comments have no created_at index; see the module)."""
+    scopes = [Scope("site"), analytics.resolve_scope(admin_user, "organization", "横浜市", ""),
+              Scope("tag", tag=_tag("債権回収"))]
+    statements = []
+
+    def listener(_conn, _cursor, statement, parameters, *_args) -> None:
+        statements.append((statement, parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        for scope in scopes:
+            analytics.report(scope, NOVEMBER, admin_user)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listener)
+    assert len(statements) == 3 * 9  # a fixed number of queries per report
+    connection = db.session.connection()
+    for statement, parameters in statements:
+        plan = [row[-1] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)]
+        walks = [step for step in plan if step.startswith("SCAN ") and not step.startswith(("SCAN activity", "SCAN comments"))]
+        walks += [step for step in plan if step.endswith("(kind=? AND deleted_at=?)")]  # every question
+        correlated = [plan[i + 1] for i, step in enumerate(plan) if step.startswith("CORRELATED")]
+        walks += [step for step in correlated if "question_id=?" not in step]  # a question's answers by their index
+        assert walks == [], (statement, plan)

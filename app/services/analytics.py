@@ -214,8 +214,10 @@ def _tagged(scope: Scope) -> sa.Select:
     return sa.select(question_tags.c.question_id).where(question_tags.c.tag_id == scope.tag.id)
 
 
-def _questions_where(scope: Scope, post=Post) -> list[sa.ColumnElement[bool]]:
-    conditions = [post.kind == "question", _visible(post)]
+def _questions_where(scope: Scope, post=Post, *, kind: bool = True) -> list[sa.ColumnElement[bool]]:
+    """`kind=False` where the join already implies questions (QuestionView): without the kind
+    column SQLite, which runs without statistics, cannot walk the kind index over every question."""
+    conditions = [post.kind == "question", _visible(post)] if kind else [_visible(post)]
     if scope.organization is not None:
         conditions.append(post.author_id.in_(_members(scope)))
     elif scope.tag is not None:
@@ -339,7 +341,7 @@ def report(scope: Scope, period: Period, viewer: User | None = None) -> Report:
     ).one()
     result.questions, result.answered, result.accepted = (int(value) for value in counts)
     result.median_first_answer = median_first_answer(scope, period)
-    result.unanswered_over_7_days = unanswered_over_7_days(scope, min(end, utcnow()))
+    result.unanswered_over_7_days = unanswered_over_7_days(scope, end if end < utcnow() else None)
     result.most_read = most_read(scope, period, viewer)
     result.meetings = meetings(scope, period)
     result.trend = trend(scope, period)
@@ -365,14 +367,18 @@ def median_first_answer(scope: Scope, period: Period) -> timedelta | None:
     return timedelta(seconds=statistics.median(max((answered - asked).total_seconds(), 0) for asked, answered in rows))
 
 
-def unanswered_over_7_days(scope: Scope, as_of: datetime) -> int:
-    """Questions of the scope older than 7 days at `as_of` without a visible answer by then."""
-    answer = aliased(Post)
-    answered = sa.exists().where(
-        answer.question_id == Post.id, answer.kind == "answer", _visible(answer), answer.created_at < as_of
-    )
+def unanswered_over_7_days(scope: Scope, as_of: datetime | None = None) -> int:
+    """Questions of the scope older than 7 days at `as_of` (None: now) without a visible answer
+    by then. Now, the kept answer_count says it (ix_posts_kind_unanswered); for a past moment,
+    each question's answers are looked up (ix_posts_question)."""
+    if as_of is None:
+        unanswered, as_of = Post.answer_count == 0, utcnow()
+    else:
+        answer = aliased(Post)
+        # Only answers have a question_id: no kind here, so SQLite looks them up by ix_posts_question.
+        unanswered = ~sa.exists().where(answer.question_id == Post.id, _visible(answer), answer.created_at < as_of)
     return db.session.scalar(
-        sa.select(sa.func.count()).where(*_questions_where(scope), Post.created_at < as_of - UNANSWERED_AFTER, ~answered)
+        sa.select(sa.func.count()).where(*_questions_where(scope), Post.created_at < as_of - UNANSWERED_AFTER, unanswered)
     )
 
 
@@ -387,7 +393,7 @@ def most_read(scope: Scope, period: Period, viewer: User | None = None, limit: i
     rows = db.session.execute(
         sa.select(Post.id, Post.title, views)
         .join(QuestionView, QuestionView.question_id == Post.id)
-        .where(QuestionView.day >= period.start, QuestionView.day <= period.end, *_questions_where(scope), _listable(viewer))
+        .where(QuestionView.day >= period.start, QuestionView.day <= period.end, *_questions_where(scope, kind=False), _listable(viewer))
         .group_by(Post.id, Post.title)
         .order_by(views.desc(), Post.id.desc())
         .limit(limit)
@@ -440,6 +446,7 @@ def trend(scope: Scope, period: Period) -> Trend:
     """Questions, answers and active members per bucket: one GROUP BY each, on a CASE over the
     buckets' bounds (portable: no date functions of either database)."""
     unit, starts = buckets(period)
+    starts = [day for day in starts if day <= today_jst()] or starts[:1]  # no empty weeks to come
     bounds = [_utc(day) for day in starts[1:]]
 
     def bucket(column) -> sa.ColumnElement[int]:
