@@ -290,6 +290,9 @@ def test_an_admin_reads_an_organization_s_month_and_downloads_csv(app, november,
     assert unquote(disposition.split("filename*=UTF-8''")[1]) == "zennin-analytics-神奈川県横浜市-20261101-20261130-summary.csv"
     assert response.data.startswith(b"\xef\xbb\xbf") and "質問数,3" in response.data.decode("utf-8-sig")
     assert client.get(f"/admin/analytics/everything.csv?{query}").status_code == 404
+    odd = client.get(f"/admin/analytics?{query}&name=x&page=2").get_data(as_text=True)  # unknown keys stay out of links
+    links = re.findall(r'href="(/admin/analytics/\w+\.csv[^"]*)"', odd)
+    assert len(links) == 2 and all("start=2026-11-01" in link and "name=" not in link and "page=" not in link for link in links)
 
 
 def test_bad_input_and_empty_periods_read_in_japanese(app, admin_user):

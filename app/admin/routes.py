@@ -18,6 +18,7 @@ from app.services.pagination import parse_page
 from app.web import show_errors
 
 FILTER_FIELDS = ("who", "action", "since", "until", "target_type", "target_id")
+ANALYTICS_FIELDS = ("scope", "organization", "organization_code", "tag", "preset", "start", "end")
 
 
 @bp.get("/audit")
@@ -109,8 +110,10 @@ def analytics_page():
         form.preset.data = result.period.preset
     if result.scope.organization is not None and not form.organization.data:
         form.organization.data = f"{result.scope.organization.full_name} ({result.scope.organization.code})"
+    # The CSV links carry the same filter (only its own fields: any other query key is dropped).
+    csv_args = {key: request.args[key] for key in ANALYTICS_FIELDS if request.args.get(key)}
     return render_template(
-        "admin/analytics.html", form=form, report=result, charts=_charts(result), analytics=analytics
+        "admin/analytics.html", form=form, report=result, charts=_charts(result), analytics=analytics, csv_args=csv_args
     )
 
 
