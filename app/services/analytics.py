@@ -325,12 +325,10 @@ class Report:
 
 
 def report(scope: Scope, period: Period, viewer: User | None = None) -> Report:
-    """Every figure of the page for `scope` over `period`: a dozen queries, whatever the size."""
+    """Every figure of the page for `scope` over `period`: eight queries, whatever the size."""
     start, end = period.start_utc, period.end_utc
     result = Report(scope, period)
-    result.active_members = db.session.scalar(
-        sa.select(sa.func.count(sa.distinct(sa.column("author_id")))).select_from(_activity(scope, start, end))
-    )
+    result.trend, result.active_members = trend(scope, period)
     asked = [*_questions_where(scope), _between(Post.created_at, start, end)]
     counts = db.session.execute(
         sa.select(
@@ -344,7 +342,6 @@ def report(scope: Scope, period: Period, viewer: User | None = None) -> Report:
     result.unanswered_over_7_days = unanswered_over_7_days(scope, end if end < utcnow() else None)
     result.most_read = most_read(scope, period, viewer)
     result.meetings = meetings(scope, period)
-    result.trend = trend(scope, period)
     return result
 
 
@@ -442,33 +439,35 @@ def buckets(period: Period) -> tuple[str, list[date]]:
         starts.append(month)
 
 
-def trend(scope: Scope, period: Period) -> Trend:
-    """Questions, answers and active members per bucket: one GROUP BY each, on a CASE over the
-    buckets' bounds (portable: no date functions of either database)."""
+def trend(scope: Scope, period: Period) -> tuple[Trend, int]:
+    """Questions, answers and active members per bucket, and the period's active members: a
+    CASE over the buckets' bounds (portable: no date functions of either database), grouped in
+    an outer query (a plain column, so PostgreSQL never compares two bound CASE expressions)."""
     unit, starts = buckets(period)
     starts = [day for day in starts if day <= today_jst()] or starts[:1]  # no empty weeks to come
     bounds = [_utc(day) for day in starts[1:]]
 
     def bucket(column) -> sa.ColumnElement[int]:
-        if not bounds:
+        if not bounds:  # one bucket: a CASE needs at least one WHEN
             return sa.literal(0)
         return sa.case(*[(column < bound, index) for index, bound in enumerate(bounds)], else_=len(bounds))
 
-    def per_bucket(query: sa.Select) -> list[int]:
-        values = [0] * len(starts)
-        for index, count in db.session.execute(query):
-            values[int(index)] = int(count)
-        return values
-
-    window = _between(Post.created_at, period.start_utc, period.end_utc)
     series = []
     for where in (_questions_where(scope), _answers_where(scope)):
-        index = bucket(Post.created_at).label("bucket")
-        series.append(per_bucket(sa.select(index, sa.func.count()).where(*where, window).group_by(index)))
+        window = _between(Post.created_at, period.start_utc, period.end_utc)
+        posts = sa.select(bucket(Post.created_at).label("bucket")).where(*where, window).subquery()
+        values = [0] * len(starts)
+        for index, count in db.session.execute(sa.select(posts.c.bucket, sa.func.count()).group_by(posts.c.bucket)):
+            values[int(index)] = int(count)
+        series.append(values)
+    # Who was active in which bucket, once each: the per-bucket counts and the period's total
+    # (people active in several buckets count once) from one pass over the activity.
     activity = _activity(scope, period.start_utc, period.end_utc)
-    index = bucket(activity.c.at).label("bucket")
-    active = per_bucket(sa.select(index, sa.func.count(sa.distinct(activity.c.author_id))).group_by(index))
-    return Trend(unit, starts, series[0], series[1], active)
+    pairs = db.session.execute(sa.select(bucket(activity.c.at), activity.c.author_id).distinct()).all()
+    active = [0] * len(starts)
+    for index, _author in pairs:
+        active[int(index)] += 1
+    return Trend(unit, starts, series[0], series[1], active), len({author for _, author in pairs})
 
 
 # ---------------------------------------------------------------- presentation helpers
