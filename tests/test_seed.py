@@ -24,6 +24,8 @@ def test_demo_loads_once_and_keeps_every_invariant(app):
         .where(CareerEntry.organization_code == "141003", CareerEntry.department_key.contains("債権回収課"))
     ).all()
     assert len(holders) >= 3  # a chain of 前任者 for the transfer demo
+    org_admins = db.session.scalars(sa.select(User.email).where(User.is_org_admin.is_(True))).all()
+    assert org_admins == ["ke-sato@city.yokohama.lg.jp"]  # 横浜市's analytics for the demo
 
     vote_sums = dict(db.session.execute(sa.select(Vote.post_id, sa.func.sum(Vote.value)).group_by(Vote.post_id)).all())
     for post_id, score in db.session.execute(sa.select(Post.id, Post.score)):
