@@ -10,7 +10,7 @@ FLASK := $(BIN)/flask --app wsgi
 .DEFAULT_GOAL := help
 PG_URL ?= postgresql+psycopg://zennin:zennin@127.0.0.1:5432/zennin
 
-.PHONY: help setup translations db run serve test test-pg test-fast lint eval-search eval-pii bench-search bench bench-login
+.PHONY: help setup translations db run serve test test-pg test-fast lint eval-search eval-pii bench-search bench bench-login bench-analytics
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -66,3 +66,6 @@ bench: setup ## Pages under load at 100k questions vs a bare route (BENCH_ARGS="
 
 bench-login: setup ## 300 members log in from one address within a minute; guessing one account from 20 addresses
 	$(BIN)/python -m bench.login_load $(BENCH_ARGS)
+
+bench-analytics: setup ## The analytics page's figures per scope and period at 100k questions (BENCH_ARGS="--questions 20000")
+	$(BIN)/python -m bench.analytics_bench $(BENCH_ARGS)

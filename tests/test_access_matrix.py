@@ -183,6 +183,10 @@ CASES = [
     Case("GET", "/admin/users", admin_only()),
     Case("POST", "/admin/users/{u}/role", admin_only(), data={"role": "moderator"}),
     Case("GET", "/admin/mail", admin_only()),
+    Case("POST", "/admin/users/{u}/org-admin", admin_only(), data={"org_admin": "1"}),
+    # Organization administrators (their own organization only): tests/test_analytics.py.
+    Case("GET", "/admin/analytics", admin_only()),
+    Case("GET", "/admin/analytics/summary.csv", admin_only()),
     # No such message: admins are sent back to the list with a notice (tests/test_mail_delivery.py has real ones).
     Case("POST", "/admin/mail/999999/retry", admin_only()),
     Case("POST", "/admin/mail/999999/discard", admin_only()),

@@ -120,7 +120,8 @@ def test_no_route_or_command_offers_to_change_the_log(app, client, admin_user):
     assert [rule.rule for rule in audit_rules] == ["/admin/audit"]
     assert audit_rules[0].methods - {"HEAD", "OPTIONS"} == {"GET"}
     assert {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint.startswith("admin.")} == {
-        "admin.audit_log", "admin.users", "admin.set_role", "admin.mail", "admin.mail_retry", "admin.mail_discard"}
+        "admin.audit_log", "admin.users", "admin.set_role", "admin.mail", "admin.mail_retry", "admin.mail_discard",
+        "admin.set_org_admin", "admin.analytics_page", "admin.analytics_csv"}
     login(client, admin_user)
     questions.delete_question(admin_user, make_question(admin_user))
     html = client.get("/admin/audit").get_data(as_text=True)

@@ -31,6 +31,8 @@ def test_demo_loads_once_and_keeps_every_invariant(app):
     assert [c.title for c in guide.collections] == ["債権回収 はじめの5問"]
     assert len(curation.shown_items(successor, guide.collections[0])) == 5
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Adoption)) == 16  # seed/adoptions.json, one per organization
+    org_admins = db.session.scalars(sa.select(User.email).where(User.is_org_admin.is_(True))).all()
+    assert org_admins == ["ke-sato@city.yokohama.lg.jp"]  # 横浜市's analytics for the demo
 
     vote_sums = dict(db.session.execute(sa.select(Vote.post_id, sa.func.sum(Vote.value)).group_by(Vote.post_id)).all())
     for post_id, score in db.session.execute(sa.select(Post.id, Post.score)):

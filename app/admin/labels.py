@@ -34,6 +34,7 @@ ACTIONS = {
     "tag_synonym_reject": _l("タグの同義語の却下"),
     "search_synonyms_replace": _l("同義語辞書の更新"),
     "role_change": _l("権限の変更"),
+    "org_admin_change": _l("団体管理者の変更"),
     "login_lockout": _l("ログインの一時停止"),
     "password_change": _l("パスワードの変更"),
     "password_reset": _l("パスワードの再設定"),
@@ -116,6 +117,7 @@ _DETAIL_KEYS = {
     "synonym_id": _l("同義語のID"),
     "approved": _l("承認済み"),
     "message_id": _l("Message-ID"),
+    "organization": _l("団体"),
 }
 _DETAIL_VALUES = {
     "old_role": ROLES,

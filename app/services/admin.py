@@ -63,3 +63,18 @@ def set_role(actor: User | None, user: User, role: str) -> bool:
         user.role = role
         audit.record(actor, "role_change", "user", user.id, old_role=old, new_role=role, **({} if actor else {"via": "cli"}))
     return True
+
+
+def set_org_admin(actor: User | None, user: User, value: bool) -> bool:
+    """Make `user` their organization's administrator (analytics of that organization only), or
+    stop it; False when nothing changed. Audited with the organization it applies to."""
+    require_admin(actor)
+    if value and (user.organization_code is None or user.is_placeholder):
+        raise ValidationFailed({"org_admin": _("所属団体のないユーザーは団体管理者にできません。")})
+    with write_transaction():
+        db.session.refresh(user)
+        if user.is_org_admin == value:
+            return False
+        user.is_org_admin = value
+        audit.record(actor, "org_admin_change", "user", user.id, organization=user.organization_code, before=not value, after=value)
+    return True

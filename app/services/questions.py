@@ -2,12 +2,14 @@
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from app.database import write_transaction
+from app.database import upsert, write_transaction
 from app.extensions import db
 from app.models import (
     Adoption,
@@ -22,6 +24,7 @@ from app.models import (
     question_tags,
     utcnow,
 )
+from app.models.community import QuestionView
 from app.services import (
     counters,
     fiscal_years,
@@ -40,6 +43,7 @@ from app.services.posting import add_revision, check_body, check_title, mark_rem
 from app.services.tags import MAX_TAGS, adjust_question_counts, check_tag_name, parse_tag_input, resolve_tags
 
 TABS = ("newest", "active", "unanswered", "votes")
+JST = ZoneInfo("Asia/Tokyo")
 
 
 def check_tag_names(text: str) -> list[str]:
@@ -266,10 +270,13 @@ def answers_for_display(viewer: User | None, question: Question, *, like_orgs: s
 
 
 def record_view(question: Question) -> None:
+    """The all-time count and today's (JST) read count for analytics' 「よく読まれた質問」."""
     with write_transaction():
         db.session.execute(
             sa.update(Post).where(Post.id == question.id).values(view_count=Post.view_count + 1)
         )
+        day = datetime.now(JST).date()
+        upsert(QuestionView, {"question_id": question.id, "day": day, "views": 1}, update={"views": QuestionView.views + 1})
 
 
 # Each tab's order, ending in id: the same columns, in the same order, as its index on posts.

@@ -139,6 +139,7 @@ def _load_users() -> dict[str, User]:
             user.bio = item.get("bio", "")
             user.notify_by_email = False  # demo people have real-looking addresses: never mail them
             user.first_run_done_at = user.created_at  # their posts are given below: no guided start
+            user.is_org_admin = item.get("org_admin", False)  # reads 横浜市's analytics
             for entry in item["career"]:
                 db.session.add(
                     CareerEntry(
