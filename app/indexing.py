@@ -286,6 +286,8 @@ def load_documents(session: Session, question_ids: Sequence[int]) -> list[Questi
                 Post.score,
                 Post.answer_count,
                 Post.accepted_answer_id,
+                Post.visibility,
+                Post.group_id,
             )
             .join(User, User.id == Post.author_id)
             .where(Post.id.in_(question_ids), _indexed(Post))
@@ -331,6 +333,7 @@ def load_documents(session: Session, question_ids: Sequence[int]) -> list[Questi
                 )
                 for answer in answers[question.id]
             ),
+            private_group=question.group_id if question.visibility == "group" else None,
         )
         for question in questions
     ]

@@ -28,3 +28,5 @@ class QuestionDocument:
     answer_count: int = 0
     has_accepted: bool = False
     answers: tuple[AnswerDocument, ...] = ()
+    # The group whose members alone may find it (a group-private question); None: every member.
+    private_group: int | None = None

@@ -18,6 +18,7 @@ from app.api.openapi import MONTH_TEXT_MAX, ORGANIZATION_TEXT_MAX, TAGS_TEXT_MAX
 from app.errors import error_response, privilege_required_response
 from app.extensions import db, limiter
 from app.models import Answer, Post, Question, User
+from app.models.community import GROUP_SLUG_MAX
 from app.models.post import BODY_MAX, COMMENT_MAX, TITLE_MAX
 from app.models.tag import TAG_NAME_MAX
 from app.services import (
@@ -27,6 +28,7 @@ from app.services import (
     comments,
     experts,
     flags,
+    groups,
     notification_settings,
     notifications,
     permissions,
@@ -35,6 +37,7 @@ from app.services import (
     questions,
     search,
     tags,
+    visibility,
     votes,
     watching,
 )
@@ -180,6 +183,23 @@ def _visible_post(post_id: int) -> Post:
     return questions.get_question(api_user(), post_id)
 
 
+def _posted_in(data: dict) -> tuple[None, str, str]:
+    """(directed_to_id, group, visibility) of a new question: an unknown group, one the member is
+    not in, or members-only without a group is a 400 (the request names what cannot be)."""
+    group, readers = _text(data, "group", GROUP_SLUG_MAX), _text(data, "visibility", 10) or visibility.MEMBERS
+    try:
+        if readers not in (visibility.MEMBERS, visibility.GROUP):
+            raise ValidationFailed({"visibility": _("visibility は members か group です。")})
+        if readers == visibility.GROUP and not group:
+            raise ValidationFailed({"group": _("「グループのメンバーのみ」にはグループを選んでください。")})
+        if group:
+            groups.group_for_posting(api_user(), group)
+    except ValidationFailed as failure:
+        fields = {name: str(message) for name, message in failure.errors.items()}
+        raise ApiError(400, "bad_request", " ".join(fields.values()), fields) from None
+    return None, group, readers
+
+
 def _question_body(question: Question) -> dict:
     return serializers.question(question, questions.answers_for_display(api_user(), question))
 
@@ -199,7 +219,7 @@ def list_questions():
         raise ApiError(400, "bad_request", _("sort は %(values)s のいずれかです。", values=", ".join(questions.TABS)))
     tag_name = request.args.get("tag", "").strip()
     tag = tags.get_tag(tag_name[:100]) if tag_name else None
-    result = questions.list_questions(sort, _query_page(), PER_PAGE, tag=tag)
+    result = questions.list_questions(sort, _query_page(), PER_PAGE, viewer=api_user(), tag=tag)
     return jsonify(serializers.question_page(result))
 
 
@@ -213,7 +233,12 @@ def create_question():
     data = _json_object()
     question = questions.ask_question(
         api_user(),
-        questions.QuestionInput(_text(data, "title", TITLE_MAX), _text(data, "body", BODY_MAX), _tags(data)),
+        questions.QuestionInput(
+            _text(data, "title", TITLE_MAX),
+            _text(data, "body", BODY_MAX),
+            _tags(data),
+            *_posted_in(data),
+        ),
         confirmed_categories=_confirmed(data),
     )
     location = url_for("api.get_question", question_id=question.id)
@@ -299,7 +324,7 @@ def search_questions():
     if not query.strip() or len(query) > QUERY_MAX:
         raise ValidationFailed({"q": _("q に1〜%(n)d文字の検索語を指定してください。", n=QUERY_MAX)})
     page = _query_page()
-    found = search.search_questions(query, page=page, per_page=PER_PAGE)
+    found = search.search_questions(query, viewer=api_user(), page=page, per_page=PER_PAGE)
     if page > found.pages:
         raise NotFound("page")
     body = serializers.page([serializers.search_hit(hit) for hit in found.hits], found.total, found.page)

@@ -26,6 +26,7 @@ def index():
         request.args.get("tab", "active"),
         parse_page(request.args.get("page")),
         current_app.config["QUESTIONS_PER_PAGE"],
+        viewer=current_user,
         ignored_tags=watching.tag_ids(current_user, "ignore") if member else None,
     )
     return render_template(

@@ -12,7 +12,7 @@ from app.questions import bp
 from app.questions.forms import AnswerForm, AskForm, CommentForm, QuestionForm
 from app.questions.redaction import history_target, render_history
 from app.security import safe_redirect_target
-from app.services import answers, bookmarks, closing, comments, following, permissions, questions, search, votes
+from app.services import answers, bookmarks, closing, comments, following, groups, permissions, questions, search, votes
 from app.services.errors import Conflict, NotFound, PermissionDenied, PersonalInformationFound, ValidationFailed
 from app.services.pagination import parse_page
 from app.templating import question_url
@@ -54,7 +54,7 @@ def visible_post(post_id: int) -> Post:
 @bp.get("/questions")
 def index():
     tab = request.args.get("tab", "newest")
-    page = questions.list_questions(tab, parse_page(request.args.get("page")), current_app.config["QUESTIONS_PER_PAGE"])
+    page = questions.list_questions(tab, parse_page(request.args.get("page")), current_app.config["QUESTIONS_PER_PAGE"], viewer=current_user)
     return render_template("questions/index.html", page=page, tab=tab if tab in questions.TABS else "newest")
 
 
@@ -63,6 +63,8 @@ def index():
 @limiter.limit(_post_rate, methods=["POST"])
 def ask():
     form = AskForm()
+    member_groups = groups.groups_of(current_user)
+    form.group.choices = [("", _("グループに投稿しない"))] + [(group.slug, group.name) for group in member_groups]
     near: list[Question] = []
     if form.validate_on_submit():
         # A near-duplicate holds the question once, typed as it was; the tick posts it all the same.
@@ -71,9 +73,10 @@ def ask():
         if question is not None:
             flash(_("質問を投稿しました。"), "success")
             return redirect(question_url(question))
-    elif request.method == "GET" and request.args.get("tags"):
-        form.tags.data = request.args["tags"]
-    return render_template("questions/ask.html", form=form, near_duplicates=near), 422 if form.privacy or near else 200
+    elif request.method == "GET":
+        form.tags.data = request.args.get("tags", "")[:500]
+        form.group.data = request.args.get("group", "")[:100]
+    return render_template("questions/ask.html", form=form, near_duplicates=near, member_groups=member_groups), 422 if form.privacy or near else 200
 
 
 def _ask(form: AskForm) -> Question | None:
@@ -81,7 +84,9 @@ def _ask(form: AskForm) -> Question | None:
     try:
         return questions.ask_question(
             current_user,
-            questions.QuestionInput(form.title.data, form.body.data, form.tags.data),
+            questions.QuestionInput(
+                form.title.data, form.body.data, form.tags.data, group=form.group.data or "", visibility=form.visibility.data or "members"
+            ),
             confirmed_categories=confirmed_categories(),
         )
     except ValidationFailed as failure:
@@ -227,7 +232,7 @@ def _render_question(question, answer_form: AnswerForm, held_comment: tuple[int,
         question=question,
         answers=answer_list,
         my_votes=votes.vote_of(current_user, [question.id, *(a.id for a in answer_list)]),
-        related=search.similar_questions(question.title, limit=6, exclude_id=question.id),
+        related=search.similar_questions(question.title, viewer=current_user, limit=6, exclude_id=question.id),
         close=closing.status(current_user, question),
         close_reasons=closing.REASONS,
         answer_form=answer_form,

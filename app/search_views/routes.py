@@ -22,7 +22,7 @@ def results():
         fields = {name: request.args.get(name, "")[:QUERY_MAX] for name in ("tag", "org", "status")}
         composed = search.compose_query(query, **fields)[:QUERY_MAX]
         return redirect(url_for("search.results", q=composed, sort=sort) if composed else url_for("search.results"))
-    found = search.search_questions(query, page=parse_page(request.args.get("page")), sort=sort) if query.strip() else None
+    found = search.search_questions(query, viewer=current_user, page=parse_page(request.args.get("page")), sort=sort) if query.strip() else None
     return render_template(
         "search/results.html",
         query=query,
@@ -48,7 +48,7 @@ def similar():
                 "accepted": q.accepted_answer_id is not None,
                 "near_duplicate": closing.is_near_duplicate(title, q.title),  # the ask page warns of these
             }
-            for q in search.similar_questions(title, limit=5)
+            for q in search.similar_questions(title, viewer=current_user, limit=5)
         ]
     )
 

@@ -56,6 +56,7 @@ TYPES = (
     NotificationType("flag_result", _l("報告の結果"), "⚐", ("flag_dismissed", "flag_upheld"), "app"),
     NotificationType("edit", _l("編集の提案"), "✎", ("edit_approved", "edit_rejected"), "app"),
     NotificationType("tag", _l("タグ"), "#", ("synonym_approved", "synonym_rejected"), "app"),
+    NotificationType("group", _l("グループ"), "◎", ("group_applied", "group_approved", "group_refused"), "app"),
 )
 BY_KEY = {kind.key: kind for kind in TYPES}
 TYPE_OF_KIND = {kind: notification_type for notification_type in TYPES for kind in notification_type.kinds}

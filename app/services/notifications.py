@@ -20,7 +20,7 @@ from app.database import write_transaction
 from app.extensions import db
 from app.mail import queue_mail
 from app.models import Notification, Post, Question, QuestionFollow, User, utcnow
-from app.services import closing, notification_settings, permissions, unsubscribe
+from app.services import closing, notification_settings, permissions, unsubscribe, visibility
 from app.services.errors import NotFound
 from app.services.pagination import Page, paginate
 from app.services.removal import label as removal_label
@@ -69,6 +69,10 @@ def _describe(kind: str, actor_name: str, title: str, reason: str | None = None,
         # Tag notifications point at no question (the row has no tag column): a fixed text.
         "synonym_approved": _("あなたが提案したタグの同義語が承認されました。"),
         "synonym_rejected": _("あなたが提案したタグの同義語は採用されませんでした。"),
+        # Theme groups (app/services/groups.py): the group's name stands in the title's place.
+        "group_applied": _("%(actor)s さんがグループ「%(title)s」への参加を申し込みました。"),
+        "group_approved": _("グループ「%(title)s」への参加が承認されました。"),
+        "group_refused": _("グループ「%(title)s」への参加は承認されませんでした。"),
     }
     text = texts.get(kind, _("「%(title)s」に新しい動きがあります。")) % {"actor": actor_name, "title": title}
     if kind == "removed" and reason:
@@ -94,9 +98,11 @@ def reason_text(reason: dict) -> str:
         "suggester": _("あなたが提案したため"),
         "account": _("あなたのアカウントについてのため"),
         "author": _("あなたの投稿のため"),
+        "group_organizer": _("あなたがグループの世話人のため"),
+        "group_applicant": _("あなたが参加を申し込んだため"),
     }
     template = texts.get(reason.get("code"), texts["author"])
-    return template % {key: value for key, value in reason.items() if key != "code"}
+    return template % {key: value for key, value in reason.items() if key not in ("code", "group", "name")}
 
 
 def _reason_of(notification: Notification) -> dict:
@@ -119,8 +125,8 @@ def may_see(viewer: User, question: Question | None) -> bool:
     """Whether the notification may still show this question's title and link to it."""
     if question is None:
         return False
-    if not permissions.can_see_hidden(viewer, question):
-        return False
+    if not permissions.can_see_hidden(viewer, question) or not visibility.can_read_question(viewer, question):
+        return False  # hidden by flags, or group-private to someone no longer (or never) in the group
     return not question.is_deleted or question.author_id == viewer.id or permissions.can_view_deleted(viewer)
 
 
@@ -130,7 +136,7 @@ def describe(notification: Notification, viewer: User | None = None) -> str:
     if question is not None and not may_see(viewer, question):
         return _("表示できなくなった投稿についての通知です。")
     actor = notification.actor.display_name if notification.actor else ""
-    title = question.title if question else ""
+    title = question.title if question else _reason_of(notification).get("name", "")
     reason = _reason_now(notification.kind, notification.post_id or notification.question_id)
     return _describe(notification.kind, actor, title, reason, notification.message)
 
@@ -145,6 +151,8 @@ def link(notification: Notification, viewer: User, *, absolute: bool = True) -> 
     make = external_url if absolute else url_for
     question = notification.question
     if question is None:
+        if notification.kind.startswith("group_"):
+            return make("groups.show", slug=_reason_of(notification)["group"])
         return make("tags.index") if notification.kind.startswith("synonym_") else None
     if not may_see(viewer, question):
         return None
@@ -196,6 +204,8 @@ def notify(
     if not given."""
     if actor is not None and recipient.id == actor.id:
         return
+    if question is not None and not visibility.can_see_listed(recipient, question):
+        return  # a group-private question reaches its group's members only
     channel = notification_settings.channel_for(recipient, kind)
     if channel == "off":
         return

@@ -10,7 +10,18 @@ from sqlalchemy.orm import selectinload
 from app.database import write_transaction
 from app.extensions import db
 from app.models import Answer, Comment, Post, Question, Revision, SuggestedEdit, Tag, User, question_tags, utcnow
-from app.services import counters, following, permissions, privacy_guard, removal, routing, suggested_edits
+from app.models.post import VISIBILITIES
+from app.services import (
+    counters,
+    following,
+    groups,
+    permissions,
+    privacy_guard,
+    removal,
+    routing,
+    suggested_edits,
+    visibility,
+)
 from app.services.errors import Conflict, Gone, NotFound, PermissionDenied, ValidationFailed, validate_all
 from app.services.pagination import Page, paginate
 from app.services.posting import add_revision, check_body, check_title, mark_removed, mark_restored
@@ -34,6 +45,8 @@ class QuestionInput:
     body: str
     tags: str  # as typed: separated by commas, 「、」 or spaces
     directed_to_id: int | None = None  # この人に聞く: the person the question is addressed to
+    group: str = ""  # slug of a group the author belongs to: posted in it
+    visibility: str = visibility.MEMBERS  # or visibility.GROUP: its members only (needs `group`)
 
 
 def _validate(data: QuestionInput) -> dict:
@@ -46,6 +59,17 @@ def _validate(data: QuestionInput) -> dict:
     return valid
 
 
+def _posted_in(author: User, data: QuestionInput) -> tuple[int | None, str]:
+    """The group a new question is posted to and who may read it."""
+    if data.visibility not in VISIBILITIES:
+        raise ValidationFailed({"visibility": _("公開範囲は members か group です。")})
+    if not data.group:
+        if data.visibility == visibility.GROUP:
+            raise ValidationFailed({"group": _("「グループのメンバーのみ」にはグループを選んでください。")})
+        return None, visibility.MEMBERS
+    return groups.group_for_posting(author, data.group).id, data.visibility
+
+
 def ask_question(
     author: User, data: QuestionInput, *, confirmed_categories: Collection[str] | privacy_guard.Unchecked = ()
 ) -> Question:
@@ -53,6 +77,7 @@ def ask_question(
     information found in the title and body is in `confirmed_categories`."""
     permissions.ensure_can_write(author)
     valid = _validate(data)
+    group_id, readers = _posted_in(author, data)
     confirmed = privacy_guard.check({"title": valid["title"], "body": valid["body"]}, confirmed_categories)
     scored = routing.score_candidates(author, valid["tags"])  # before the write lock: see there
     with write_transaction():
@@ -68,6 +93,8 @@ def ask_question(
             answer_count=0,
             created_at=now,
             last_activity_at=now,
+            group_id=group_id,
+            visibility=readers,
         )
         db.session.add(question)
         db.session.flush()
@@ -193,6 +220,7 @@ def get_question(viewer: User | None, question_id: int, *, for_page: bool = Fals
     question = db.session.get(Question, question_id, options=options)
     if question is None or not permissions.can_see_hidden(viewer, question):
         raise NotFound(question_id)
+    visibility.ensure_readable(viewer, question)  # group-private: a plain 404 to non-members
     if question.is_deleted and not permissions.can_view_deleted(viewer):
         if not (to_author and permissions.is_author(viewer, question)):
             raise Gone(question.removal_reason)
@@ -232,7 +260,13 @@ _TAB_ORDER = {
 
 
 def list_questions(
-    tab: str, page: int, per_page: int, *, tag: Tag | None = None, ignored_tags: sa.Select | None = None
+    tab: str,
+    page: int,
+    per_page: int,
+    *,
+    viewer: User | None,
+    tag: Tag | None = None,
+    ignored_tags: sa.Select | None = None,
 ) -> Page[Question]:
     """A page of a questions list (the questions page, a tag page, the feeds, the API, home).
 
@@ -241,6 +275,8 @@ def list_questions(
     hidden by flags are left out but still counted (they are few, and waiting for a decision).
     `ignored_tags` (the home page: a member's ignored tags, as a subquery of ids; not with
     `tag`) leaves out the questions carrying any of them, and their number from the count.
+    Group-private questions `viewer` may not read (app.services.visibility) are left out, and
+    their number taken from the counters' total.
     """
     tab = tab if tab in TABS else "newest"
     query = sa.select(Question).where(Question.deleted_at.is_(None), Question.hidden_at.is_(None))
@@ -250,12 +286,16 @@ def list_questions(
         query = query.where(_carries(tag, rows_to_walk=page * per_page))
     if ignored_tags is not None:
         query = query.where(carries_none_of(ignored_tags))
+    unreadable = query.where(Question.id.in_(visibility.unreadable_question_ids(viewer)))
+    query = query.where(visibility.readable_questions(viewer))
     if tab == "unanswered":
         total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    elif tag is not None:
-        total = tag.question_count
     else:
-        total = counters.value(counters.VISIBLE_QUESTIONS) - (_carrying_any(ignored_tags) if ignored_tags is not None else 0)
+        if tag is not None:
+            total = tag.question_count
+        else:
+            total = counters.value(counters.VISIBLE_QUESTIONS) - (_carrying_any(ignored_tags) if ignored_tags is not None else 0)
+        total -= db.session.scalar(sa.select(sa.func.count()).select_from(unreadable.subquery())) or 0
     query = query.order_by(*_TAB_ORDER[tab]).options(selectinload(Question.tags), selectinload(Question.author))
     return paginate(query, page, per_page, total=total)
 
@@ -292,10 +332,15 @@ def _carries(tag: Tag, *, rows_to_walk: int) -> sa.ColumnElement[bool]:
     return Question.id.in_(sa.select(question_tags.c.question_id).where(question_tags.c.tag_id == tag.id))
 
 
-def questions_by_user(user: User, page: int, per_page: int = 10) -> Page[Question]:
+def questions_by_user(user: User, page: int, per_page: int = 10, *, viewer: User | None) -> Page[Question]:
     query = (
         sa.select(Question)
-        .where(Question.author_id == user.id, Question.deleted_at.is_(None), Question.hidden_at.is_(None))
+        .where(
+            Question.author_id == user.id,
+            Question.deleted_at.is_(None),
+            Question.hidden_at.is_(None),
+            visibility.readable_questions(viewer),
+        )
         .order_by(Question.created_at.desc(), Question.id.desc())
         .options(selectinload(Question.tags))
     )

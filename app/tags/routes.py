@@ -37,7 +37,7 @@ def show(name: str):
     if tag.name != name:  # a synonym or an unnormalized spelling: one canonical URL
         return redirect(url_for("tags.show", name=tag.name, **request.args), code=301)
     tab = request.args.get("tab", "newest")
-    page = questions.list_questions(tab, parse_page(request.args.get("page")), current_app.config["QUESTIONS_PER_PAGE"], tag=tag)
+    page = questions.list_questions(tab, parse_page(request.args.get("page")), current_app.config["QUESTIONS_PER_PAGE"], viewer=current_user, tag=tag)
     return render_template(
         "tags/show.html",
         tag=tag,
