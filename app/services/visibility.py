@@ -15,7 +15,7 @@ in their lists, search, feeds, digests or counts unless they are members of its 
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Answer, GroupMembership, Post, Question, User
+from app.models import Answer, GroupMembership, Post, Question, User, question_tags
 from app.services.errors import NotFound
 
 MEMBERS, GROUP = "members", "group"
@@ -98,3 +98,19 @@ def ensure_readable(viewer: User | None, question: Post) -> None:
     """A plain 404 for a question the viewer may not read: its existence is not disclosed."""
     if not can_read_question(viewer, question):
         raise NotFound(question.id)
+
+
+def unreadable_tag_counts(viewer: User | None, tag_ids: list[int]) -> dict[int, int]:
+    """Per tag, the not-deleted group-private questions `viewer` may not read: what a tag's
+    counter (`Tag.question_count`, kept for everyone) must not show them."""
+    if not tag_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(question_tags.c.tag_id, sa.func.count())
+        .where(
+            question_tags.c.tag_id.in_(tag_ids),
+            question_tags.c.question_id.in_(unreadable_question_ids(viewer).where(Post.deleted_at.is_(None))),
+        )
+        .group_by(question_tags.c.tag_id)
+    )
+    return dict(rows.all())
