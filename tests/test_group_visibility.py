@@ -187,6 +187,8 @@ def test_tag_pages_count_only_what_the_viewer_reads(world, role):
     assert f'<span class="count">{expected}件</span>' in tag_page
     assert f"×{expected}</span>" in client.get("/tags").get_data(as_text=True)
     assert f"×{expected}</span>" in client.get("/").get_data(as_text=True)  # popular tags on the home page
+    suggested = client.get(f"/tags/suggest?q={quote('廃棄')}").get_json()["items"]
+    assert suggested == [{"name": TAG, "count": expected}]  # the ask form's autocomplete
 
 
 @pytest.mark.parametrize("role", VIEWERS)

@@ -366,7 +366,8 @@ def _organizers(group: Group) -> list[User]:
 
 
 def _reason(code: str, group: Group) -> dict:
-    return {"code": code, "group": group.slug, "name": group.name}
+    """The group by id: its name and address are read when the notification is shown (they may change)."""
+    return {"code": code, "group_id": group.id}
 
 
 # ---------------------------------------------------------------- watching

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from app.database import write_transaction
 from app.extensions import db
 from app.mail import queue_mail
-from app.models import Notification, Post, Question, QuestionFollow, User, utcnow
+from app.models import Group, Notification, Post, Question, QuestionFollow, User, utcnow
 from app.services import closing, notification_settings, permissions, unsubscribe, visibility
 from app.services.errors import NotFound
 from app.services.pagination import Page, paginate
@@ -102,7 +102,7 @@ def reason_text(reason: dict) -> str:
         "group_applicant": _("あなたが参加を申し込んだため"),
     }
     template = texts.get(reason.get("code"), texts["author"])
-    return template % {key: value for key, value in reason.items() if key not in ("code", "group", "name")}
+    return template % {key: value for key, value in reason.items() if key not in ("code", "group_id")}
 
 
 def _reason_of(notification: Notification) -> dict:
@@ -136,9 +136,16 @@ def describe(notification: Notification, viewer: User | None = None) -> str:
     if question is not None and not may_see(viewer, question):
         return _("表示できなくなった投稿についての通知です。")
     actor = notification.actor.display_name if notification.actor else ""
-    title = question.title if question else _reason_of(notification).get("name", "")
+    group = _group_of(notification)
+    title = question.title if question else (group.name if group else "")
     reason = _reason_now(notification.kind, notification.post_id or notification.question_id)
     return _describe(notification.kind, actor, title, reason, notification.message)
+
+
+def _group_of(notification: Notification) -> Group | None:
+    """The theme group a membership notification is about (app/services/groups.py)."""
+    group_id = _reason_of(notification).get("group_id") if notification.kind.startswith("group_") else None
+    return db.session.get(Group, group_id) if group_id else None
 
 
 def _anchor(question_id: int, post_id: int | None) -> str | None:
@@ -151,8 +158,8 @@ def link(notification: Notification, viewer: User, *, absolute: bool = True) -> 
     make = external_url if absolute else url_for
     question = notification.question
     if question is None:
-        if notification.kind.startswith("group_"):
-            return make("groups.show", slug=_reason_of(notification)["group"])
+        if (group := _group_of(notification)) is not None:
+            return make("groups.show", slug=group.slug)
         return make("tags.index") if notification.kind.startswith("synonym_") else None
     if not may_see(viewer, question):
         return None

@@ -29,7 +29,8 @@ def index():
 @bp.get("/tags/suggest")
 def suggest():
     found = tags.suggest_tags(request.args.get("q", "")[:50])
-    return jsonify(items=[{"name": tag.label, "count": tag.question_count} for tag in found])
+    hidden = visibility.unreadable_tag_counts(current_user, [tag.id for tag in found])
+    return jsonify(items=[{"name": tag.label, "count": tag.question_count - hidden.get(tag.id, 0)} for tag in found])
 
 
 @bp.get("/tags/<name>")
