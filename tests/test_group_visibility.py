@@ -399,6 +399,25 @@ def test_experts_count_no_answer_given_inside_a_group(world):
     assert all("回答" not in row.reason for row in rows)
 
 
+def test_review_queue_shows_it_to_moderators_and_member_reviewers_only(world):
+    from app.services import flags, review
+
+    flags.flag(world.asker, world.answer, "spam")
+    moderator = make_user(email="mod@soumu.go.jp", name="総務 モデレーター", role="moderator")
+    queued = {role: [item.target.id for item in review.open_items(world.user(role))] for role in VIEWERS}
+    assert queued == {"member": [world.answer.id], "non_member": [], "former": []}  # every member reviews (thresholds 0)
+    assert [item.target.id for item in review.open_items(moderator)] == [world.answer.id]
+
+
+def test_no_question_closes_as_a_duplicate_of_another_groups_private_question(world):
+    from app.services import closing
+
+    moderator = make_user(email="mod@soumu.go.jp", name="総務 モデレーター", role="moderator")
+    with pytest.raises(ValidationFailed) as failure:
+        closing.close(moderator, world.public, "duplicate", world.private.id)
+    assert "同じグループ" in failure.value.errors["duplicate_of"]
+
+
 # ---------------------------------------------------------------- export, leaving, joining again
 
 
