@@ -66,6 +66,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.admin import bp as admin_bp
     from app.auth import bp as auth_bp
     from app.curation import bp as collections_bp
+    from app.groups import bp as groups_bp
     from app.handover import bp as handover_bp
     from app.laws import bp as laws_bp
     from app.main import bp as main_bp
@@ -83,6 +84,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(questions_bp)
     app.register_blueprint(tags_bp)
+    app.register_blueprint(groups_bp)  # /groups: theme groups and their members
     app.register_blueprint(users_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(people_bp)

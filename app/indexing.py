@@ -310,6 +310,8 @@ def load_documents(session: Session, question_ids: Sequence[int]) -> list[Questi
                 Post.answer_count,
                 Post.accepted_answer_id,
                 Post.fiscal_year,
+                Post.visibility,
+                Post.group_id,
             )
             .join(User, User.id == Post.author_id)
             .where(Post.id.in_(question_ids), _indexed(Post))
@@ -385,6 +387,7 @@ def load_documents(session: Session, question_ids: Sequence[int]) -> list[Questi
                 year for year in (question.fiscal_year, *(a.fiscal_year for a in answers[question.id])) if year is not None
             ),
             laws=tuple(cited[question.id]),
+            private_group=question.group_id if question.visibility == "group" else None,
         )
         for question in questions
     ]

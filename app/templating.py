@@ -10,7 +10,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from app.security import csp_nonce
-from app.services import fiscal_years, organizations, permissions, privileges, removal, review
+from app.services import fiscal_years, groups, organizations, permissions, privileges, removal, review
 from app.text import slugify
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -29,6 +29,7 @@ def init_app(app: Flask) -> None:
         page_url=page_url,
         unread_notifications=unread_notifications,
         is_reviewer=review.is_reviewer,
+        group_by_id=groups.group_by_id,
     )
     app.jinja_env.filters.update(
         datetime=format_jst, ago=time_ago, number=format_number, sanitized=sanitized, org_kind=organizations.kind_label

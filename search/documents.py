@@ -36,3 +36,5 @@ class QuestionDocument:
     # app's kind and kind/population-band classes ("town", "town/1"): the ``orgkind:`` filter.
     peers: tuple[str, ...] = ()
     adopted: int = 0  # organizations that marked one of its answers 「うちでも採用」
+    # The group whose members alone may find it (a group-private question); None: every member.
+    private_group: int | None = None

@@ -30,7 +30,7 @@ from search.highlight import best_snippet, mark, title_html
 from search.ja import fold, morph_terms
 from search.query import ParsedQuery, parse_query
 from search.rebuild import rebuild_index
-from search.schema import document_fields
+from search.schema import AUDIENCE, EVERY_MEMBER, audience_term, document_fields
 from search.storage import IndexHome, IsolatedRamStorage, acquire, create_generation_in, read_meta, write_meta
 from search.suggest import near_spellings, respelled
 from search.vector import VectorSearcher
@@ -271,27 +271,33 @@ class SearchIndex:
         sort: str = "relevance",
         synonyms: Sequence[Sequence[str]] = (),
         highlight: bool = True,
+        groups: Iterable[int] = (),
     ) -> SearchPage:
         """One page of questions matching ``query`` (see search.query for the syntax).
 
         A page past the end has no hits. ``synonyms`` are groups of equivalent terms,
         applied to free text only. ``highlight=False`` skips snippets (``snippet_html`` is
-        empty, the title merely escaped) for callers that only need ids.
+        empty, the title merely escaped) for callers that only need ids. ``groups``: the
+        groups whose private questions the searcher may find (others' never count).
         """
         if sort not in SORTS:
             raise ValueError(f"sort must be one of {SORTS}, not {sort!r}")
         parsed = query if isinstance(query, ParsedQuery) else parse_query(query)
         plan = QueryPlan(parsed, synonyms)
         page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
-        return self._read(lambda searcher, vectors: _search(searcher, vectors, plan, page, per_page, sort, highlight))
+        audience = _audience(groups)
+        return self._read(lambda searcher, vectors: _search(searcher, vectors, plan, page, per_page, sort, highlight, audience))
 
-    def similar(self, text: str, *, limit: int = 5, exclude_id: int | None = None, highlight: bool = True) -> list[Hit]:
+    def similar(
+        self, text: str, *, limit: int = 5, exclude_id: int | None = None, highlight: bool = True, groups: Iterable[int] = ()
+    ) -> list[Hit]:
         """Questions related to ``text`` (a title being typed, or a question's title): any
         of its terms may match; BM25F ranks those sharing more of them, in titles first.
         ``highlight=False`` skips titles' marks and snippets, as in ``search``."""
         terms = list(dict.fromkeys(morph_terms(text)))[:SIMILAR_MAX_TERMS]
         if not terms:
             return []
+        audience = _audience(groups)
 
         def run(searcher: Searcher, vectors: VectorSearcher) -> list[Hit]:
             kept = _distinctive(terms, searcher)
@@ -299,6 +305,7 @@ class SearchIndex:
                 return []
             marks = HighlightTerms(frozenset(kept), frozenset(), frozenset(map(fold, kept))) if highlight else None
             found = vectors.match(wq.Or([wq.Term("text", t) for t in kept]))
+            found.mask &= vectors.docs(audience)
             if exclude_id is not None:
                 found.mask &= ~vectors.docs(wq.Term("id", str(exclude_id)))
             return [_hit(searcher, docnum, score, marks, partial=False) for score, docnum in vectors.top(found, limit)]
@@ -413,8 +420,20 @@ def _release_files(error: BaseException) -> None:
 # --- one search --------------------------------------------------------------------------
 
 
+def _audience(groups: Iterable[int]) -> wq.Query:
+    """The documents a searcher may find: every member's, and their groups' private ones."""
+    return wq.Or([wq.Term(AUDIENCE, EVERY_MEMBER)] + [wq.Term(AUDIENCE, audience_term(g)) for g in sorted(set(groups))])
+
+
 def _search(
-    searcher: Searcher, vectors: VectorSearcher, plan: QueryPlan, page: int, per_page: int, sort: str, highlight: bool
+    searcher: Searcher,
+    vectors: VectorSearcher,
+    plan: QueryPlan,
+    page: int,
+    per_page: int,
+    sort: str,
+    highlight: bool,
+    audience: wq.Query,
 ) -> SearchPage:
     reader, frequencies = searcher.reader(), {}
     plan.use(reader)
@@ -431,7 +450,7 @@ def _search(
     else:
         return SearchPage([], 0, page, per_page)
 
-    allowed = vectors.live.copy()
+    allowed = vectors.live & vectors.docs(audience)  # before anything is counted or ranked
     if filters is not None:
         allowed &= vectors.docs(filters)
     mask = prune(mask, reader, frequencies)

@@ -17,7 +17,7 @@ from search.ja import ANALYSIS_VERSION, CJKBigramTokenizer, ReadingTokenizer, Su
 
 # Bump with any change below (or in search.ja, via ANALYSIS_VERSION): old indexes then refuse
 # to open (SearchUnavailable) until rebuilt.
-SCHEMA_VERSION = f"zennin-questions-5/{ANALYSIS_VERSION}"
+SCHEMA_VERSION = f"zennin-questions-6/{ANALYSIS_VERSION}"
 
 # Where a term occurs decides its weight in the one morphological field (title > tags >
 # body > answers), as BM25F weights term frequencies by field.
@@ -29,6 +29,12 @@ QUESTION_BIGRAMS, ANSWER_BIGRAMS = "question_ng", "answers_ng"
 # Readings (hiragana) of the words in titles and tags: what a question is about, typed in kana.
 # Bodies are left out: a reading is typed to name a topic, which titles and tags carry.
 READINGS = "reading"
+# Who may find a question: every member, or the members of one group (see `audience_terms`).
+AUDIENCE, EVERY_MEMBER = "audience", "all"
+
+
+def audience_term(private_group: int | None) -> str:
+    return EVERY_MEMBER if private_group is None else f"group:{private_group}"
 
 
 class WeightedText(TEXT):
@@ -79,6 +85,7 @@ def build_schema() -> Schema:
         # 年度 and 根拠法令 of the question and its answers: 2025; 地方税法 and 地方税法第15条の7.
         fiscal_years=KEYWORD(),
         laws=KEYWORD(commas=True),
+        audience=ID(),
         created=DATETIME(sortable=True),
         score=NUMERIC(int, bits=32, signed=True, sortable=True),
         # A column (for the re-rank) as well as a filter, hence not BOOLEAN. 32 bits: Whoosh's
@@ -111,6 +118,7 @@ def document_fields(doc: QuestionDocument) -> dict[str, object]:
         READINGS: ((doc.title, 1.0), (tags, 1.0)),
         "tags": ",".join(doc.tags),
         "author": str(doc.author_id),
+        AUDIENCE: audience_term(doc.private_group),
         "answer_authors": " ".join(sorted({str(a.author_id) for a in doc.answers})),
         "created": doc.created_at,
         "score": doc.score,

@@ -13,7 +13,7 @@ from werkzeug.routing import Map
 
 from app.extensions import db
 from app.models.community import Group
-from app.services import comments, meetings, tokens, uploads
+from app.services import comments, groups, meetings, tokens, uploads
 from app.services.careers import CareerInput, add_entry
 from tests.factories import PASSWORD, image_bytes, make_answer, make_question, make_user
 from tests.test_meetings import jst_input, make_group, next_week_at
@@ -191,6 +191,17 @@ CASES = [
     Case("POST", "/admin/mail/999999/retry", admin_only()),
     Case("POST", "/admin/mail/999999/discard", admin_only()),
     Case("GET", "/help/privileges", members()),
+    # Theme groups: the asker organizes 債権回収 (see _group); moderators and admins manage every group.
+    reading("GET", "/groups"),
+    reading("GET", "/groups/債権回収"),
+    Case("GET", "/groups/new", staff()),
+    Case("POST", "/groups/new", staff(), data={"name": "新しいグループ", "slug": "", "description": "", "tags": "", "join_policy": "open"}),
+    Case("GET", "/groups/債権回収/edit", owner_or_staff()),
+    Case("POST", "/groups/債権回収/edit", owner_or_staff(), data={"name": "債権回収", "slug": "債権回収", "join_policy": "approval"}),
+    Case("POST", "/groups/債権回収/membership", members(), data={"action": "join"}),
+    # Nobody is waiting for approval: past the organizer check, the decision finds no application.
+    Case("POST", "/groups/債権回収/applications/{u}", {**owner_or_staff(), "owner": NOT_FOUND, "moderator": NOT_FOUND, "admin": NOT_FOUND}, data={"decision": "approve"}),
+    Case("POST", "/groups/債権回収/members/{u}/role", owner_or_staff(), data={"role": "organizer"}),
     # Every threshold is 0 here (a new site); the real ones are in test_suggested_edits.py.
     Case("GET", "/review/edits", members()),
     # Handover notes and collections: with real notes and collections in test_handover.py and test_collections.py.
@@ -243,6 +254,12 @@ def _outcome(response) -> str:
     return {403: FORBIDDEN, 404: NOT_FOUND}.get(response.status_code, OK if response.status_code < 400 else str(response.status_code))
 
 
+def _group(asker) -> None:
+    """債権回収, organized by the asker (the owner of the group cases)."""
+    group = groups.create_group(make_user(email="founder@soumu.go.jp", role="moderator"), groups.GroupInput(name="債権回収", slug=""))
+    groups.add_member(group, asker, role="organizer")
+
+
 def _objects(asker, answerer) -> dict[str, int]:
     """Fresh objects for one request, so what one role did never decides another's outcome."""
     question = make_question(asker)
@@ -270,6 +287,7 @@ def test_access(app, case):
         "admin": make_user(email="admin@soumu.go.jp", role="admin"),
         "owner": asker if case.owner == "asker" else answerer,
     }
+    _group(asker)
     emails = {role: user.email for role, user in people.items()}
     owner_id = people["owner"].id
     for role in ROLES:
@@ -289,6 +307,7 @@ def test_public_read_opens_reading_and_nothing_else(app_factory):
     with app.app_context():
         asker = make_user(email="asker@city.yokohama.lg.jp")
         answerer = make_user(email="answerer@city.osaka.lg.jp", org="271004")
+        _group(asker)
         values = {**_objects(asker, answerer), "u": asker.id}  # shared: a visitor changes nothing
         db.session.commit()
         for case in CASES:

@@ -10,7 +10,7 @@ from flask import Blueprint
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 pages_bp = Blueprint("api_pages", __name__)
 
-from app.api import pages, routes  # noqa: E402,F401  (registers the views)
+from app.api import groups, pages, routes  # noqa: E402,F401  (registers the views)
 
 
 def init_app(app) -> None:

@@ -7,6 +7,7 @@ app/api/serializers.py. Change the three together.
 
 from copy import deepcopy
 
+from app.models.community import GROUP_SLUG_MAX
 from app.models.engagement import DIGEST_FREQUENCIES
 from app.models.knowledge import CITATION_MAX, CONFIRMATION_VERDICTS
 from app.models.moderation import CLOSE_REASONS
@@ -322,7 +323,7 @@ _SCHEMAS: dict = {
         "type": "object",
         "required": [
             "id", "title", "body", "body_html", "tags", "score", "accepted_answer_id", "adopted_by", "answer_count", "view_count",
-            "author", "created", "last_activity", "closed", "duplicate_of_id", "url", "outdated",
+            "author", "created", "last_activity", "closed", "duplicate_of_id", "url", "outdated", "group", "visibility",
         ],
         "properties": {
             "id": {"type": "integer"},
@@ -344,6 +345,8 @@ _SCHEMAS: dict = {
             "laws": _LAWS_OUT,
             "url": {"type": "string", "description": "HTML ページの URL"},
             "outdated": _OUTDATED,
+            "group": {"type": ["string", "null"], "description": "投稿されたグループの slug（グループ外の質問は null）"},
+            "visibility": {"type": "string", "enum": ["members", "group"], "description": "members: 全会員が読める / group: グループのメンバーのみ"},
         },
     },
     "Question": {
@@ -473,6 +476,13 @@ _SCHEMAS: dict = {
             "fiscal_year": _FISCAL_YEAR_IN,
             "laws": _LAWS_IN,
             "confirmed_findings": _CONFIRMED_FINDINGS,
+            "group": {"type": "string", "maxLength": GROUP_SLUG_MAX, "description": "参加しているグループの slug。グループに投稿する（参加していない・存在しないグループは 400）"},
+            "visibility": {
+                "type": "string",
+                "enum": ["members", "group"],
+                "default": "members",
+                "description": "group: グループのメンバーのみが読める（group が必要）。メンバー以外には一覧・検索・フィードに出ず、詳細は 404",
+            },
         },
     },
     "NewAnswer": {
@@ -691,7 +701,94 @@ _SCHEMAS: dict = {
     },
 }
 
+_GROUP_SLUG = {"name": "slug", "in": "path", "required": True, "description": "グループの URL 名（日本語可）", "schema": {"type": "string", "minLength": 1, "maxLength": 100}}
+
+_SCHEMAS.update(
+    {
+        "GroupSummary": {
+            "type": "object",
+            "required": ["slug", "name", "join_policy", "tags", "member_count", "question_count", "url"],
+            "properties": {
+                "slug": {"type": "string"},
+                "name": {"type": "string"},
+                "join_policy": {"type": "string", "enum": ["open", "approval"], "description": "open: 自由に参加 / approval: 世話人の承認"},
+                "tags": {"type": "array", "items": {"type": "string"}},
+                "member_count": {"type": "integer"},
+                "question_count": {"type": "integer", "description": "グループに投稿された質問のうち、読める数"},
+                "url": {"type": "string"},
+            },
+        },
+        "GroupPage": {
+            "type": "object",
+            "required": ["items", "total", "page"],
+            "properties": {"items": {"type": "array", "items": _ref("GroupSummary")}, "total": {"type": "integer"}, "page": {"type": "integer"}},
+        },
+        "Membership": {
+            "type": "object",
+            "required": ["group", "status", "role", "watching"],
+            "properties": {
+                "group": {"type": "string"},
+                "status": {"type": "string", "enum": ["active", "pending"], "description": "pending: 世話人の承認待ち"},
+                "role": {"type": "string", "enum": ["member", "organizer"]},
+                "watching": {"type": "boolean", "description": "グループの新しい質問をウォッチしている"},
+            },
+        },
+        "Group": {
+            "type": "object",
+            "required": ["slug", "name", "description", "description_html", "join_policy", "tags", "member_count", "members", "membership", "url"],
+            "properties": {
+                "slug": {"type": "string"},
+                "name": {"type": "string"},
+                "description": {"type": "string", "description": "Markdown"},
+                "description_html": {"type": "string"},
+                "join_policy": {"type": "string", "enum": ["open", "approval"]},
+                "tags": {"type": "array", "items": {"type": "string"}},
+                "member_count": {"type": "integer"},
+                "members": {
+                    "type": "array",
+                    "items": {"allOf": [_ref("User"), {"type": "object", "required": ["role"], "properties": {"role": {"type": "string", "enum": ["member", "organizer"]}}}]},
+                },
+                "membership": {"oneOf": [_ref("Membership"), {"type": "null"}], "description": "トークンの持ち主の参加状態（参加していなければ null）"},
+                "url": {"type": "string"},
+            },
+        },
+    }
+)
+
 _PATHS: dict = {
+    "/groups": {
+        "get": {
+            "operationId": "listGroups",
+            "summary": "テーマグループの一覧（名前順）",
+            "responses": {"200": _json(_ref("GroupPage"), "すべてのグループ"), **_errors(401, 429)},
+        }
+    },
+    "/groups/{slug}": {
+        "get": {
+            "operationId": "getGroup",
+            "summary": "テーマグループ（説明、タグ、メンバーと所属団体）",
+            "parameters": [_GROUP_SLUG],
+            "responses": {"200": _json(_ref("Group"), "グループ"), **_errors(401, 404, 429)},
+        }
+    },
+    "/groups/{slug}/membership": {
+        "post": {
+            "operationId": "joinGroup",
+            "summary": "グループに参加する（承認制のグループは申し込む）",
+            "parameters": [_GROUP_SLUG],
+            "responses": {
+                "201": _json(_ref("Membership"), "参加した（参加済みのときも同じ）"),
+                "202": _json(_ref("Membership"), "申し込んだ。世話人が承認すると参加になる"),
+                **_errors(401, 403, 404, 429),
+            },
+        },
+        "delete": {
+            "operationId": "leaveGroup",
+            "summary": "グループから退会する（申し込みの取り下げも）。グループのメンバーのみの質問はすぐ読めなくなる",
+            "parameters": [_GROUP_SLUG],
+            "responses": {"204": {"description": "退会した（参加していなかったときも同じ）"}, **_errors(401, 403, 404, 422, 429)},
+        },
+    },
     "/openapi.json": {
         "get": {
             "operationId": "getOpenApi",

@@ -18,6 +18,7 @@ from app.api.openapi import MONTH_TEXT_MAX, ORGANIZATION_TEXT_MAX, TAGS_TEXT_MAX
 from app.errors import error_response, privilege_required_response
 from app.extensions import db, limiter
 from app.models import Answer, Post, Question, User
+from app.models.community import GROUP_SLUG_MAX
 from app.models.knowledge import CITATION_MAX
 from app.models.post import BODY_MAX, COMMENT_MAX, TITLE_MAX
 from app.models.tag import TAG_NAME_MAX
@@ -30,6 +31,7 @@ from app.services import (
     confirmations,
     experts,
     flags,
+    groups,
     laws,
     notification_settings,
     notifications,
@@ -39,6 +41,7 @@ from app.services import (
     questions,
     search,
     tags,
+    visibility,
     votes,
     watching,
 )
@@ -214,6 +217,23 @@ def _visible_post(post_id: int) -> Post:
     return questions.get_question(api_user(), post_id)
 
 
+def _posted_in(data: dict) -> dict[str, str]:
+    """The group and visibility of a new question (QuestionInput fields): an unknown group, one the member is
+    not in, or members-only without a group is a 400 (the request names what cannot be)."""
+    group, readers = _text(data, "group", GROUP_SLUG_MAX), _text(data, "visibility", 10) or visibility.MEMBERS
+    try:
+        if readers not in (visibility.MEMBERS, visibility.GROUP):
+            raise ValidationFailed({"visibility": _("visibility は members か group です。")})
+        if readers == visibility.GROUP and not group:
+            raise ValidationFailed({"group": _("「グループのメンバーのみ」にはグループを選んでください。")})
+        if group:
+            groups.group_for_posting(api_user(), group)
+    except ValidationFailed as failure:
+        fields = {name: str(message) for name, message in failure.errors.items()}
+        raise ApiError(400, "bad_request", " ".join(fields.values()), fields) from None
+    return {"group": group, "visibility": readers}
+
+
 def _question_body(question: Question) -> dict:
     return serializers.question(question, questions.answers_for_display(api_user(), question))
 
@@ -233,7 +253,7 @@ def list_questions():
         raise ApiError(400, "bad_request", _("sort は %(values)s のいずれかです。", values=", ".join(questions.TABS)))
     tag_name = request.args.get("tag", "").strip()
     tag = tags.get_tag(tag_name[:100]) if tag_name else None
-    result = questions.list_questions(sort, _query_page(), PER_PAGE, tag=tag)
+    result = questions.list_questions(sort, _query_page(), PER_PAGE, viewer=api_user(), tag=tag)
     return jsonify(serializers.question_page(result))
 
 
@@ -253,6 +273,7 @@ def create_question():
             _tags(data),
             fiscal_year=_fiscal_year(data),
             laws=_laws(data),
+            **_posted_in(data),
         ),
         confirmed_categories=_confirmed(data),
     )
@@ -388,7 +409,7 @@ def search_questions():
     like = api_user().organization if similar == "1" else None
     if similar == "1" and like is None:
         raise ValidationFailed({"similar_orgs": _("所属団体が設定されていないため、同規模の団体で絞り込めません。")})
-    found = search.search_questions(query, page=page, per_page=PER_PAGE, like=like)
+    found = search.search_questions(query, viewer=api_user(), page=page, per_page=PER_PAGE, like=like)
     if page > found.pages:
         raise NotFound("page")
     adopted = adoptions.question_counts([hit.question.id for hit in found.hits])

@@ -12,10 +12,24 @@ from datetime import datetime
 
 from markupsafe import Markup
 
-from app.models import Answer, CareerEntry, Comment, Flag, Organization, Post, Question, Tag, User
+from app.extensions import db
+from app.models import (
+    Answer,
+    CareerEntry,
+    Comment,
+    Flag,
+    Group,
+    GroupMembership,
+    Organization,
+    Post,
+    Question,
+    Tag,
+    User,
+)
 from app.models.knowledge import Confirmation
 from app.services import adoptions, closing, freshness, laws
 from app.services.experts import ExpertRow
+from app.services.groups import Listed
 from app.services.pagination import Page
 from app.services.profiles import Profile
 from app.services.search import Result
@@ -140,6 +154,8 @@ def question_summary(item: Question, *, outdated: list[str] | None = None, adopt
         **knowledge(item),
         "url": question_url(item),
         "outdated": freshness.codes(item) if outdated is None else outdated,
+        "group": db.session.get(Group, item.group_id).slug if item.group_id else None,
+        "visibility": item.visibility,
     }
 
 
@@ -253,4 +269,39 @@ def notification(entry) -> dict:
         "read": entry.read,
         "url": entry.url,
         "created_at": timestamp(entry.created_at),
+    }
+
+
+def group_summary(listed: Listed) -> dict:
+    item = listed.group
+    return {
+        "slug": item.slug,
+        "name": item.name,
+        "join_policy": item.join_policy,
+        "tags": [tag.label for tag in item.tags],
+        "member_count": listed.member_count,
+        "question_count": listed.question_count,
+        "url": external_url("groups.show", slug=item.slug),
+    }
+
+
+def membership(row: GroupMembership | None) -> dict | None:
+    """The viewer's place in a group: null when not a member nor applying."""
+    if row is None:
+        return None
+    return {"group": row.group.slug, "status": row.status, "role": row.role, "watching": row.watching}
+
+
+def group(item: Group, members: list[GroupMembership], mine: GroupMembership | None) -> dict:
+    return {
+        "slug": item.slug,
+        "name": item.name,
+        "description": item.description,
+        "description_html": item.description_html,
+        "join_policy": item.join_policy,
+        "tags": [tag.label for tag in item.tags],
+        "member_count": len(members),
+        "members": [{**user_summary(row.user), "role": row.role} for row in members],
+        "membership": membership(mine),
+        "url": external_url("groups.show", slug=item.slug),
     }

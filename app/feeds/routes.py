@@ -53,7 +53,7 @@ def _token() -> str | None:
 
 @bp.get("/questions")
 def questions_feed():
-    page = questions.list_questions("newest", 1, FEED_SIZE)
+    page = questions.list_questions("newest", 1, FEED_SIZE, viewer=current_user)
     return _render(
         _("Zennin の新着質問"),
         external_url("feeds.questions_feed", token=_token()),
@@ -65,7 +65,7 @@ def questions_feed():
 @bp.get("/tags/<name>")
 def tag_feed(name: str):
     tag = tags.get_tag(name)
-    page = questions.list_questions("newest", 1, FEED_SIZE, tag=tag)
+    page = questions.list_questions("newest", 1, FEED_SIZE, viewer=current_user, tag=tag)
     return _render(
         _("Zennin の新着質問: %(tag)s", tag=tag.label),
         external_url("feeds.tag_feed", name=tag.name, token=_token()),
@@ -79,7 +79,7 @@ def search_feed():
     query = request.args.get("q", "")[:QUERY_MAX]
     if not query.strip():
         return error_response(400, _("検索語を指定してください。"))
-    found = search.search_questions(query, sort="newest", per_page=FEED_SIZE)
+    found = search.search_questions(query, viewer=current_user, sort="newest", per_page=FEED_SIZE)
     return _render(
         _("Zennin の検索「%(q)s」の新着", q=query),
         external_url("feeds.search_feed", q=query, token=_token()),

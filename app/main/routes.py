@@ -10,7 +10,18 @@ from app.extensions import limiter
 from app.i18n import LOCALE_COOKIE
 from app.main import bp
 from app.security import safe_redirect_target
-from app.services import accounts, health, home, privacy_guard, privileges, questions, reputation, tags, watching
+from app.services import (
+    accounts,
+    health,
+    home,
+    privacy_guard,
+    privileges,
+    questions,
+    reputation,
+    tags,
+    visibility,
+    watching,
+)
 from app.services.errors import ValidationFailed
 from app.services.pagination import parse_page
 from app.services.posting import render_body
@@ -22,17 +33,20 @@ def index():
     if not access.can_read(current_user):  # members-only: the front door shows no content
         return render_template("main/welcome.html")
     member = current_user.is_authenticated  # with PUBLIC_READ on, visitors read too
+    popular = tags.popular_tags(20)
     page = questions.list_questions(
         request.args.get("tab", "active"),
         parse_page(request.args.get("page")),
         current_app.config["QUESTIONS_PER_PAGE"],
+        viewer=current_user,
         ignored_tags=watching.tag_ids(current_user, "ignore") if member else None,
     )
     return render_template(
         "main/index.html",
         page=page,
         tab=request.args.get("tab", "active"),
-        popular_tags=tags.popular_tags(20),
+        popular_tags=popular,
+        hidden_counts=visibility.unreadable_tag_counts(current_user, [tag.id for tag in popular]),
         areas=home.your_areas(current_user) if member else None,
     )
 

@@ -1,7 +1,7 @@
 from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 
 from app.models.post import BODY_MAX, COMMENT_MAX, TITLE_MAX
 from app.services import fiscal_years, laws, privacy_guard
@@ -100,6 +100,15 @@ class AskForm(QuestionForm):
     # Shown once a near-duplicate was found: ticking it posts the question all the same.
     not_duplicate = BooleanField(_l("重複ではないことを確認しました"))
     meeting = HiddenField()  # a question raised at an exchange meeting (its id): linked to it
+    # Shown to members of a group: the choices are the member's groups (set by the view).
+    group = SelectField(_l("グループに投稿"), choices=[], validate_choice=False)
+    visibility = RadioField(
+        _l("公開範囲"),
+        choices=[SelectChoice("members", _l("全会員が読める")), SelectChoice("group", _l("グループのメンバーのみ"))],
+        default="members",
+        validate_choice=False,
+        description=_l("「グループのメンバーのみ」の質問は、一覧・検索・フィード・メールのどこにもメンバー以外には表示されません。"),
+    )
 
 
 class AnswerForm(KnowledgeFields, GuardedForm):

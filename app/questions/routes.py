@@ -22,6 +22,7 @@ from app.services import (
     fiscal_years,
     following,
     freshness,
+    groups,
     meetings,
     organizations,
     permissions,
@@ -71,7 +72,7 @@ def visible_post(post_id: int) -> Post:
 @bp.get("/questions")
 def index():
     tab = request.args.get("tab", "newest")
-    page = questions.list_questions(tab, parse_page(request.args.get("page")), current_app.config["QUESTIONS_PER_PAGE"])
+    page = questions.list_questions(tab, parse_page(request.args.get("page")), current_app.config["QUESTIONS_PER_PAGE"], viewer=current_user)
     return render_template("questions/index.html", page=page, tab=tab if tab in questions.TABS else "newest")
 
 
@@ -80,6 +81,8 @@ def index():
 @limiter.limit(_post_rate, methods=["POST"])
 def ask():
     form = AskForm()
+    member_groups = groups.groups_of(current_user)
+    form.group.choices = [("", _("グループに投稿しない"))] + [(group.slug, group.name) for group in member_groups]
     near: list[Question] = []
     if form.validate_on_submit():
         # A near-duplicate holds the question once, typed as it was; the tick posts it all the same.
@@ -90,10 +93,13 @@ def ask():
             return redirect(question_url(question))
     elif request.method == "GET" and request.args.get("meeting"):
         _prefill_from_meeting(form)
-    elif request.method == "GET" and request.args.get("tags"):
-        form.tags.data = request.args["tags"]
+    elif request.method == "GET":
+        form.tags.data = request.args.get("tags", "")[:500]
+        form.group.data = request.args.get("group", "")[:100]
     meeting = meetings.linked_meeting(form.meeting.data)
-    return render_template("questions/ask.html", form=form, near_duplicates=near, meeting=meeting), 422 if form.privacy or near else 200
+    return render_template(
+        "questions/ask.html", form=form, near_duplicates=near, meeting=meeting, member_groups=member_groups
+    ), 422 if form.privacy or near else 200
 
 
 def _prefill_from_meeting(form: AskForm) -> None:
@@ -120,7 +126,14 @@ def _ask(form: AskForm) -> Question | None:
         return questions.ask_question(
             current_user,
             questions.QuestionInput(
-                form.title.data, form.body.data, form.tags.data, fiscal_year=fiscal_year, laws=cited, meeting_id=_meeting_id(form)
+                form.title.data,
+                form.body.data,
+                form.tags.data,
+                fiscal_year=fiscal_year,
+                laws=cited,
+                meeting_id=_meeting_id(form),
+                group=form.group.data or "",
+                visibility=form.visibility.data or "members",
             ),
             confirmed_categories=confirmed_categories(),
         )
@@ -286,7 +299,7 @@ def _render_question(question, answer_form: AnswerForm, held_comment: tuple[int,
         peer_label=organizations.peer_label(own_org) if own_org is not None else None,
         adopters=adoptions.adopters(answer_ids),
         my_votes=votes.vote_of(current_user, [question.id, *(a.id for a in answer_list)]),
-        related=search.similar_questions(question.title, limit=6, exclude_id=question.id),
+        related=search.similar_questions(question.title, viewer=current_user, limit=6, exclude_id=question.id),
         close=closing.status(current_user, question),
         close_reasons=closing.REASONS,
         answer_form=answer_form,

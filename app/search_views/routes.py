@@ -26,7 +26,7 @@ def results():
     own_org = current_user.organization if current_user.is_authenticated else None
     # similar_orgs=1: 「同規模の団体」, questions asked, answered or adopted by organizations like the viewer's.
     like = own_org if request.args.get("similar_orgs") == "1" else None
-    found = search.search_questions(query, page=page, sort=sort, like=like) if query.strip() else None
+    found = search.search_questions(query, viewer=current_user, page=page, sort=sort, like=like) if query.strip() else None
     return render_template(
         "search/results.html",
         query=query,
@@ -56,7 +56,7 @@ def similar():
                 "accepted": q.accepted_answer_id is not None,
                 "near_duplicate": closing.is_near_duplicate(title, q.title),  # the ask page warns of these
             }
-            for q in search.similar_questions(title, limit=5)
+            for q in search.similar_questions(title, viewer=current_user, limit=5)
         ]
     )
 

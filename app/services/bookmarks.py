@@ -15,6 +15,7 @@ from sqlalchemy.orm import aliased, selectinload
 from app.database import upsert, write_transaction
 from app.extensions import db
 from app.models import Bookmark, Post, Question, User, utcnow
+from app.services import visibility
 from app.services.errors import NotFound
 from app.services.pagination import Page
 
@@ -47,7 +48,7 @@ def saved_ids(user: User | None, post_ids: Iterable[int]) -> set[int]:
 
 def _seen_by(user: User, post) -> sa.ColumnElement[bool]:
     """SQL for "not removed, and not hidden from `user`" on `post` (a Post or an alias of it)."""
-    visible = post.deleted_at.is_(None)
+    visible = post.deleted_at.is_(None) & visibility.readable_posts(user, post)  # left the group: gone from the list
     if user.is_moderator:
         return visible
     return visible & (post.hidden_at.is_(None) | (post.author_id == user.id))

@@ -127,6 +127,9 @@ def _original_problem(question: Question, original_id: int) -> str | None:
     original = db.session.get(Post, original_id)
     if not isinstance(original, Question) or original.is_deleted or original.hidden_at is not None:
         return _("元の質問が見つかりません。")
+    if original.visibility == "group" and original.group_id != question.group_id:
+        # Its title would show on this question's page to people who may not read it.
+        return _("グループのメンバーのみの質問は、同じグループの質問の元の質問にだけできます。")
     if original.duplicate_of_id == question.id:
         return _("その質問はこの質問の重複として閉じられています（循環する指定はできません）。")
     if original.duplicate_of_id is not None:

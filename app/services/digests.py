@@ -42,7 +42,7 @@ from app.models import (
     utcnow,
 )
 from app.models.career import career_entry_tags
-from app.services import notification_settings, notifications, unsubscribe
+from app.services import groups, notification_settings, notifications, unsubscribe, visibility
 from app.urls import external_url
 
 JST = timezone(timedelta(hours=9), "JST")
@@ -109,12 +109,15 @@ class Digest:
         return len(self.new_questions) + len(self.unanswered) + len(self.new_answers) + len(self.notifications)
 
 
-def _visible_questions() -> sa.Select:
-    return sa.select(Question).where(Question.deleted_at.is_(None), Question.hidden_at.is_(None))
+def _visible_questions(user: User) -> sa.Select:
+    """What a digest may carry: group-private questions only for their group's members, as
+    they are when the digest is built (someone who left no longer gets them)."""
+    return sa.select(Question).where(Question.deleted_at.is_(None), Question.hidden_at.is_(None), visibility.readable_questions(user))
 
 
 def _area_tag_ids(user: User) -> set[int]:
     watched = set(db.session.scalars(sa.select(TagWatch.tag_id).where(TagWatch.user_id == user.id, TagWatch.kind == "watch")))
+    watched |= set(db.session.scalars(groups.watched_tag_ids(user)))
     ignored = set(db.session.scalars(sa.select(TagWatch.tag_id).where(TagWatch.user_id == user.id, TagWatch.kind == "ignore")))
     career = set(
         db.session.scalars(
@@ -139,9 +142,12 @@ def build(user: User, period: Period) -> tuple[Digest, list[int]]:
     """What the member's digest for `period` holds, and the ids of the notifications it carries."""
     digest = Digest()
     tag_ids = _area_tag_ids(user)
-    if tag_ids:
+    watched_groups = list(db.session.scalars(groups.watched_group_ids(user)))
+    if tag_ids or watched_groups:
         in_areas = sa.select(question_tags.c.question_id).where(question_tags.c.tag_id.in_(tag_ids))
-        mine = _visible_questions().where(Question.id.in_(in_areas), Question.author_id != user.id)
+        mine = _visible_questions(user).where(
+            sa.or_(Question.id.in_(in_areas), Question.group_id.in_(watched_groups)), Question.author_id != user.id
+        )
         new = db.session.scalars(
             mine.where(Question.created_at >= period.start, Question.created_at < period.end)
             .order_by(Question.score.desc(), Question.id.desc())
@@ -180,7 +186,7 @@ def build(user: User, period: Period) -> tuple[Digest, list[int]]:
     counts = dict(db.session.execute(answered).all())
     if counts:
         questions = db.session.scalars(
-            _visible_questions().where(Question.id.in_(counts)).order_by(Question.last_activity_at.desc()).limit(LIMIT)
+            _visible_questions(user).where(Question.id.in_(counts)).order_by(Question.last_activity_at.desc()).limit(LIMIT)
         ).all()
         digest.new_answers = [_line(question, counts[question.id]) for question in questions]
 

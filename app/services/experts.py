@@ -33,7 +33,7 @@ from werkzeug.local import LocalProxy
 
 from app.extensions import db
 from app.models import Answer, CareerEntry, Organization, Question, Tag, User, career_entry_tags, question_tags
-from app.services import careers
+from app.services import careers, visibility
 from app.services.errors import NotFound, ValidationFailed
 from app.services.pagination import Page
 
@@ -175,6 +175,9 @@ def _count_answers(tag_ids: Iterable[int]) -> dict[int, tuple[int, int, int]]:
             # Answers by question (ix_posts_question holds every column read here), questions
             # by the tag's list: a few index probes per question, never a scan of all answers.
             .where(Answer.question_id.in_(tagged_questions), question.deleted_at.is_(None), Answer.deleted_at.is_(None))
+            # Answers in group-private questions never count: the ranking is the same for every
+            # viewer and must not tell who answers inside a group (app/services/visibility.py).
+            .where(question.visibility == visibility.MEMBERS)
             .group_by(Answer.author_id)
         )
     }

@@ -6,6 +6,10 @@ one JSON object per line, UTF-8, ids as in this database. Visible means not dele
 posts, deleted comments and the answers and comments of deleted questions are left out.
 People are exported with what their public profile shows: no e-mail, password hash, tokens,
 session data, notification settings or role.
+
+Group-private questions (app/services/visibility.py), their answers and their comments are left
+out: the export carries no groups or memberships, so a restore would make them readable by every
+member. `flask backup` (a copy of the database) keeps them with their groups.
 """
 
 import json
@@ -18,6 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.extensions import db
 from app.models import Answer, Comment, Post, Question, Tag, User, utcnow
+from app.services.visibility import MEMBERS
 
 FORMAT = "zennin-export"
 VERSION = 1
@@ -68,7 +73,7 @@ def tags(session: Session) -> Iterator[dict]:
 
 
 def questions(session: Session) -> Iterator[dict]:
-    query = sa.select(Question).where(Question.deleted_at.is_(None)).options(selectinload(Question.tags))
+    query = sa.select(Question).where(Question.id.in_(_visible_question_ids())).options(selectinload(Question.tags))
     for question in _batched(session, query, Question.id):
         yield {
             "id": question.id,
@@ -89,7 +94,8 @@ def questions(session: Session) -> Iterator[dict]:
 
 
 def _visible_question_ids() -> sa.Select:
-    return sa.select(Question.id).where(Question.deleted_at.is_(None))
+    """Not deleted, and readable by every member."""
+    return sa.select(Question.id).where(Question.deleted_at.is_(None), Question.visibility == MEMBERS)
 
 
 def answers(session: Session) -> Iterator[dict]:
@@ -109,7 +115,7 @@ def answers(session: Session) -> Iterator[dict]:
 def comments(session: Session) -> Iterator[dict]:
     visible_posts = sa.select(Post.id).where(
         Post.deleted_at.is_(None),
-        sa.or_(Post.question_id.is_(None), Post.question_id.in_(_visible_question_ids())),
+        sa.or_(Post.id.in_(_visible_question_ids()), Post.question_id.in_(_visible_question_ids())),
     )
     query = sa.select(Comment).where(Comment.deleted_at.is_(None), Comment.post_id.in_(visible_posts))
     for comment in _batched(session, query, Comment.id):

@@ -1,7 +1,8 @@
 """The home page for members (issue 15): 「あなたの分野」, the questions in the member's areas.
 
 A member's areas are the tags they watch and the tags of their career posts, current and
-former, less the tags they ignore. The section lists the areas' questions by latest activity
+former, less the tags they ignore; and the groups they watch (their tags and the questions
+posted in them). The section lists the areas' questions by latest activity
 and marks the ones the member could answer (no answer yet, still open, asked by someone else).
 """
 
@@ -12,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import CareerEntry, Question, Tag, User, career_entry_tags, question_tags
-from app.services import questions, watching
+from app.services import groups, questions, visibility, watching
 
 AREA_QUESTIONS = 10
 
@@ -32,7 +33,7 @@ def area_tags(user: User) -> list[Tag]:
     )
     query = (
         sa.select(Tag)
-        .where(sa.or_(Tag.id.in_(watching.tag_ids(user, "watch")), Tag.id.in_(career)))
+        .where(sa.or_(Tag.id.in_(watching.tag_ids(user, "watch")), Tag.id.in_(career), Tag.id.in_(groups.watched_tag_ids(user))))
         .where(Tag.id.not_in(watching.tag_ids(user, "ignore")))
         .order_by(Tag.name)
     )
@@ -43,12 +44,11 @@ def your_areas(user: User, limit: int = AREA_QUESTIONS) -> Areas:
     """In three queries: the areas, their newest-active questions, those questions' tags and
     authors. The list walks the activity index and stops at `limit` rows."""
     tags = area_tags(user)
-    if not tags:
-        return Areas([], [], frozenset())
     in_areas = sa.select(question_tags.c.question_id).where(question_tags.c.tag_id.in_([tag.id for tag in tags]))
     query = (
         sa.select(Question)
-        .where(Question.deleted_at.is_(None), Question.hidden_at.is_(None), Question.id.in_(in_areas))
+        .where(Question.deleted_at.is_(None), Question.hidden_at.is_(None), visibility.readable_questions(user))
+        .where(sa.or_(Question.id.in_(in_areas), Question.group_id.in_(groups.watched_group_ids(user))))
         .where(questions.carries_none_of(watching.tag_ids(user, "ignore")))
         .order_by(Question.last_activity_at.desc(), Question.id.desc())
         .limit(limit)

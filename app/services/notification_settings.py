@@ -59,6 +59,7 @@ TYPES = (
     # Experts of a tag: answers there that may be outdated; an author: their answer was marked outdated
     # (app/services/confirmations.py).
     NotificationType("review", _l("回答の確認のお願い"), "✓", ("review_due", "marked_outdated"), "app"),
+    NotificationType("group", _l("グループ"), "◎", ("group_applied", "group_approved", "group_refused"), "app"),
 )
 BY_KEY = {kind.key: kind for kind in TYPES}
 TYPE_OF_KIND = {kind: notification_type for notification_type in TYPES for kind in notification_type.kinds}

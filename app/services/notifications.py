@@ -19,8 +19,8 @@ from flask_babel import gettext as _
 from app.database import write_transaction
 from app.extensions import db
 from app.mail import queue_mail
-from app.models import Notification, Post, Question, QuestionFollow, User, utcnow
-from app.services import closing, notification_settings, permissions, unsubscribe
+from app.models import Group, Notification, Post, Question, QuestionFollow, User, utcnow
+from app.services import closing, notification_settings, permissions, unsubscribe, visibility
 from app.services.errors import NotFound
 from app.services.pagination import Page, paginate
 from app.services.removal import label as removal_label
@@ -71,6 +71,10 @@ def _describe(kind: str, actor_name: str, title: str, reason: str | None = None,
         "synonym_approved": _("あなたが提案したタグの同義語が承認されました。"),
         "synonym_rejected": _("あなたが提案したタグの同義語は採用されませんでした。"),
         "marked_outdated": _("%(actor)s さんが「%(title)s」のあなたの回答を「古い情報」と指摘しました。見直して編集してください。"),
+        # Theme groups (app/services/groups.py): the group's name stands in the title's place.
+        "group_applied": _("%(actor)s さんがグループ「%(title)s」への参加を申し込みました。"),
+        "group_approved": _("グループ「%(title)s」への参加が承認されました。"),
+        "group_refused": _("グループ「%(title)s」への参加は承認されませんでした。"),
     }
     text = texts.get(kind, _("「%(title)s」に新しい動きがあります。")) % {"actor": actor_name, "title": title}
     if kind == "removed" and reason:
@@ -97,9 +101,11 @@ def reason_text(reason: dict) -> str:
         "account": _("あなたのアカウントについてのため"),
         "author": _("あなたの投稿のため"),
         "tag_expert": _("あなたは%(tag)sに詳しい人として挙がっているため"),
+        "group_organizer": _("あなたがグループの世話人のため"),
+        "group_applicant": _("あなたが参加を申し込んだため"),
     }
     template = texts.get(reason.get("code"), texts["author"])
-    return template % {key: value for key, value in reason.items() if key != "code"}
+    return template % {key: value for key, value in reason.items() if key not in ("code", "group_id")}
 
 
 def _reason_of(notification: Notification) -> dict:
@@ -122,8 +128,8 @@ def may_see(viewer: User, question: Question | None) -> bool:
     """Whether the notification may still show this question's title and link to it."""
     if question is None:
         return False
-    if not permissions.can_see_hidden(viewer, question):
-        return False
+    if not permissions.can_see_hidden(viewer, question) or not visibility.can_read_question(viewer, question):
+        return False  # hidden by flags, or group-private to someone no longer (or never) in the group
     return not question.is_deleted or question.author_id == viewer.id or permissions.can_view_deleted(viewer)
 
 
@@ -141,9 +147,16 @@ def describe(notification: Notification, viewer: User | None = None) -> str:
     if question is not None and not may_see(viewer, question):
         return _("表示できなくなった投稿についての通知です。")
     actor = notification.actor.display_name if notification.actor else ""
-    title = question.title if question else ""
+    group = _group_of(notification)
+    title = question.title if question else (group.name if group else "")
     reason = _reason_now(notification.kind, notification.post_id or notification.question_id)
     return _describe(notification.kind, actor, title, reason, notification.message)
+
+
+def _group_of(notification: Notification) -> Group | None:
+    """The theme group a membership notification is about (app/services/groups.py)."""
+    group_id = _reason_of(notification).get("group_id") if notification.kind.startswith("group_") else None
+    return db.session.get(Group, group_id) if group_id else None
 
 
 def _anchor(question_id: int, post_id: int | None) -> str | None:
@@ -158,6 +171,8 @@ def link(notification: Notification, viewer: User, *, absolute: bool = True) -> 
     if question is None:
         if notification.kind == "review_due":
             return make("tags.review", name=_reason_of(notification).get("name", ""))
+        if (group := _group_of(notification)) is not None:
+            return make("groups.show", slug=group.slug)
         return make("tags.index") if notification.kind.startswith("synonym_") else None
     if not may_see(viewer, question):
         return None
@@ -209,6 +224,8 @@ def notify(
     if not given."""
     if actor is not None and recipient.id == actor.id:
         return
+    if question is not None and not visibility.can_see_listed(recipient, question):
+        return  # a group-private question reaches its group's members only
     channel = notification_settings.channel_for(recipient, kind)
     if channel == "off":
         return

@@ -8,7 +8,7 @@ from sqlalchemy.orm import aliased, selectinload
 from app.database import write_transaction
 from app.extensions import db
 from app.models import Answer, CareerEntry, Question, Tag, User, question_tags
-from app.services import accounts, careers
+from app.services import accounts, careers, visibility
 from app.services.pagination import Page, paginate
 from app.text import normalize_key
 
@@ -35,16 +35,20 @@ class Profile:
 
 
 def profile(viewer: User | None, person: User) -> Profile:
+    """Lists and counts leave out the group-private posts `viewer` may not read."""
+    readable = visibility.readable_questions(viewer)
     questions = list(
         db.session.scalars(
             sa.select(Question)
-            .where(Question.author_id == person.id, Question.deleted_at.is_(None), Question.hidden_at.is_(None))
+            .where(Question.author_id == person.id, Question.deleted_at.is_(None), Question.hidden_at.is_(None), readable)
             .order_by(Question.created_at.desc())
             .limit(10)
             .options(selectinload(Question.tags))
         )
     )
-    visible_answer = sa.and_(Answer.author_id == person.id, Answer.deleted_at.is_(None), Answer.hidden_at.is_(None))
+    visible_answer = sa.and_(
+        Answer.author_id == person.id, Answer.deleted_at.is_(None), Answer.hidden_at.is_(None), visibility.readable_answers(viewer)
+    )
     answers = list(
         db.session.scalars(
             sa.select(Answer)
@@ -56,7 +60,9 @@ def profile(viewer: User | None, person: User) -> Profile:
     )
     counts = db.session.execute(
         sa.select(
-            sa.select(sa.func.count()).where(Question.author_id == person.id, Question.deleted_at.is_(None), Question.hidden_at.is_(None)).scalar_subquery(),
+            sa.select(sa.func.count())
+            .where(Question.author_id == person.id, Question.deleted_at.is_(None), Question.hidden_at.is_(None), readable)
+            .scalar_subquery(),
             # select_from: a criterion wrapped in and_() carries no entity, so without it the
             # `kind = 'answer'` filter is dropped and the person's questions count as answers.
             sa.select(sa.func.count()).select_from(Answer).where(visible_answer).scalar_subquery(),
@@ -87,11 +93,11 @@ def profile(viewer: User | None, person: User) -> Profile:
         question_count=counts[0],
         answer_count=counts[1],
         accepted_count=accepted or 0,
-        top_tags=top_answer_tags(person),
+        top_tags=top_answer_tags(person, viewer),
     )
 
 
-def top_answer_tags(person: User, limit: int = 8) -> list[TagActivity]:
+def top_answer_tags(person: User, viewer: User | None, limit: int = 8) -> list[TagActivity]:
     """Tags of the questions a person answered, by the answers' total score."""
     question = aliased(Question)
     rows = db.session.execute(
@@ -102,6 +108,7 @@ def top_answer_tags(person: User, limit: int = 8) -> list[TagActivity]:
         .join(question_tags, question_tags.c.question_id == question.id)
         .join(Tag, Tag.id == question_tags.c.tag_id)
         .where(Answer.author_id == person.id, Answer.deleted_at.is_(None), question.deleted_at.is_(None))
+        .where(visibility.readable_questions(viewer, question))
         .group_by(Tag.id)
         .order_by(sa.func.sum(Answer.score).desc(), sa.func.count(Answer.id).desc(), Tag.name)
         .limit(limit)

@@ -25,10 +25,12 @@ from app.models import (
     utcnow,
 )
 from app.models.community import QuestionView
+from app.models.post import VISIBILITIES
 from app.services import (
     counters,
     fiscal_years,
     following,
+    groups,
     laws,
     meetings,
     permissions,
@@ -36,6 +38,7 @@ from app.services import (
     removal,
     routing,
     suggested_edits,
+    visibility,
 )
 from app.services.errors import Conflict, Gone, NotFound, PermissionDenied, ValidationFailed, validate_all
 from app.services.pagination import Page, paginate
@@ -64,6 +67,8 @@ class QuestionInput:
     fiscal_year: str | int | None = None  # 年度 as typed; empty: the current one (asking) / unchanged (editing)
     laws: str | list[str] | None = None  # 根拠法令 as typed; None: unchanged (editing)
     meeting_id: int | None = None  # raised at an exchange meeting: linked to it, posted in its group
+    group: str = ""  # slug of a group the author belongs to: posted in it
+    visibility: str = visibility.MEMBERS  # or visibility.GROUP: its members only (needs `group`)
 
 
 def _validate(data: QuestionInput) -> dict:
@@ -78,6 +83,17 @@ def _validate(data: QuestionInput) -> dict:
     return valid
 
 
+def _posted_in(author: User, data: QuestionInput) -> tuple[int | None, str]:
+    """The group a new question is posted to and who may read it."""
+    if data.visibility not in VISIBILITIES:
+        raise ValidationFailed({"visibility": _("公開範囲は members か group です。")})
+    if not data.group:
+        if data.visibility == visibility.GROUP:
+            raise ValidationFailed({"group": _("「グループのメンバーのみ」にはグループを選んでください。")})
+        return None, visibility.MEMBERS
+    return groups.group_for_posting(author, data.group).id, data.visibility
+
+
 def ask_question(
     author: User, data: QuestionInput, *, confirmed_categories: Collection[str] | privacy_guard.Unchecked = ()
 ) -> Question:
@@ -85,6 +101,7 @@ def ask_question(
     information found in the title and body is in `confirmed_categories`."""
     permissions.ensure_can_write(author)
     valid = _validate(data)
+    group_id, readers = _posted_in(author, data)
     confirmed = privacy_guard.check({"title": valid["title"], "body": valid["body"]}, confirmed_categories)
     meeting = meetings.meeting_for_question(data.meeting_id)
     scored = routing.score_candidates(author, valid["tags"])  # before the write lock: see there
@@ -103,7 +120,9 @@ def ask_question(
             last_activity_at=now,
             fiscal_year=valid["fiscal_year"] or fiscal_years.current(),
             meeting_id=meeting.id if meeting else None,
-            group_id=meeting.group_id if meeting else None,  # visible to every member ('members')
+            # Raised at a meeting: posted in its group, visible to every member ('members').
+            group_id=group_id or (meeting.group_id if meeting else None),
+            visibility=readers,
         )
         db.session.add(question)
         db.session.flush()
@@ -236,6 +255,7 @@ def get_question(viewer: User | None, question_id: int, *, for_page: bool = Fals
     question = db.session.get(Question, question_id, options=options)
     if question is None or not permissions.can_see_hidden(viewer, question):
         raise NotFound(question_id)
+    visibility.ensure_readable(viewer, question)  # group-private: a plain 404 to non-members
     if question.is_deleted and not permissions.can_view_deleted(viewer):
         if not (to_author and permissions.is_author(viewer, question)):
             raise Gone(question.removal_reason)
@@ -289,7 +309,13 @@ _TAB_ORDER = {
 
 
 def list_questions(
-    tab: str, page: int, per_page: int, *, tag: Tag | None = None, ignored_tags: sa.Select | None = None
+    tab: str,
+    page: int,
+    per_page: int,
+    *,
+    viewer: User | None,
+    tag: Tag | None = None,
+    ignored_tags: sa.Select | None = None,
 ) -> Page[Question]:
     """A page of a questions list (the questions page, a tag page, the feeds, the API, home).
 
@@ -298,6 +324,8 @@ def list_questions(
     hidden by flags are left out but still counted (they are few, and waiting for a decision).
     `ignored_tags` (the home page: a member's ignored tags, as a subquery of ids; not with
     `tag`) leaves out the questions carrying any of them, and their number from the count.
+    Group-private questions `viewer` may not read (app.services.visibility) are left out, and
+    their number taken from the counters' total.
     """
     tab = tab if tab in TABS else "newest"
     query = sa.select(Question).where(Question.deleted_at.is_(None), Question.hidden_at.is_(None))
@@ -313,6 +341,11 @@ def list_questions(
         total = tag.question_count
     else:
         total = counters.value(counters.VISIBLE_QUESTIONS) - (_carrying_any(ignored_tags) if ignored_tags is not None else 0)
+    # Every tab the same way (and the same number of queries): the group-private questions this
+    # viewer may not read are counted apart (they are few) and taken off.
+    unreadable = query.where(Question.id.in_(visibility.unreadable_question_ids(viewer)))
+    total -= db.session.scalar(sa.select(sa.func.count()).select_from(unreadable.subquery())) or 0
+    query = query.where(visibility.readable_questions(viewer))
     query = query.order_by(*_TAB_ORDER[tab]).options(
         selectinload(Question.tags), selectinload(Question.author), selectinload(Question.laws)
     )
@@ -351,10 +384,15 @@ def _carries(tag: Tag, *, rows_to_walk: int) -> sa.ColumnElement[bool]:
     return Question.id.in_(sa.select(question_tags.c.question_id).where(question_tags.c.tag_id == tag.id))
 
 
-def questions_by_user(user: User, page: int, per_page: int = 10) -> Page[Question]:
+def questions_by_user(user: User, page: int, per_page: int = 10, *, viewer: User | None) -> Page[Question]:
     query = (
         sa.select(Question)
-        .where(Question.author_id == user.id, Question.deleted_at.is_(None), Question.hidden_at.is_(None))
+        .where(
+            Question.author_id == user.id,
+            Question.deleted_at.is_(None),
+            Question.hidden_at.is_(None),
+            visibility.readable_questions(viewer),
+        )
         .order_by(Question.created_at.desc(), Question.id.desc())
         .options(selectinload(Question.tags))
     )

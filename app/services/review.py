@@ -19,7 +19,7 @@ from app.database import write_transaction
 from app.extensions import db
 from app.models import Comment, Flag, Post, Question, User, utcnow
 from app.models.user import new_session_token
-from app.services import answers, audit, comments, flags, notifications, privileges, questions, removal
+from app.services import answers, audit, comments, flags, notifications, privileges, questions, removal, visibility
 from app.services.errors import PermissionDenied, ValidationFailed
 from app.services.flags import SENSITIVE
 from app.text import clean_text
@@ -77,7 +77,13 @@ def open_items(viewer: User) -> list[Item]:
         )
     }
     items = [Item(loaded[key], rows) for key, rows in grouped.items()]
-    return [item for item in items if viewer.is_moderator or not item.sensitive]
+    # Reviewers who are not moderators see neither sensitive flags nor group-private posts of
+    # groups they are not in (visibility.py); moderators see everything to moderate.
+    return [
+        item
+        for item in items
+        if viewer.is_moderator or (not item.sensitive and visibility.can_see_listed(viewer, item.question))
+    ]
 
 
 def first_posts(viewer: User) -> list[Post]:
@@ -95,7 +101,7 @@ def first_posts(viewer: User) -> list[Post]:
         .options(selectinload(Post.author))
     )
     if not viewer.is_moderator:
-        query = query.where(Post.hidden_at.is_(None))
+        query = query.where(Post.hidden_at.is_(None), visibility.readable_posts(viewer))
     return list(db.session.scalars(query))
 
 

@@ -27,7 +27,7 @@ from app.extensions import db
 from app.models import Question, Tag, User, utcnow
 from app.models.career import career_entry_tags
 from app.models.ops import QuestionRoute
-from app.services import experts, notifications
+from app.services import experts, notifications, visibility
 from app.services.errors import ValidationFailed
 from app.services.tags import resolve_tags
 
@@ -53,10 +53,16 @@ def after_question_asked(
     question: Question, asker: User, scored: list[experts.Expertise], *, directed_to_id: int | None = None
 ) -> None:
     """Notify the addressee and the chosen experts (from `scored`, see score_candidates()).
-    Runs inside `ask_question`'s transaction."""
+    Runs inside `ask_question`'s transaction. A group-private question reaches its group's
+    members only."""
     addressed: set[int] = set()
+    if question.visibility == visibility.GROUP:
+        readers = visibility.group_member_ids(question.group_id)
+        scored = [person for person in scored if person.id in readers]
     if directed_to_id is not None:
         person = _addressee(asker, directed_to_id)
+        if not visibility.can_see_listed(person, question):
+            raise ValidationFailed({"directed_to": _("グループのメンバーのみの質問は、そのグループのメンバーにだけ宛てられます。")})
         _record(question, person, "directed")
         notifications.notify(person, "directed", asker, question)
         addressed.add(person.id)

@@ -33,7 +33,7 @@ from app.models import (
     question_tags,
 )
 from app.rendering import plain_text
-from app.services import audit, fiscal_years, laws, tags
+from app.services import audit, fiscal_years, laws, tags, visibility
 from app.services.errors import NotFound, PermissionDenied, ValidationFailed
 from app.services.organizations import (
     KIND_LABELS,
@@ -149,10 +149,18 @@ def load_starter_synonyms(path: Path = STARTER_SYNONYMS) -> int:
 
 
 def search_questions(
-    query: str, *, page: int = 1, sort: str = "relevance", per_page: int = PER_PAGE, like: Organization | None = None
+    query: str,
+    *,
+    viewer: User | None = None,
+    page: int = 1,
+    sort: str = "relevance",
+    per_page: int = PER_PAGE,
+    like: Organization | None = None,
 ) -> Results:
-    """`like`: only questions asked, answered or adopted by organizations like this one
-    (「同規模の団体」, `organizations.peer_class`); it takes the place of an `orgkind:`."""
+    """Questions matching `query` that `viewer` may see listed (app.services.visibility): the
+    index itself leaves the others out, so totals and pages count only what is shown. `like`: only
+    questions asked, answered or adopted by organizations like this one (「同規模の団体」,
+    `organizations.peer_class`); it takes the place of an `orgkind:`."""
     sort = sort if sort in SORTS else "relevance"
     parsed, problem = _resolve_filters(query, parse_query(query))
     if like is not None:
@@ -160,23 +168,25 @@ def search_questions(
     if problem is not None:
         return Results(query, sort, page, per_page, 0, [], problem.notice, choices=problem.choices)
     try:
-        found = indexing.get_index().search(parsed, page=page, per_page=per_page, sort=sort, synonyms=synonym_groups())
+        found = indexing.get_index().search(
+            parsed, page=page, per_page=per_page, sort=sort, synonyms=synonym_groups(), groups=_groups(viewer)
+        )
     except SearchUnavailable as error:
         current_app.logger.warning("search falling back to the database: %s", error)
-        return _database_search(query, parsed, page=page, sort=sort, per_page=per_page)
+        return _database_search(query, parsed, viewer, page=page, sort=sort, per_page=per_page)
     suggestion = None
     if found.respellings:
         respelled = _replace_words(query, found.respellings)
         suggestion = Choice(respelled, respelled)
     if found.unknown and not found.total:
         return Results(query, sort, page, per_page, 0, [], _unknown_notice(query, parsed, found.unknown), suggestion)
-    questions = _visible_questions([hit.question_id for hit in found.hits])
+    questions = _visible_questions([hit.question_id for hit in found.hits], viewer)
     hits = [
         Result(questions[hit.question_id], Markup(hit.title_html), Markup(hit.snippet_html), hit.answer_id, hit.partial)
         for hit in found.hits
         if hit.question_id in questions
     ]
-    hits = _originals_in_place(hits, _terms(parsed))
+    hits = _originals_in_place(hits, _terms(parsed), viewer)
     notice = None
     if found.unknown:  # a long query, searched without them
         notice = _("%(words)sはどの質問にもない語なので、除いて検索しました。", words="".join(f"「{w}」" for w in found.unknown))
@@ -372,25 +382,38 @@ def _replace_tag(query: str, name: str, new: str) -> str:
     return pattern.sub(lambda _m: f"[{new}]", _normalized(query), count=1)
 
 
-def similar_questions(text: str, *, limit: int = 5, exclude_id: int | None = None) -> list[Question]:
-    """Questions like this title (ask page) or this question (sidebar). Empty when search is down."""
+def similar_questions(
+    text: str, *, viewer: User | None = None, limit: int = 5, exclude_id: int | None = None
+) -> list[Question]:
+    """Questions like this title (ask page) or this question (sidebar) that `viewer` may see
+    listed. Empty when search is down."""
     if len(text.strip()) < 2:
         return []
     try:
-        hits = indexing.get_index().similar(text, limit=limit, exclude_id=exclude_id, highlight=False)
+        hits = indexing.get_index().similar(text, limit=limit, exclude_id=exclude_id, highlight=False, groups=_groups(viewer))
     except SearchUnavailable:
         return []
-    questions = _visible_questions([hit.question_id for hit in hits])
+    questions = _visible_questions([hit.question_id for hit in hits], viewer)
     found = [questions[hit.question_id] for hit in hits if hit.question_id in questions]
-    return [question for _position, question in _with_originals(found, exclude_id)]
+    return [question for _position, question in _with_originals(found, viewer, exclude_id)]
 
 
-def _visible_questions(ids: list[int]) -> dict[int, Question]:
+def _groups(viewer: User | None) -> list[int]:
+    return list(db.session.scalars(visibility.member_group_ids(viewer)))
+
+
+def _visible_questions(ids: list[int], viewer: User | None) -> dict[int, Question]:
+    """The listable questions among `ids`: the database re-checks what the index found."""
     if not ids:
         return {}
     rows = db.session.scalars(
         sa.select(Question)
-        .where(Question.id.in_(ids), Question.deleted_at.is_(None), Question.hidden_at.is_(None))
+        .where(
+            Question.id.in_(ids),
+            Question.deleted_at.is_(None),
+            Question.hidden_at.is_(None),
+            visibility.readable_questions(viewer),
+        )
         .options(selectinload(Question.tags), selectinload(Question.author))
     )
     return {question.id: question for question in rows}
@@ -401,12 +424,12 @@ def _visible_questions(ids: list[int]) -> dict[int, Question]:
 MAX_DUPLICATE_HOPS = 5  # a duplicate of a duplicate… (closing refuses such chains; imports may not)
 
 
-def _originals(duplicates: list[Question]) -> dict[int, Question]:
+def _originals(duplicates: list[Question], viewer: User | None) -> dict[int, Question]:
     """Each duplicate's visible original, following a chain of duplicates."""
     found: dict[int, Question] = {}
     pending = {question.id: question.duplicate_of_id for question in duplicates}
     for _hop in range(MAX_DUPLICATE_HOPS):
-        loaded = _visible_questions(sorted(set(pending.values())))
+        loaded = _visible_questions(sorted(set(pending.values())), viewer)
         following = {}
         for duplicate_id, original_id in pending.items():
             original = loaded.get(original_id)
@@ -420,11 +443,11 @@ def _originals(duplicates: list[Question]) -> dict[int, Question]:
     return found
 
 
-def _with_originals(questions: list[Question], exclude_id: int | None = None) -> list[tuple[int, Question]]:
+def _with_originals(questions: list[Question], viewer: User | None, exclude_id: int | None = None) -> list[tuple[int, Question]]:
     """(position, question to show): a question closed as a duplicate gives its place to its
     original, or is left out when the original is already listed (or excluded). A duplicate
     whose original is gone stays: it is the best answer left."""
-    originals = _originals([question for question in questions if question.duplicate_of_id is not None])
+    originals = _originals([question for question in questions if question.duplicate_of_id is not None], viewer)
     listed = {question.id for question in questions} | {exclude_id}
     shown: list[tuple[int, Question]] = []
     for position, question in enumerate(questions):
@@ -437,10 +460,10 @@ def _with_originals(questions: list[Question], exclude_id: int | None = None) ->
     return shown
 
 
-def _originals_in_place(hits: list[Result], terms: list[str]) -> list[Result]:
+def _originals_in_place(hits: list[Result], terms: list[str], viewer: User | None) -> list[Result]:
     """Search results with the originals of duplicates in their place (their rank kept)."""
     shown = []
-    for position, question in _with_originals([hit.question for hit in hits]):
+    for position, question in _with_originals([hit.question for hit in hits], viewer):
         hit = hits[position]
         shown.append(hit if question is hit.question else _marked_result(question, terms, partial=hit.partial))
     return shown
@@ -449,8 +472,10 @@ def _originals_in_place(hits: list[Result], terms: list[str]) -> list[Result]:
 # ---------------------------------------------------------------- database fallback
 
 
-def _database_search(query: str, parsed: ParsedQuery, *, page: int, sort: str, per_page: int) -> Results:
-    statement = sa.select(Question).where(Question.deleted_at.is_(None), Question.hidden_at.is_(None))
+def _database_search(query: str, parsed: ParsedQuery, viewer: User | None, *, page: int, sort: str, per_page: int) -> Results:
+    statement = sa.select(Question).where(
+        Question.deleted_at.is_(None), Question.hidden_at.is_(None), visibility.readable_questions(viewer)
+    )
     terms = _terms(parsed)
     for term in terms:
         answer_match = sa.select(Answer.id).where(
@@ -495,7 +520,7 @@ def _database_search(query: str, parsed: ParsedQuery, *, page: int, sort: str, p
     rows = db.session.scalars(
         statement.order_by(*order).limit(per_page).offset((page - 1) * per_page).options(selectinload(Question.tags), selectinload(Question.author))
     )
-    hits = _originals_in_place([_marked_result(q, terms) for q in rows], terms)
+    hits = _originals_in_place([_marked_result(q, terms) for q in rows], terms, viewer)
     notice = _("検索索引が利用できないため、簡易検索で表示しています（並び順や表記ゆれの扱いが通常と異なります）。")
     return Results(query, sort, page, per_page, total, hits, notice)
 

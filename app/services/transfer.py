@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 from app.database import write_transaction
 from app.extensions import db
 from app.models import Answer, CareerEntry, Collection, HandoverNote, Organization, Question, Tag, User, question_tags
-from app.services import careers, curation, experts, freshness, tag_inference
+from app.services import careers, curation, experts, freshness, tag_inference, visibility
 from app.services import handover as handover_note
 from app.services.errors import ValidationFailed, validate_all
 from app.services.organizations import get_organization
@@ -135,30 +135,31 @@ class Onboarding:
         return list(self.post.tags) or [item.tag for item in self.inferred]
 
 
-def _questions_in(tag_ids: list[int]) -> sa.Select:
+def _questions_in(viewer: User, tag_ids: list[int]) -> sa.Select:
     tagged = sa.select(question_tags.c.question_id).where(question_tags.c.tag_id.in_(tag_ids))
     return (
         sa.select(Question)
         .where(Question.id.in_(tagged), Question.deleted_at.is_(None), Question.hidden_at.is_(None))
+        .where(visibility.readable_questions(viewer))
         .options(selectinload(Question.tags), selectinload(Question.author))
     )
 
 
-def essential_questions(tag_ids: list[int]) -> list[Question]:
-    query = _questions_in(tag_ids).where(Question.answer_count > 0)
+def essential_questions(viewer: User, tag_ids: list[int]) -> list[Question]:
+    query = _questions_in(viewer, tag_ids).where(Question.answer_count > 0)
     order = (Question.accepted_answer_id.is_not(None).desc(), Question.score.desc(), Question.view_count.desc(), Question.id.desc())
     return list(db.session.scalars(query.order_by(*order).limit(ESSENTIAL_LIMIT)))
 
 
-def unanswered_questions(tag_ids: list[int]) -> list[Question]:
-    query = _questions_in(tag_ids).where(Question.answer_count == 0, Question.closed_at.is_(None))
+def unanswered_questions(viewer: User, tag_ids: list[int]) -> list[Question]:
+    query = _questions_in(viewer, tag_ids).where(Question.answer_count == 0, Question.closed_at.is_(None))
     return list(db.session.scalars(query.order_by(Question.created_at.desc(), Question.id.desc()).limit(UNANSWERED_LIMIT)))
 
 
 def answerable_questions(user: User, tag_ids: list[int]) -> list[Question]:
     """Open questions (no accepted answer) in these tags that the person did not ask or answer yet."""
     answered_by_user = sa.select(Answer.question_id).where(Answer.author_id == user.id)
-    query = _questions_in(tag_ids).where(
+    query = _questions_in(user, tag_ids).where(
         Question.accepted_answer_id.is_(None),
         Question.closed_at.is_(None),
         Question.author_id != user.id,
@@ -182,7 +183,9 @@ def handover(user: User) -> Handover | None:
     answers: list[Answer] = []
     if tag_ids:
         tagged = sa.select(question_tags.c.question_id).where(question_tags.c.tag_id.in_(tag_ids))
-        visible_questions = sa.select(Question.id).where(Question.id.in_(tagged), Question.deleted_at.is_(None), Question.hidden_at.is_(None))
+        visible_questions = sa.select(Question.id).where(
+            Question.id.in_(tagged), Question.deleted_at.is_(None), Question.hidden_at.is_(None), visibility.readable_questions(user)
+        )
         answers = list(
             db.session.scalars(
                 sa.select(Answer)
@@ -213,14 +216,14 @@ def onboarding(user: User) -> Onboarding | None:
     former_tags = sorted(
         {tag for entry in user.career if not entry.is_current for tag in entry.tags} - set(post.tags), key=lambda tag: tag.name
     )
-    essential = essential_questions(tag_ids)
+    essential = essential_questions(user, tag_ids)
     stale = freshness.best_answer_reasons(essential)
     essential.sort(key=lambda question: bool(stale.get(question.id)))  # current answers first, each group in its order
     return Onboarding(
         post=post,
         inferred=inferred,
         essential=essential,
-        unanswered=unanswered_questions(tag_ids),
+        unanswered=unanswered_questions(user, tag_ids),
         predecessors=predecessors,
         experts=experts.expert_rows(nationwide[:EXPERTS_LIMIT], user),
         former_tags=former_tags,

@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 
 from app.models import Tag, User
 from app.security import safe_redirect_target
-from app.services import confirmations, fiscal_years, privileges, questions, tag_admin, tags, watching
+from app.services import confirmations, fiscal_years, privileges, questions, tag_admin, tags, visibility, watching
 from app.services.errors import PermissionDenied, ValidationFailed
 from app.services.pagination import parse_page
 from app.tags import bp
@@ -22,13 +22,15 @@ def index():
     filter_text = request.args.get("q", "")[:50]
     sort = request.args.get("sort", "popular")
     page = tags.list_tags(filter_text, sort, parse_page(request.args.get("page")))
-    return render_template("tags/index.html", page=page, filter_text=filter_text, sort=sort)
+    hidden = visibility.unreadable_tag_counts(current_user, [tag.id for tag in page.items])
+    return render_template("tags/index.html", page=page, filter_text=filter_text, sort=sort, hidden=hidden)
 
 
 @bp.get("/tags/suggest")
 def suggest():
     found = tags.suggest_tags(request.args.get("q", "")[:50])
-    return jsonify(items=[{"name": tag.label, "count": tag.question_count} for tag in found])
+    hidden = visibility.unreadable_tag_counts(current_user, [tag.id for tag in found])
+    return jsonify(items=[{"name": tag.label, "count": tag.question_count - hidden.get(tag.id, 0)} for tag in found])
 
 
 @bp.get("/tags/<name>")
@@ -37,10 +39,14 @@ def show(name: str):
     if tag.name != name:  # a synonym or an unnormalized spelling: one canonical URL
         return redirect(url_for("tags.show", name=tag.name, **request.args), code=301)
     tab = request.args.get("tab", "newest")
-    page = questions.list_questions(tab, parse_page(request.args.get("page")), current_app.config["QUESTIONS_PER_PAGE"], tag=tag)
+    page = questions.list_questions(tab, parse_page(request.args.get("page")), current_app.config["QUESTIONS_PER_PAGE"], viewer=current_user, tag=tag)
     return render_template(
         "tags/show.html",
         tag=tag,
+        # What this viewer may read: the list's total already is, except on the unanswered tab.
+        question_count=page.total
+        if tab != "unanswered"
+        else tag.question_count - visibility.unreadable_tag_counts(current_user, [tag.id]).get(tag.id, 0),
         page=page,
         tab=tab if tab in questions.TABS else "newest",
         proposal_form=SynonymProposalForm() if privileges.has(current_user, "propose_synonyms") else None,
