@@ -12,7 +12,7 @@ from app.services.pagination import parse_page
 
 @bp.get("/laws")
 def index():
-    return render_template("laws/index.html", popular=laws.popular_laws())
+    return render_template("laws/index.html", popular=laws.popular_laws(current_user))
 
 
 @bp.get("/laws/<path:law>")
@@ -23,7 +23,10 @@ def show(law: str):
     if name != law:  # an abbreviation or another spelling: one canonical URL
         return redirect(url_for("laws.show", law=name, **request.args), code=301)
     page = laws.law_page(
-        law, request.args.get("article", "").strip()[:60] or None, parse_page(request.args.get("page")),
+        law,
+        request.args.get("article", "").strip()[:60] or None,
+        parse_page(request.args.get("page")),
+        current_user,
         current_app.config["QUESTIONS_PER_PAGE"],
     )
     return render_template("laws/show.html", view=page)

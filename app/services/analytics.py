@@ -39,7 +39,7 @@ from sqlalchemy.orm import aliased
 from app.extensions import db
 from app.models import Comment, Organization, Post, Tag, User, question_tags, utcnow
 from app.models.community import Group, Meeting, MeetingRegistration, QuestionView, group_tags
-from app.services import organizations, tags
+from app.services import organizations, tags, visibility
 from app.services.audit import parse_day
 from app.services.errors import NotFound, PermissionDenied, ValidationFailed
 
@@ -382,9 +382,9 @@ def unanswered_over_7_days(scope: Scope, as_of: datetime | None = None) -> int:
 
 
 def _listable(viewer: User | None) -> sa.ColumnElement[bool]:
-    """Which questions' titles the most-read list may show `viewer`. Group-private ones never,
-    for now; app/services/visibility.py is the place to decide it per viewer."""
-    return Post.visibility != "group"
+    """Which questions' titles the most-read list may show `viewer`: group-private ones only to
+    their group's members (app/services/visibility.py); every total counts them all the same."""
+    return visibility.readable_questions(viewer, Post)
 
 
 def most_read(scope: Scope, period: Period, viewer: User | None = None, limit: int = MOST_READ) -> list[ReadRow]:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import selectinload
 from app.database import write_transaction
 from app.extensions import db
 from app.models import Collection, CollectionItem, Question, SavedCollection, Tag, User, utcnow
-from app.services import audit, careers, experts, permissions, privacy_guard, tags
+from app.services import audit, careers, experts, permissions, privacy_guard, tags, visibility
 from app.services.errors import NotFound, PermissionDenied, ValidationFailed, validate_all
 from app.services.posting import render_body
 from app.text import clean_line, clean_text
@@ -62,7 +62,12 @@ def readable_questions(viewer: User | None, ids: list[int]) -> dict[int, Questio
         return {}
     query = (
         sa.select(Question)
-        .where(Question.id.in_(ids), Question.deleted_at.is_(None), Question.hidden_at.is_(None))
+        .where(
+            Question.id.in_(ids),
+            Question.deleted_at.is_(None),
+            Question.hidden_at.is_(None),
+            visibility.readable_questions(viewer),
+        )
         .options(selectinload(Question.tags), selectinload(Question.author))
     )
     return {question.id: question for question in db.session.scalars(query)}

@@ -22,7 +22,7 @@ from app.database import write_transaction
 from app.extensions import db
 from app.models import Answer, Post, Question, User
 from app.models.knowledge import ARTICLE_MAX, CITATION_MAX, LAW_MAX, LawAmendment, PostLaw
-from app.services import audit
+from app.services import audit, visibility
 from app.services.errors import NotFound, PermissionDenied, ValidationFailed
 from app.services.pagination import Page, paginate
 from app.text import clean_line, clean_text
@@ -211,13 +211,19 @@ def question_ids_citing(law: str, article: str | None) -> sa.Select:
     return sa.union(rows, by_answer)
 
 
-def law_page(law: str, article: str | None, page: int, per_page: int = 20) -> LawPage:
+def law_page(law: str, article: str | None, page: int, viewer: User | None, per_page: int = 20) -> LawPage:
+    """The questions citing `law` (or one article) that `viewer` may see listed, newest activity first."""
     law = law_name(law)
     article = parse_one(f"x{article}").article if article else None
     ids = question_ids_citing(law, article).subquery()
     query = (
         sa.select(Question)
-        .where(Question.id.in_(sa.select(ids.c[0])), Question.deleted_at.is_(None), Question.hidden_at.is_(None))
+        .where(
+            Question.id.in_(sa.select(ids.c[0])),
+            Question.deleted_at.is_(None),
+            Question.hidden_at.is_(None),
+            visibility.readable_questions(viewer),
+        )
         .order_by(Question.last_activity_at.desc(), Question.id.desc())
         .options(selectinload(Question.tags), selectinload(Question.author), selectinload(Question.laws))
     )
@@ -225,22 +231,28 @@ def law_page(law: str, article: str | None, page: int, per_page: int = 20) -> La
     articles = db.session.execute(
         sa.select(PostLaw.article, questions)
         .join(Post, Post.id == PostLaw.post_id)
-        .where(PostLaw.law == law, PostLaw.article.is_not(None), Post.deleted_at.is_(None), Post.hidden_at.is_(None))
+        .where(
+            PostLaw.law == law,
+            PostLaw.article.is_not(None),
+            Post.deleted_at.is_(None),
+            Post.hidden_at.is_(None),
+            visibility.readable_posts(viewer),
+        )
         .group_by(PostLaw.article)
         .order_by(questions.desc(), PostLaw.article)
     ).all()
     return LawPage(law, article, [(a, n) for a, n in articles], paginate(query, page, per_page), amendments(law))
 
 
-def popular_laws(limit: int = 30) -> list[tuple[str, int]]:
-    """The most cited laws (by visible posts), for the index page."""
+def popular_laws(viewer: User | None, limit: int = 30) -> list[tuple[str, int]]:
+    """The most cited laws (by the posts `viewer` may see listed), for the index page."""
     count = sa.func.count(sa.distinct(PostLaw.post_id))
     return [
         (law, n)
         for law, n in db.session.execute(
             sa.select(PostLaw.law, count)
             .join(Post, Post.id == PostLaw.post_id)
-            .where(Post.deleted_at.is_(None), Post.hidden_at.is_(None))
+            .where(Post.deleted_at.is_(None), Post.hidden_at.is_(None), visibility.readable_posts(viewer))
             .group_by(PostLaw.law)
             .order_by(count.desc(), PostLaw.law)
             .limit(limit)
