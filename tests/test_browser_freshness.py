@@ -6,14 +6,14 @@ import pytest
 from app.database import write_transaction
 from app.extensions import db
 from app.models import Post
-from app.services import confirmations, freshness
+from app.services import confirmations, fiscal_years
 from tests.browser import chromium, live_site, watched_page
 from tests.factories import PASSWORD, make_answer, make_question, make_user
 from tests.people_factories import add_post
 
 pytestmark = pytest.mark.browser
 
-THIS_YEAR = freshness.fiscal_year_of(freshness.today_jst())
+THIS_YEAR = fiscal_years.current()
 HPV = "HPVワクチンのキャッチアップ接種は無料ですか"
 ROTA = "ロタウイルスワクチンの定期接種の案内時期"
 
@@ -73,6 +73,6 @@ def test_an_expert_reviews_the_outdated_answers_of_her_tag(live):
         answer = page.locator("article.answer").first
         answer.wait_for()
         assert "今年度の実施要領でも変更なし✅" in answer.inner_text()
-        assert f"{freshness.fiscal_year_label(THIS_YEAR)}も有効と確認（佐藤 美咲, " in answer.inner_text()
+        assert f"{fiscal_years.label(THIS_YEAR)}も有効と確認（佐藤 美咲, " in answer.inner_text()
         assert answer.locator(".outdated-note").count() == 0
         assert problems == []

@@ -35,7 +35,8 @@ PER_PAGE = 3  # small pages, so that a few questions make deep pages
 # a post cites a law).
 # question: +1 for the adopters of the answers (「N団体が採用」, one query for all).
 # list, tag and home: one count of the group-private questions the viewer may not read (visibility.py).
-BOUNDS = {"question": 21, "list": 8, "tag": 22, "experts": 10, "profile": 20, "home": 15, "bookmarks": 10}
+# question: +1 for the viewer's group memberships (may they read a group-private question).
+BOUNDS = {"question": 22, "list": 8, "tag": 22, "experts": 10, "profile": 20, "home": 15, "bookmarks": 10}
 
 
 @contextmanager
