@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
+from app.rendering import excerpt
 from app.security import csp_nonce
 from app.services import fiscal_years, groups, organizations, permissions, privileges, removal, review
 from app.text import slugify
@@ -35,6 +36,7 @@ def init_app(app: Flask) -> None:
         datetime=format_jst, ago=time_ago, number=format_number, sanitized=sanitized, org_kind=organizations.kind_label
     )
     app.jinja_env.filters.update(fiscal_year=fiscal_years.html)  # 令和8年度, the Western year on hover
+    app.jinja_env.filters.update(excerpt=excerpt)  # sanitized HTML → a line of its text, cut
 
 
 def question_url(question, **values) -> str:
