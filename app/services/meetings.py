@@ -422,7 +422,8 @@ def publish_notes(
         raise ValidationFailed({"notes": _("議事メモを入力してください。")})
     source = body + ("\n\n" + RAISED_HEADING + "\n\n" + "\n".join(f"- {line}" for line in questions_raised) if questions_raised else "")
     confirmed = privacy_guard.check({"body": source}, confirmed_categories)
-    source, html = _check_markdown(source, "notes", NOTES_MAX)
+    # The page lists the questions raised itself, each with its post: the HTML is the notes alone.
+    body, html = _check_markdown(body, "notes", NOTES_MAX)
     with write_transaction():
         meeting.notes, meeting.notes_html = source, html
         meeting.notes_published_at = meeting.notes_published_at or utcnow()
