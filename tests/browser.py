@@ -8,6 +8,8 @@ from pathlib import Path
 
 from werkzeug.serving import make_server
 
+from tests.factories import PASSWORD
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -73,6 +75,15 @@ def watched_page(browser) -> tuple[object, list[str]]:
     page.on("dialog", lambda dialog: (problems.append(dialog.message), dialog.dismiss()))
     page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
     return page, problems
+
+
+def log_in(page, base_url: str, email: str, password: str = PASSWORD) -> None:
+    """Sign in through the login form and wait for its welcome."""
+    page.goto(f"{base_url}/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("form.stack button[type=submit]")
+    page.wait_for_selector(".flash-success")
 
 
 def latest_link(outbox: Path, base_url: str) -> str:

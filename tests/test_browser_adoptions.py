@@ -4,8 +4,8 @@ organizations and their kinds; a member of 葉山町 narrows the answers and the
 import pytest
 
 from app.services import adoptions
-from tests.browser import chromium, live_site, watched_page
-from tests.factories import PASSWORD, make_answer, make_question, make_user
+from tests.browser import chromium, live_site, log_in, watched_page
+from tests.factories import make_answer, make_question, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -28,19 +28,12 @@ def live(app_factory):
         yield base_url
 
 
-def _log_in(page, base_url, email):
-    page.goto(f"{base_url}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("form.stack button[type=submit]")
-    page.wait_for_selector(".flash-success")
-
 
 def test_adopt_then_filter_to_like_organizations(live):
     base_url = live
     with chromium() as browser:
         page, problems = watched_page(browser)
-        _log_in(page, base_url, "a-kawasaki@city.kawasaki.lg.jp")
+        log_in(page, base_url, "a-kawasaki@city.kawasaki.lg.jp")
         page.goto(f"{base_url}/search?q=返礼品")
         page.click(f"text={TITLE}")
         first = page.locator("article.answer").first
@@ -56,7 +49,7 @@ def test_adopt_then_filter_to_like_organizations(live):
         assert first.locator("button:has-text('うちでの採用を取り消す')").is_visible()
         page.click("text=ログアウト")
 
-        _log_in(page, base_url, "t-hayama@town.hayama.lg.jp")
+        log_in(page, base_url, "t-hayama@town.hayama.lg.jp")
         page.goto(f"{base_url}/search?q=返礼品")
         page.click("text=同規模の団体（町・人口1万〜5万人）に絞る")
         page.wait_for_selector("text=表示中")

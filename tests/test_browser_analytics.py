@@ -8,8 +8,8 @@ import os
 import pytest
 
 from app.extensions import db
-from tests.browser import chromium, live_site, watched_page
-from tests.factories import PASSWORD, make_answer, make_question, make_user
+from tests.browser import chromium, live_site, log_in, watched_page
+from tests.factories import make_answer, make_question, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -34,19 +34,12 @@ def live(app_factory):
         yield base_url
 
 
-def _log_in(page, base_url, email):
-    page.goto(f"{base_url}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("form.stack button[type=submit]")
-    page.wait_for_selector(".flash-success")
-
 
 def test_the_admin_reads_this_month_for_yokohama_and_downloads_the_csv(live, tmp_path):
     base_url = live
     with chromium() as browser:
         page, problems = watched_page(browser)
-        _log_in(page, base_url, "admin@soumu.go.jp")
+        log_in(page, base_url, "admin@soumu.go.jp")
         page.click("nav.main-nav >> text=管理")
         page.click("nav.admin-nav >> text=分析")
         page.select_option("#scope", "organization")
@@ -79,7 +72,7 @@ def test_an_organization_administrator_finds_their_own_analytics(live):
     base_url = live
     with chromium() as browser:
         page, problems = watched_page(browser)
-        _log_in(page, base_url, "kanri@city.yokohama.lg.jp")
+        log_in(page, base_url, "kanri@city.yokohama.lg.jp")
         page.click("nav.main-nav >> text=分析")
         page.wait_for_selector("h1:has-text('神奈川県横浜市')")
         assert page.locator("nav.admin-nav a").all_inner_texts() == ["分析"]

@@ -7,8 +7,8 @@ from urllib.parse import quote
 import pytest
 
 from app.services import groups
-from tests.browser import chromium, live_site, watched_page
-from tests.factories import PASSWORD, make_question, make_user
+from tests.browser import chromium, live_site, log_in, watched_page
+from tests.factories import make_question, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -31,19 +31,12 @@ def live(app_factory):
         yield base_url
 
 
-def _login(page, base_url: str, email: str) -> None:
-    page.goto(f"{base_url}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("form.stack button[type=submit]")
-    page.wait_for_selector(".flash-success")
-
 
 def test_a_member_joins_and_asks_for_members_only(live):
     base_url = live
     with chromium() as browser:
         page, problems = watched_page(browser)
-        _login(page, base_url, "h-yamada@city.yokohama.lg.jp")
+        log_in(page, base_url, "h-yamada@city.yokohama.lg.jp")
         page.click("nav.main-nav a:has-text('グループ')")
         page.click("text=債権回収")
         assert "滞納整理の年間スケジュールの立て方" in page.inner_text("main")  # its tag's Q&A
@@ -63,7 +56,7 @@ def test_a_member_joins_and_asks_for_members_only(live):
         assert problems == []
 
         outsider, outsider_problems = watched_page(browser)
-        _login(outsider, base_url, "k-murakami@city.himeji.lg.jp")
+        log_in(outsider, base_url, "k-murakami@city.himeji.lg.jp")
         outsider.goto(f"{base_url}/search?q={quote('分納誓約 差押え')}")
         assert TITLE not in outsider.inner_text("main")
         question_id = re.search(r"/questions/(\d+)", address).group(1)

@@ -5,8 +5,8 @@ and saves the tag's collection (まとめ), which he finds again from his saved 
 import pytest
 
 from app.services import curation
-from tests.browser import chromium, live_site, watched_page
-from tests.factories import PASSWORD, make_question, make_user
+from tests.browser import chromium, live_site, log_in, watched_page
+from tests.factories import make_question, make_user
 from tests.people_factories import add_post
 
 pytestmark = pytest.mark.browser
@@ -35,20 +35,13 @@ def live(app_factory):
         yield base_url
 
 
-def _log_in(page, base_url, email):
-    page.goto(f"{base_url}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("form.stack button[type=submit]")
-    page.wait_for_selector(".flash-success")
-
 
 def test_the_predecessor_hands_over_and_the_successor_reads_it(live):
     base_url = live
     with chromium() as browser:
         page, problems = watched_page(browser)
 
-        _log_in(page, base_url, "d-suzuki@city.yokohama.lg.jp")
+        log_in(page, base_url, "d-suzuki@city.yokohama.lg.jp")
         page.goto(f"{base_url}/transfer/onboarding")
         page.click("#handover-prompt >> text=前の職の引継書を書く")
         page.wait_for_selector("h1:has-text('引継書を書く')")
@@ -60,7 +53,7 @@ def test_the_predecessor_hands_over_and_the_successor_reads_it(live):
         page.click("text=ログアウト")
         page.wait_for_selector("text=ログアウトしました")
 
-        _log_in(page, base_url, "t-tanaka@city.yokohama.lg.jp")
+        log_in(page, base_url, "t-tanaka@city.yokohama.lg.jp")
         page.click("nav.main-nav >> text=異動")
         page.fill("#organization", "神奈川県横浜市 (141003)")
         page.fill("#department", "財政局 債権回収課")

@@ -5,8 +5,8 @@ and a moderator records that the law was amended."""
 import pytest
 
 from app.services import fiscal_years, questions
-from tests.browser import chromium, live_site, watched_page
-from tests.factories import PASSWORD, make_user
+from tests.browser import chromium, live_site, log_in, watched_page
+from tests.factories import make_user
 
 pytestmark = pytest.mark.browser
 
@@ -37,19 +37,12 @@ def live(app_factory):
         yield base_url
 
 
-def _login(page, base_url: str, email: str) -> None:
-    page.goto(f"{base_url}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("form.stack button[type=submit]")
-    page.wait_for_selector(".flash-success")
-
 
 def test_answer_with_fiscal_year_and_laws_then_follow_the_chip(live):
     base_url = live
     with chromium() as browser:
         page, problems = watched_page(browser)
-        _login(page, base_url, "s-kato@city.kawasaki.lg.jp")
+        log_in(page, base_url, "s-kato@city.kawasaki.lg.jp")
         page.goto(f"{base_url}/search?q=即時消滅")
         page.click(".search-hit h3 a")
         question_chip = page.locator(".post-layout .fiscal-year").first
@@ -79,7 +72,7 @@ def test_answer_with_fiscal_year_and_laws_then_follow_the_chip(live):
 
         # A moderator records the amendment; it is listed on the law's page.
         moderator, _ = watched_page(browser)
-        _login(moderator, base_url, "mod@soumu.go.jp")
+        log_in(moderator, base_url, "mod@soumu.go.jp")
         moderator.goto(f"{base_url}/laws/地方税法")
         moderator.click("text=改正を記録する")
         moderator.fill("#amendment-article", "第15条の7")

@@ -10,8 +10,8 @@ import pytest
 
 from app.database import write_transaction
 from app.services import meetings
-from tests.browser import chromium, live_site, watched_page
-from tests.factories import PASSWORD, make_user
+from tests.browser import chromium, live_site, log_in, watched_page
+from tests.factories import make_user
 from tests.test_meetings import URL, jst_input, make_group, next_week_at
 
 pytestmark = pytest.mark.browser
@@ -34,19 +34,12 @@ def live(app_factory):
         yield base_url
 
 
-def _login(page, base_url: str, email: str) -> None:
-    page.goto(f"{base_url}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("form.stack button[type=submit]")
-    page.wait_for_selector(".flash-success")
-
 
 def test_register_download_publish_notes_and_find_them(live):
     base_url = live
     with chromium() as browser:
         page, problems = watched_page(browser)
-        _login(page, base_url, "t-tanaka@city.yokohama.lg.jp")
+        log_in(page, base_url, "t-tanaka@city.yokohama.lg.jp")
         page.click("nav.main-nav a:has-text('情報交換会')")
         page.click("text=債権回収 情報交換会（滞納整理のDX）")
         assert "参加登録した人に表示されます" in page.inner_text("body")
@@ -59,7 +52,7 @@ def test_register_download_publish_notes_and_find_them(live):
         assert "DTSTART;TZID=Asia/Tokyo:" in text and "T190000" in text
         page.context.clear_cookies()
 
-        _login(page, base_url, "m-kobayashi@city.sapporo.lg.jp")
+        log_in(page, base_url, "m-kobayashi@city.sapporo.lg.jp")
         page.goto(f"{base_url}/groups/saiken/meetings")
         page.click("text=債権回収 情報交換会（分納誓約）")
         page.click("a:has-text('議事メモを公開')")

@@ -4,8 +4,8 @@ Q&As to read first, and asks the latest predecessor directly; she sees it in her
 import pytest
 
 from app.services import answers
-from tests.browser import chromium, live_site, watched_page
-from tests.factories import PASSWORD, make_answer, make_question, make_user
+from tests.browser import chromium, live_site, log_in, watched_page
+from tests.factories import make_answer, make_question, make_user
 from tests.people_factories import add_post
 
 pytestmark = pytest.mark.browser
@@ -32,20 +32,13 @@ def live(app_factory):
         yield base_url
 
 
-def _log_in(page, base_url, email):
-    page.goto(f"{base_url}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("form.stack button[type=submit]")
-    page.wait_for_selector(".flash-success")
-
 
 def test_transfer_meet_the_predecessors_and_ask_one(live):
     base_url = live
     with chromium() as browser:
         page, problems = watched_page(browser)
 
-        _log_in(page, base_url, "t-tanaka@city.yokohama.lg.jp")
+        log_in(page, base_url, "t-tanaka@city.yokohama.lg.jp")
         page.click("nav.main-nav >> text=異動")
         assert page.is_visible("text=港北区役所 戸籍課 戸籍係")  # the post being left
         page.fill("#organization", "よこはま")
@@ -72,7 +65,7 @@ def test_transfer_meet_the_predecessors_and_ask_one(live):
 
         page.click("text=ログアウト")
         page.wait_for_selector("text=ログアウトしました")
-        _log_in(page, base_url, "h-yamada@city.yokohama.lg.jp")
+        log_in(page, base_url, "h-yamada@city.yokohama.lg.jp")
         page.click(".inbox")
         page.click("text=田中 翼 さんがあなたに質問しました")
         page.wait_for_selector("h1:has-text('差押えの優先順位')")

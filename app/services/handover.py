@@ -142,7 +142,7 @@ def edit_note(actor: User, note: HandoverNote, data: HandoverInput, *, base_revi
         raise PermissionDenied()
     body, body_html, confirmed = _check(data, confirmed_categories)
     with write_transaction():
-        db.session.refresh(note, with_for_update=True)
+        db.session.refresh(note, with_for_update={"of": HandoverNote})  # not its joined organization (PostgreSQL)
         if note.revision_count != base_revision:
             raise Conflict(note.revision_count)
         if note.body == body and note.visibility == data.visibility:

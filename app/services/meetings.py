@@ -357,7 +357,7 @@ def register(user: User, meeting: Meeting) -> MeetingRegistration:
     if not can_register(user, meeting):
         raise PermissionDenied()
     with write_transaction():
-        meeting = db.session.scalar(sa.select(Meeting).where(Meeting.id == meeting.id).with_for_update())
+        meeting = db.session.scalar(sa.select(Meeting).where(Meeting.id == meeting.id).with_for_update(of=Meeting))  # not its joined group (PostgreSQL)
         if meeting.cancelled_at is not None:
             raise ValidationFailed({"meeting": _("この会は中止になりました。")})
         if is_past(meeting):
