@@ -55,22 +55,6 @@ class ShownItem:
 # ---------------------------------------------------------------- visibility
 
 
-def readable_questions(viewer: User | None, ids: list[int]) -> dict[int, Question]:
-    """The questions among `ids` the viewer may read, by id. Every list of curated or linked Q&As
-    (collections, handover notes) goes through here, so a reading rule is added in one place."""
-    if not ids:
-        return {}
-    query = (
-        sa.select(Question)
-        .where(
-            Question.id.in_(ids),
-            Question.deleted_at.is_(None),
-            Question.hidden_at.is_(None),
-            visibility.readable_questions(viewer),
-        )
-        .options(selectinload(Question.tags), selectinload(Question.author))
-    )
-    return {question.id: question for question in db.session.scalars(query)}
 
 
 # ---------------------------------------------------------------- who may
@@ -223,7 +207,7 @@ def add_item(actor: User, collection: Collection, question_ref: str, note: str =
     question_id = question_id_from(question_ref)
     note = _check_note(note)
     confirmed = privacy_guard.check({"body": note}, confirmed_categories)
-    if question_id not in readable_questions(actor, [question_id]):
+    if question_id not in visibility.listable_by_id(actor, [question_id]):
         raise ValidationFailed({"question": _("その番号の質問は見つかりません。")})
     with write_transaction():
         if any(item.question_id == question_id for item in collection.items):
@@ -283,7 +267,7 @@ def set_item_note(actor: User, collection: Collection, question_id: int, note: s
 def shown_items(viewer: User | None, collection: Collection) -> list[ShownItem]:
     """The collection's questions in order, those the viewer may not read left out."""
     ordered = sorted(collection.items, key=lambda item: item.position)
-    readable = readable_questions(viewer, [item.question_id for item in ordered])
+    readable = visibility.listable_by_id(viewer, [item.question_id for item in ordered])
     return [ShownItem(readable[item.question_id], item.note, item.position) for item in ordered if item.question_id in readable]
 
 

@@ -25,7 +25,7 @@ from app.database import write_transaction
 from app.extensions import db
 from app.models import CareerEntry, HandoverNote, HandoverRevision, Question, User, utcnow
 from app.models.knowledge import HANDOVER_VISIBILITY
-from app.services import careers, curation, permissions, privacy_guard
+from app.services import careers, permissions, privacy_guard, visibility
 from app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.services.posting import check_body
 from app.services.revisions import DiffLine, diff
@@ -182,6 +182,6 @@ def history(note: HandoverNote) -> list[RevisionChange]:
 def linked_questions(viewer: User | None, note: HandoverNote) -> list[Question]:
     """The Q&As the note links to, in the order it first links them, that the viewer may read."""
     ids = list(dict.fromkeys(int(found) for found in _QUESTION_LINK.findall(note.body)))[:LINKED_LIMIT]
-    readable = curation.readable_questions(viewer, ids)
+    readable = visibility.listable_by_id(viewer, ids)
     return [readable[question_id] for question_id in ids if question_id in readable]
 

@@ -180,7 +180,7 @@ def search_questions(
         suggestion = Choice(respelled, respelled)
     if found.unknown and not found.total:
         return Results(query, sort, page, per_page, 0, [], _unknown_notice(query, parsed, found.unknown), suggestion)
-    questions = _visible_questions([hit.question_id for hit in found.hits], viewer)
+    questions = visibility.listable_by_id(viewer, [hit.question_id for hit in found.hits])
     hits = [
         Result(questions[hit.question_id], Markup(hit.title_html), Markup(hit.snippet_html), hit.answer_id, hit.partial)
         for hit in found.hits
@@ -393,7 +393,7 @@ def similar_questions(
         hits = indexing.get_index().similar(text, limit=limit, exclude_id=exclude_id, highlight=False, groups=_groups(viewer))
     except SearchUnavailable:
         return []
-    questions = _visible_questions([hit.question_id for hit in hits], viewer)
+    questions = visibility.listable_by_id(viewer, [hit.question_id for hit in hits])
     found = [questions[hit.question_id] for hit in hits if hit.question_id in questions]
     return [question for _position, question in _with_originals(found, viewer, exclude_id)]
 
@@ -402,21 +402,6 @@ def _groups(viewer: User | None) -> list[int]:
     return list(db.session.scalars(visibility.member_group_ids(viewer)))
 
 
-def _visible_questions(ids: list[int], viewer: User | None) -> dict[int, Question]:
-    """The listable questions among `ids`: the database re-checks what the index found."""
-    if not ids:
-        return {}
-    rows = db.session.scalars(
-        sa.select(Question)
-        .where(
-            Question.id.in_(ids),
-            Question.deleted_at.is_(None),
-            Question.hidden_at.is_(None),
-            visibility.readable_questions(viewer),
-        )
-        .options(selectinload(Question.tags), selectinload(Question.author))
-    )
-    return {question.id: question for question in rows}
 
 
 # ---------------------------------------------------------------- duplicates
@@ -429,7 +414,7 @@ def _originals(duplicates: list[Question], viewer: User | None) -> dict[int, Que
     found: dict[int, Question] = {}
     pending = {question.id: question.duplicate_of_id for question in duplicates}
     for _hop in range(MAX_DUPLICATE_HOPS):
-        loaded = _visible_questions(sorted(set(pending.values())), viewer)
+        loaded = visibility.listable_by_id(viewer, sorted(set(pending.values())))
         following = {}
         for duplicate_id, original_id in pending.items():
             original = loaded.get(original_id)

@@ -13,6 +13,7 @@ in their lists, search, feeds, digests or counts unless they are members of its 
 """
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Answer, GroupMembership, Post, Question, User, question_tags
@@ -37,6 +38,19 @@ def member_group_ids(viewer: User | None) -> sa.Select:
 def readable_questions(viewer: User | None, question=Question) -> sa.ColumnElement[bool]:
     """SQL: the questions (`question`: Question, Post or an alias) `viewer` may see listed."""
     return (question.visibility == MEMBERS) | question.group_id.in_(member_group_ids(viewer))
+
+
+def listable_by_id(viewer: User | None, ids: list[int]) -> dict[int, Question]:
+    """The questions among `ids` that `viewer` may see listed (not removed or hidden either), by id,
+    with their tags and authors: search hits, collections and handover notes' links load them here."""
+    if not ids:
+        return {}
+    rows = db.session.scalars(
+        sa.select(Question)
+        .where(Question.id.in_(ids), Question.deleted_at.is_(None), Question.hidden_at.is_(None), readable_questions(viewer))
+        .options(selectinload(Question.tags), selectinload(Question.author))
+    )
+    return {question.id: question for question in rows}
 
 
 def unreadable_question_ids(viewer: User | None) -> sa.Select:
