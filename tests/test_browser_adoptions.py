@@ -2,6 +2,7 @@
 organizations and their kinds; a member of 葉山町 narrows the answers and the search to 同規模の団体."""
 
 import pytest
+from playwright.sync_api import expect
 
 from app.services import adoptions
 from tests.browser import chromium, live_site, log_in, watched_page
@@ -14,8 +15,15 @@ TITLE = "ふるさと納税の返礼品の地場産品基準はどう確認し�
 
 def _populate() -> None:
     asker = make_user(email="k-murakami@city.himeji.lg.jp", name="村上 修", org="282014")
-    question = make_question(asker, title=TITLE, body="告示第5条の基準を満たすか、事業者の申告だけで判断してよいか迷っています。", tags="ふるさと納税")
-    from_yokohama = make_answer(make_user(name="山田 花子", org="141003"), question, "産地証明書を事業者から毎年出してもらっています。")
+    question = make_question(
+        asker,
+        title=TITLE,
+        body="告示第5条の基準を満たすか、事業者の申告だけで判断してよいか迷っています。",
+        tags="ふるさと納税",
+    )
+    from_yokohama = make_answer(
+        make_user(name="山田 花子", org="141003"), question, "産地証明書を事業者から毎年出してもらっています。"
+    )
     make_answer(make_user(name="寒川 ｼﾞﾛｳ", org="143219"), question, "町の審査会で年1回、全品目を確認しています📋")
     adoptions.adopt(make_user(name="大阪 ボブ", org="271004"), from_yokohama)
     make_user(email="a-kawasaki@city.kawasaki.lg.jp", name="川崎 あや", org="141305")
@@ -28,7 +36,6 @@ def live(app_factory):
         yield base_url
 
 
-
 def test_adopt_then_filter_to_like_organizations(live):
     base_url = live
     with chromium() as browser:
@@ -37,7 +44,7 @@ def test_adopt_then_filter_to_like_organizations(live):
         page.goto(f"{base_url}/search?q=返礼品")
         page.click(f"text={TITLE}")
         first = page.locator("article.answer").first
-        assert "1団体が採用" in first.inner_text()
+        expect(first).to_contain_text("1団体が採用")
         first.locator("button:has-text('うちでも採用')").click()
         page.wait_for_selector("text=神奈川県川崎市として「うちでも採用」を記録しました。")
         first = page.locator("article.answer").first
@@ -54,7 +61,7 @@ def test_adopt_then_filter_to_like_organizations(live):
         page.click("text=同規模の団体（町・人口1万〜5万人）に絞る")
         page.wait_for_selector("text=表示中")
         page.click(f"text={TITLE}")
-        assert page.locator("article.answer").count() == 2
+        expect(page.locator("article.answer")).to_have_count(2)
         page.click("nav.answer-filter >> text=同規模の団体（町・人口1万〜5万人）")
         page.wait_for_selector("nav.answer-filter strong:has-text('同規模の団体')")
         answers = page.locator("article.answer")

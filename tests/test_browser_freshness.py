@@ -2,13 +2,14 @@
 review page from her notifications, confirms another answer for this 年度, and its notice goes away."""
 
 import pytest
+from playwright.sync_api import expect
 
 from app.database import write_transaction
 from app.extensions import db
 from app.models import Post
 from app.services import confirmations, fiscal_years
-from tests.browser import chromium, live_site, watched_page
-from tests.factories import PASSWORD, make_answer, make_question, make_user
+from tests.browser import chromium, live_site, log_in, watched_page
+from tests.factories import make_answer, make_question, make_user
 from tests.people_factories import add_post
 
 pytestmark = pytest.mark.browser
@@ -29,7 +30,9 @@ def _populate() -> None:
     nurse = make_user(email="m-sato@city.yokohama.lg.jp", name="佐藤 美咲", org="141003")
     add_post(nurse, "健康福祉局 健康安全課 予防接種係", tags="予防接種", started=60, ended=3)
     answerer = make_user(email="r-ito@city.sapporo.lg.jp", name="伊藤 亮", org="011002")
-    hpv = make_question(asker, title=HPV, body="対象者から問い合わせがありました。いつまで無料ですか？", tags="予防接種")
+    hpv = make_question(
+        asker, title=HPV, body="対象者から問い合わせがありました。いつまで無料ですか？", tags="予防接種"
+    )
     _set(make_answer(answerer, hpv, "キャッチアップ接種は令和7年3月31日まで無料です。"), fiscal_year=2024)
     rota = make_question(asker, title=ROTA, body="生後何週から案内を送っていますか？", tags="予防接種")
     _set(make_answer(answerer, rota, "生後6週を目安に予診票を送っています。"), fiscal_year=THIS_YEAR - 2)
@@ -47,11 +50,7 @@ def test_an_expert_reviews_the_outdated_answers_of_her_tag(live):
     base_url = live
     with chromium() as browser:
         page, problems = watched_page(browser)
-        page.goto(f"{base_url}/login")
-        page.fill("#email", "m-sato@city.yokohama.lg.jp")
-        page.fill("#password", PASSWORD)
-        page.click("form.stack button[type=submit]")
-        page.wait_for_selector(".flash-success")
+        log_in(page, base_url, "m-sato@city.yokohama.lg.jp")
 
         page.goto(f"{base_url}/notifications")
         page.click("text=古くなっているかもしれない回答が2件あります")
@@ -71,8 +70,7 @@ def test_an_expert_reviews_the_outdated_answers_of_her_tag(live):
         page.click("text=タグのページへ")
         page.click(f"text={ROTA}")
         answer = page.locator("article.answer").first
-        answer.wait_for()
-        assert "今年度の実施要領でも変更なし✅" in answer.inner_text()
+        expect(answer).to_contain_text("今年度の実施要領でも変更なし✅")
         assert f"{fiscal_years.label(THIS_YEAR)}も有効と確認（佐藤 美咲, " in answer.inner_text()
         assert answer.locator(".outdated-note").count() == 0
         assert problems == []

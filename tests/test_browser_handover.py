@@ -3,6 +3,7 @@ her onboarding page; the successor moves in, reads it at the top of his, follows
 and saves the tag's collection (まとめ), which he finds again from his saved items."""
 
 import pytest
+from playwright.sync_api import expect
 
 from app.services import curation
 from tests.browser import chromium, live_site, log_in, watched_page
@@ -19,7 +20,9 @@ def _populate() -> None:
     suzuki = make_user(email="d-suzuki@city.yokohama.lg.jp", name="鈴木 大輔", org="141003")
     add_post(suzuki, "財政局 債権回収課 徴収係", started=50, ended=1)
     add_post(suzuki, "財政局 財政部 財政課 予算係", tags="財政", started=0)
-    question = make_question(suzuki, title=LINKED, body="分納を4回破った方から、また分納の相談がありました。", tags="債権回収")
+    question = make_question(
+        suzuki, title=LINKED, body="分納を4回破った方から、また分納の相談がありました。", tags="債権回収"
+    )
     collection = curation.create_collection(
         suzuki, curation.CollectionInput("債権回収 はじめの10問", "着任したらこの順に読んでください。", "債権回収")
     )
@@ -33,7 +36,6 @@ def _populate() -> None:
 def live(app_factory):
     with live_site(app_factory, _populate) as (app, base_url):
         yield base_url
-
 
 
 def test_the_predecessor_hands_over_and_the_successor_reads_it(live):
@@ -71,5 +73,5 @@ def test_the_predecessor_hands_over_and_the_successor_reads_it(live):
         page.wait_for_selector("text=まとめを保存しました。")
         page.goto(f"{base_url}/bookmarks")
         page.click("text=保存したまとめ")
-        assert page.locator(".collection-list").get_by_text("債権回収 はじめの10問").is_visible()
+        expect(page.locator(".collection-list").get_by_text("債権回収 はじめの10問")).to_be_visible()
         assert problems == []

@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from app.database import write_transaction
 from app.services import meetings
@@ -22,7 +23,9 @@ def _populate() -> None:
     make_user(email="t-tanaka@city.yokohama.lg.jp", name="田中 翼", org="141003")
     group = make_group(organizer)
     meetings.create_meeting(organizer, group, jst_input(next_week_at(19), title="債権回収 情報交換会（滞納整理のDX）"))
-    past = meetings.create_meeting(organizer, group, jst_input(next_week_at(18), title="債権回収 情報交換会（分納誓約）", online_url=""))
+    past = meetings.create_meeting(
+        organizer, group, jst_input(next_week_at(18), title="債権回収 情報交換会（分納誓約）", online_url="")
+    )
     with write_transaction():
         past.starts_at -= timedelta(days=21)
         past.ends_at -= timedelta(days=21)
@@ -34,7 +37,6 @@ def live(app_factory):
         yield base_url
 
 
-
 def test_register_download_publish_notes_and_find_them(live):
     base_url = live
     with chromium() as browser:
@@ -42,7 +44,7 @@ def test_register_download_publish_notes_and_find_them(live):
         log_in(page, base_url, "t-tanaka@city.yokohama.lg.jp")
         page.click("nav.main-nav a:has-text('情報交換会')")
         page.click("text=債権回収 情報交換会（滞納整理のDX）")
-        assert "参加登録した人に表示されます" in page.inner_text("body")
+        expect(page.locator("body")).to_contain_text("参加登録した人に表示されます")
         page.click("button:has-text('参加登録する')")
         page.wait_for_selector("text=参加登録しました")
         assert page.locator("a.online-link").get_attribute("href") == URL

@@ -2,6 +2,7 @@
 Q&As to read first, and asks the latest predecessor directly; she sees it in her inbox."""
 
 import pytest
+from playwright.sync_api import expect
 
 from app.services import answers
 from tests.browser import chromium, live_site, log_in, watched_page
@@ -20,8 +21,12 @@ def _populate() -> None:
     add_post(suzuki, "財政局 債権回収課 徴収係", started=86, ended=51)
     add_post(suzuki, "財政局 財政部 財政課 予算係", tags="財政", started=50)
     asker = make_user(email="k-murakami@city.himeji.lg.jp", name="村上 修", org="282014")
-    question = make_question(asker, title=ESSENTIAL, body="事務の遅れで督促が遅れました。時効への影響を知りたいです。", tags="債権回収")
-    answers.accept_answer(asker, make_answer(yamada, question, "督促は無効になりませんが、時効の更新時期に注意します。"))
+    question = make_question(
+        asker, title=ESSENTIAL, body="事務の遅れで督促が遅れました。時効への影響を知りたいです。", tags="債権回収"
+    )
+    answers.accept_answer(
+        asker, make_answer(yamada, question, "督促は無効になりませんが、時効の更新時期に注意します。")
+    )
     tanaka = make_user(email="t-tanaka@city.yokohama.lg.jp", name="田中 翼", org="141003")
     add_post(tanaka, "港北区役所 戸籍課 戸籍係", tags="戸籍", started=30)
 
@@ -32,7 +37,6 @@ def live(app_factory):
         yield base_url
 
 
-
 def test_transfer_meet_the_predecessors_and_ask_one(live):
     base_url = live
     with chromium() as browser:
@@ -40,7 +44,7 @@ def test_transfer_meet_the_predecessors_and_ask_one(live):
 
         log_in(page, base_url, "t-tanaka@city.yokohama.lg.jp")
         page.click("nav.main-nav >> text=異動")
-        assert page.is_visible("text=港北区役所 戸籍課 戸籍係")  # the post being left
+        expect(page.get_by_text("港北区役所 戸籍課 戸籍係")).to_be_visible()  # the post being left
         page.fill("#organization", "よこはま")
         page.wait_for_selector("#organization-options option", state="attached")  # the picker's search
         page.fill("#organization", "神奈川県横浜市 (141003)")
