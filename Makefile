@@ -15,10 +15,11 @@ PG_URL ?= postgresql+psycopg://zennin:zennin@127.0.0.1:5432/zennin
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-$(BIN)/activate: requirements.txt requirements-dev.txt
+$(BIN)/activate: requirements.txt requirements-dev.txt requirements-nodeps.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --no-deps -r requirements-nodeps.txt
 	touch $(BIN)/activate
 
 setup: $(BIN)/activate translations ## Create .venv and install the pinned dependencies

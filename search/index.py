@@ -22,18 +22,19 @@ from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 from whoosh.writing import SegmentWriter
 
+from search import meaning
 from search.codec import ZenninCodec
 from search.compiler import ENOUGH_HITS, HighlightTerms, QueryPlan, prune
 from search.documents import QuestionDocument
 from search.errors import IndexLocked, SearchUnavailable
 from search.highlight import best_snippet, mark, title_html
-from search.ja import fold, morph_terms
+from search.ja import SudachiTokenizer, fold, morph_terms
 from search.query import ParsedQuery, parse_query
 from search.rebuild import rebuild_index
-from search.schema import AUDIENCE, EVERY_MEMBER, audience_term, document_fields
+from search.schema import AUDIENCE, EVERY_MEMBER, MEANING, audience_term, document_fields
 from search.storage import IndexHome, IsolatedRamStorage, acquire, create_generation_in, read_meta, write_meta
 from search.suggest import near_spellings, respelled
-from search.vector import VectorSearcher
+from search.vector import Match, VectorSearcher
 
 __all__ = ["Batch", "Hit", "IndexLocked", "SearchIndex", "SearchPage", "SearchUnavailable", "rebuild_index"]
 
@@ -48,7 +49,22 @@ MAX_RESULTS = 1000
 # positions), at most this many candidates, the best under the page's sort: a phrase of
 # common words (「する調査」, 47,000 candidates at 100,000 questions) took 12 s in full.
 PHRASE_CHECK_LIMIT = 500
-RERANK_WINDOW = 100  # BM25F's top documents that the quality re-rank may reorder
+# Relevance ranks at most this many complete and as many partial matches (BM25F's best) on
+# their blended score (see _relevance_window); deeper pages follow BM25F.
+RERANK_WINDOW = 100
+# The weight of meaning (cosine of word-vector means, -1..1) against the lexical score (a share
+# of the best, 0..1), and the feedback from the best lexical matches to the query's vector.
+# Tuned on eval-search, every set alike: README, "Search".
+SEMANTIC_WEIGHT = 1.0
+FEEDBACK_DOCS, FEEDBACK_WEIGHT = 3, 0.5
+# A partial match (not every word) is shown only with at least this share of the best score.
+PARTIAL_FLOOR = 0.5
+# A query of at most this many terms is keywords (差押禁止額, 滞納処分 差押え): documents with all
+# of them come first, and a partial match needs at least half the query's weight (idf). Longer
+# queries (a question as asked, a title) rank partial matches freely: they often share only
+# some of their words with the answer (eval-search bulletin fell from 0.50 to 0.47 with either rule).
+KEYWORD_TERMS = 3
+_SORT_COLUMNS = {"newest": ("created",), "votes": ("score", "created")}
 SIMILAR_MAX_TERMS = 12
 # Related questions leave out words found in more than this share of the questions: scoring
 # their long posting lists took most of a question page (p95 0.6 s at 100,000 questions),
@@ -56,6 +72,12 @@ SIMILAR_MAX_TERMS = 12
 SIMILAR_COMMON_SHARE = 0.05
 SIMILAR_COMMON_MIN_DOCS = 500  # on a small site every word is kept: scoring is cheap there
 SIMILAR_MIN_TERMS = 3
+# Related questions must share a word at least this share as rare (idf) as the rarest word of
+# the title (see _rarest_shared): the sidebar shows fewer questions rather than ones sharing
+# only common words. They are picked from BM25F's best SIMILAR_POOL x limit, ranked as search
+# ranks (lexical share of the best + meaning).
+SIMILAR_FLOOR = 0.5
+SIMILAR_POOL = 3
 _APPLY_LOCK = "ZENNIN_APPLY"
 
 T = TypeVar("T")
@@ -109,7 +131,7 @@ class SearchPage:
 
 
 def quality_boost(score: int, accepted: bool, adopted: int = 0) -> float:
-    """The light re-rank applied to BM25F's top ``RERANK_WINDOW`` documents:
+    """The light quality factor of the relevance score (see ``_relevance_window``):
 
         boost = min(1.4, 1 + 0.15 * accepted + 0.05 * ln(1 + max(score, 0)) + 0.03 * ln(1 + adopted))
 
@@ -132,6 +154,25 @@ def _distinctive(terms: Sequence[str], searcher: Searcher) -> list[str]:
     common = max(SIMILAR_COMMON_MIN_DOCS, int(searcher.doc_count() * SIMILAR_COMMON_SHARE))
     distinctive = [term for term in present if frequency[term] <= common]
     return distinctive if len(distinctive) >= SIMILAR_MIN_TERMS else present[:SIMILAR_MIN_TERMS]
+
+
+def _rarest_shared(
+    searcher: Searcher, vectors: VectorSearcher, terms: Sequence[str], docnums: list[int]
+) -> dict[int, float]:
+    """For each of ``docnums``, the weight (idf) of the rarest of ``terms`` it contains, as a
+    share of the rarest term's: a question sharing only the common words of a title
+    (「確認」, 「について」) and none of what makes it specific is not related to it."""
+    # Both counts include deleted documents (replaced ones too) until a merge drops them.
+    reader, count = searcher.reader(), searcher.doc_count_all()
+    weights = {term: math.log(1 + count / max(1, reader.doc_frequency("text", term))) for term in terms}
+    top = max(weights.values(), default=0.0)
+    rarest = dict.fromkeys(docnums, 0.0 if top > 0 else 1.0)
+    for term, weight in weights.items():
+        present = vectors.docs(wq.Term("text", term))
+        for docnum in docnums:
+            if present[docnum] and top > 0:
+                rarest[docnum] = max(rarest[docnum], weight / top)
+    return rarest
 
 
 class SearchIndex:
@@ -308,7 +349,16 @@ class SearchIndex:
             found.mask &= vectors.docs(audience)
             if exclude_id is not None:
                 found.mask &= ~vectors.docs(wq.Term("id", str(exclude_id)))
-            return [_hit(searcher, docnum, score, marks, partial=False) for score, docnum in vectors.top(found, limit)]
+            pool = vectors.top(found, limit * SIMILAR_POOL)
+            rarest = _rarest_shared(searcher, vectors, kept, [docnum for _, docnum in pool])
+            pool = [(score, docnum) for score, docnum in pool if rarest[docnum] >= SIMILAR_FLOOR]
+            if not pool:
+                return []
+            lexical = np.array([score for score, _ in pool])
+            docnums = [docnum for _, docnum in pool]
+            blended = lexical / lexical.max() + SEMANTIC_WEIGHT * _meaning_scores(searcher, [text], docnums, lexical)
+            ranked = sorted(zip(blended.tolist(), docnums, strict=True), key=lambda item: (-item[0], item[1]))[:limit]
+            return [_hit(searcher, docnum, score, marks, partial=False) for score, docnum in ranked]
 
         return self._read(run)
 
@@ -464,55 +514,119 @@ def _search(
         return SearchPage([], 0, page, per_page, checked_in)
     start = (page - 1) * per_page
     wanted = page * per_page if start < MAX_RESULTS else per_page
-    ranked: list[tuple[float, int]] = []
-    total = 0
+    complete = Match(np.zeros(vectors.size, dtype=bool), np.zeros(vectors.size))
     for query in strict:
         query = prune(query, reader, frequencies)
         if query is not None:
-            ranked, total = _ranked(vectors, query, sort, wanted, allowed)
-            if total >= ENOUGH_HITS:
+            complete = _matching(vectors, query, allowed)
+            if np.count_nonzero(complete.mask) >= ENOUGH_HITS:
                 break
-    complete = total  # documents matching every word rank first
     relaxed = prune(relaxed, reader, frequencies)
-    if total < ENOUGH_HITS and relaxed is not None:
-        partial, total = _ranked(vectors, relaxed, sort, wanted, allowed)
-        matched = {docnum for _, docnum in ranked}  # all of them: fewer than the limit
-        ranked += [item for item in partial if item[1] not in matched]
+    some = _matching(vectors, relaxed, allowed) if relaxed is not None else None
+    window, partial = _relevance_window(searcher, vectors, complete, some, plan)
+    if sort == "relevance":
+        seen = {docnum for _, docnum in window}
+        ranked = window + [item for item in vectors.top(complete, wanted) if item[1] not in seen]
+    else:
+        ranked = [(0.0, docnum) for docnum in vectors.sorted_by(complete.mask | partial, _SORT_COLUMNS[sort], wanted)]
+    total = int(np.count_nonzero(complete.mask)) + int(np.count_nonzero(partial))
     terms = plan.highlight_terms() if highlight else None
-    hits = [
-        _hit(searcher, docnum, score, terms, partial=rank >= complete)
-        for rank, (score, docnum) in enumerate(ranked[start:wanted], start)
-    ]
+    hits = [_hit(searcher, docnum, score, terms, partial=bool(partial[docnum])) for score, docnum in ranked[start:wanted]]
     respellings = {}
-    if plan.has_text and complete == 0:
+    if plan.has_text and not complete.mask.any():
         respellings = near_spellings(searcher, vectors, plan.unmatched(reader, frequencies))
     if plan.readings() and ranked:
         respellings.update(respelled(searcher, plan.readings(), [docnum for _, docnum in ranked]))
     return SearchPage(hits, total, page, per_page, checked_in, unknown, respellings)
 
 
-def _ranked(
-    vectors: VectorSearcher, q: wq.Query, sort: str, wanted: int, allowed: np.ndarray
-) -> tuple[list[tuple[float, int]], int]:
-    """The first ``wanted`` (score, docnum) pairs in ``sort`` order among the ``allowed``
-    documents ``q`` matches, and how many it matches."""
-    found = vectors.match(q, scored=sort == "relevance")
+def _matching(vectors: VectorSearcher, query: wq.Query, allowed: np.ndarray) -> Match:
+    found = vectors.match(query)
     found.mask &= allowed
-    total = int(np.count_nonzero(found.mask))
-    if sort == "relevance":
-        return _reranked(vectors, vectors.top(found, max(wanted, RERANK_WINDOW))), total
-    fields = ("created",) if sort == "newest" else ("score", "created")
-    return [(0.0, docnum) for docnum in vectors.sorted_by(found.mask, fields, wanted)], total
+    return found
 
 
-def _reranked(vectors: VectorSearcher, top: list[tuple[float, int]]) -> list[tuple[float, int]]:
-    """``top`` with its first RERANK_WINDOW entries reordered by ``quality_boost``."""
-    window = [
-        (s * quality_boost(vectors.value("score", d), bool(vectors.value("accepted", d)), vectors.value("adopted", d)), d)
-        for s, d in top[:RERANK_WINDOW]
-    ]
-    window.sort(key=lambda item: -item[0])  # stable: BM25F order breaks ties
-    return window + top[RERANK_WINDOW:]
+def _relevance_window(
+    searcher: Searcher, vectors: VectorSearcher, complete: Match, some: Match | None, plan: QueryPlan
+) -> tuple[list[tuple[float, int]], np.ndarray]:
+    """The best RERANK_WINDOW documents by relevance, best first, and which documents are
+    partial matches worth showing.
+
+    Candidates: the best complete matches (every word) and the best documents matching any
+    word, all scored by the any-word query's BM25F (so a document is not ranked down for
+    lacking a word that says little), as a share of the best, plus SEMANTIC_WEIGHT times the
+    cosine of its vector with the query's (search.meaning), times ``quality_boost``. A partial
+    match stays only with at least PARTIAL_FLOOR of the best score: fewer results rather than
+    a tail of documents sharing one word with the query.
+    """
+    partial = np.zeros(vectors.size, dtype=bool)
+    candidates = [docnum for _, docnum in vectors.top(complete, RERANK_WINDOW)]
+    if some is not None:
+        loose = Match(some.mask & ~complete.mask, some.scores)
+        candidates += [docnum for _, docnum in vectors.top(loose, RERANK_WINDOW)]
+        lexical = np.array([some.scores[d] for d in candidates])
+    else:
+        lexical = np.array([complete.scores[d] for d in candidates])
+    if not candidates:
+        return [], partial
+    blended = lexical / (lexical.max() or 1.0) + SEMANTIC_WEIGHT * _meaning_scores(searcher, plan.texts(), candidates, lexical)
+    blended *= np.array([_quality(vectors, d) for d in candidates])
+    keywords = len(plan.terms()) <= KEYWORD_TERMS
+    admitted = blended >= PARTIAL_FLOOR * blended.max()
+    if keywords:
+        admitted &= _coverage(searcher, vectors, plan.terms(), candidates) >= 0.5
+    window = []
+    for score, docnum, enough in sorted(
+        zip(blended.tolist(), candidates, admitted.tolist(), strict=True),
+        key=lambda item: (keywords and not complete.mask[item[1]], -item[0], item[1]),
+    ):
+        if not complete.mask[docnum]:
+            if not enough:
+                continue
+            partial[docnum] = True
+        window.append((score, docnum))
+    return window, partial
+
+
+def _coverage(searcher: Searcher, vectors: VectorSearcher, terms: Sequence[str], docnums: list[int]) -> np.ndarray:
+    """The share of the terms' total idf that each document contains (terms no document
+    has left out: they cannot be matched)."""
+    reader, count = searcher.reader(), searcher.doc_count_all()
+    frequencies = {term: reader.doc_frequency("text", term) for term in terms}
+    weights = {term: math.log(1 + count / n) for term, n in frequencies.items() if n}
+    covered = np.zeros(len(docnums))
+    for term, weight in weights.items():
+        covered += weight * vectors.docs(wq.Term("text", term))[docnums]
+    return covered / (sum(weights.values()) or 1.0)
+
+
+def _meaning_scores(searcher: Searcher, texts: Sequence[str], docnums: list[int], lexical: np.ndarray) -> np.ndarray:
+    """Cosine of each document's vector with the query's, the query's moved toward the best
+    lexical matches' (pseudo-relevance feedback): zeros without vectors."""
+    query = _query_vector(searcher, texts)
+    if query is None:
+        return np.zeros(len(docnums))
+    column = searcher.reader().column_reader(MEANING)
+    documents = meaning.decode([column[d] for d in docnums])
+    best = np.argsort(-lexical, kind="stable")[:FEEDBACK_DOCS]
+    query = query + FEEDBACK_WEIGHT * documents[best].mean(axis=0)
+    return documents @ (query / (np.linalg.norm(query) or 1.0))
+
+
+def _query_vector(searcher: Searcher, texts: Sequence[str]) -> np.ndarray | None:
+    """The mean vector of the texts' index terms, each weighted by its idf here."""
+    terms = [term for text in texts for term in SudachiTokenizer().index_terms(text)]
+    if not terms:
+        return None
+    reader, count = searcher.reader(), searcher.doc_count_all()
+    weights = [math.log(1 + count / max(1, reader.doc_frequency("text", term))) for term in terms]
+    return meaning.text_vector(terms, weights)
+
+
+def _quality(vectors: VectorSearcher, docnum: int) -> float:
+    return quality_boost(
+        vectors.value("score", docnum), bool(vectors.value("accepted", docnum)), vectors.value("adopted", docnum)
+    )
 
 
 def _phrase_matches(
@@ -533,8 +647,11 @@ def _phrase_matches(
     candidates = vectors.docs(query) & allowed
     limit = PHRASE_CHECK_LIMIT if np.count_nonzero(candidates) > PHRASE_CHECK_LIMIT else None
     if limit is not None:
-        best, _ = _ranked(vectors, query, sort, limit, allowed)
-        docnums = sorted(docnum for _, docnum in best[:limit])
+        found = _matching(vectors, query, allowed)
+        if sort == "relevance":
+            docnums = sorted(docnum for _, docnum in vectors.top(found, limit))
+        else:
+            docnums = sorted(vectors.sorted_by(found.mask, _SORT_COLUMNS[sort], limit))
     else:
         docnums = np.flatnonzero(candidates)
     for docnum in docnums:

@@ -9,15 +9,17 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.columns import FixedBytesColumn
+from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.system import pack_uint
 
+from search import meaning
 from search.documents import QuestionDocument
 from search.ja import ANALYSIS_VERSION, CJKBigramTokenizer, ReadingTokenizer, SudachiTokenizer
 
 # Bump with any change below (or in search.ja, via ANALYSIS_VERSION): old indexes then refuse
 # to open (SearchUnavailable) until rebuilt.
-SCHEMA_VERSION = f"zennin-questions-6/{ANALYSIS_VERSION}"
+SCHEMA_VERSION = f"zennin-questions-7/{ANALYSIS_VERSION}"
 
 # Where a term occurs decides its weight in the one morphological field (title > tags >
 # body > answers), as BM25F weights term frequencies by field.
@@ -29,6 +31,8 @@ QUESTION_BIGRAMS, ANSWER_BIGRAMS = "question_ng", "answers_ng"
 # Readings (hiragana) of the words in titles and tags: what a question is about, typed in kana.
 # Bodies are left out: a reading is typed to name a topic, which titles and tags carry.
 READINGS = "reading"
+# A question's meaning: its word vectors' mean (search.meaning), one column value per document.
+MEANING = "meaning"
 # Who may find a question: every member, or the members of one group (see `audience_terms`).
 AUDIENCE, EVERY_MEMBER = "audience", "all"
 
@@ -59,6 +63,17 @@ class WeightedText(TEXT):
         return [
             (term.encode("utf-8"), n, n + extra_weight(term, 0.0), _frequency_bytes(n)) for term, n in counts.items()
         ]
+
+
+class MeaningColumn(COLUMN):
+    """The document vector column, computed from the same (text, weight) parts as the
+    morphological field when the document is added (after its analysis, which is cached)."""
+
+    def __init__(self):
+        super().__init__(FixedBytesColumn(meaning.DIMENSIONS, default=meaning.NO_VECTOR))
+
+    def to_column_value(self, value: Sequence[tuple[str, float]]) -> bytes:
+        return meaning.document_vector(value)
 
 
 # pack_uint(n), the Frequency format's posting value, shared for the common small counts.
@@ -94,6 +109,7 @@ def build_schema() -> Schema:
         answer_count=NUMERIC(int, bits=32),
         peers=KEYWORD(),
         adopted=NUMERIC(int, bits=32, sortable=True),  # a column for the re-rank
+        meaning=MeaningColumn(),
         # What snippets are cut from; answers as (answer id, body) pairs.
         title=STORED(),
         body=STORED(),
@@ -105,14 +121,16 @@ def document_fields(doc: QuestionDocument) -> dict[str, object]:
     """Whoosh field values for ``doc``. Stores only what snippets need (no private data)."""
     answers = "\n".join(answer.body for answer in doc.answers)
     tags = "\n".join(doc.tags)
+    weighted = (
+        (doc.title, TEXT_WEIGHTS["title"]),
+        (tags, TEXT_WEIGHTS["tags"]),
+        (doc.body, TEXT_WEIGHTS["body"]),
+        (answers, TEXT_WEIGHTS["answers"]),
+    )
     fields: dict[str, object] = {
         "id": str(doc.id),
-        "text": (
-            (doc.title, TEXT_WEIGHTS["title"]),
-            (tags, TEXT_WEIGHTS["tags"]),
-            (doc.body, TEXT_WEIGHTS["body"]),
-            (answers, TEXT_WEIGHTS["answers"]),
-        ),
+        "text": weighted,
+        MEANING: weighted,
         QUESTION_BIGRAMS: ((doc.title, 1.0), (tags, 1.0), (doc.body, 1.0)),
         ANSWER_BIGRAMS: ((answers, 1.0),),
         READINGS: ((doc.title, 1.0), (tags, 1.0)),

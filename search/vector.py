@@ -105,6 +105,19 @@ class VectorSearcher:
             if scored and isinstance(query, wq.And):  # a partial And must not add to an Or above it
                 found.scores[~found.mask] = 0.0
             return found
+        if isinstance(query, wq.DisjunctionMax) and query.boost == 1.0:
+            # Whoosh's score: the best child's plus ``tiebreak`` times the others'.
+            found = self._evaluate(query.subqueries[0], scored)
+            total = found.scores.copy() if scored else None
+            for child in query.subqueries[1:]:
+                other = self._evaluate(child, scored)
+                np.logical_or(found.mask, other.mask, out=found.mask)
+                if scored:
+                    total += other.scores
+                    np.maximum(found.scores, other.scores, out=found.scores)
+            if scored and query.tiebreak:
+                found.scores += query.tiebreak * (total - found.scores)
+            return found
         # Anything else (numeric ranges of the filters) is left to Whoosh: unscored.
         mask = self._none()
         docnums = list(self._searcher.docs_for_query(query))
@@ -166,6 +179,8 @@ class VectorSearcher:
     def top(self, found: Match, limit: int) -> list[tuple[float, int]]:
         """The ``limit`` best (score, docnum) pairs, best first; ties go to the lower docnum
         (as in Whoosh's top-N collector)."""
+        if limit <= 0:
+            return []
         docs = np.flatnonzero(found.mask)
         scores = found.scores[docs]
         if len(docs) > limit:
