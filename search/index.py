@@ -78,6 +78,7 @@ SIMILAR_MIN_TERMS = 3
 # ranks (lexical share of the best + meaning).
 SIMILAR_FLOOR = 0.5
 SIMILAR_POOL = 3
+SIMILAR_FLOOR_MIN_DOCS = 50  # below, idf says little (every word is rare): no floor
 _APPLY_LOCK = "ZENNIN_APPLY"
 
 T = TypeVar("T")
@@ -350,8 +351,9 @@ class SearchIndex:
             if exclude_id is not None:
                 found.mask &= ~vectors.docs(wq.Term("id", str(exclude_id)))
             pool = vectors.top(found, limit * SIMILAR_POOL)
-            rarest = _rarest_shared(searcher, vectors, kept, [docnum for _, docnum in pool])
-            pool = [(score, docnum) for score, docnum in pool if rarest[docnum] >= SIMILAR_FLOOR]
+            if searcher.doc_count() >= SIMILAR_FLOOR_MIN_DOCS:
+                rarest = _rarest_shared(searcher, vectors, kept, [docnum for _, docnum in pool])
+                pool = [(score, docnum) for score, docnum in pool if rarest[docnum] >= SIMILAR_FLOOR]
             if not pool:
                 return []
             lexical = np.array([score for score, _ in pool])

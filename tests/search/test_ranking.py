@@ -85,6 +85,7 @@ def test_related_questions_share_what_makes_the_title_specific():
         "選挙人名簿",
     ]
     others += ["道路占用の許可", "農地転用の届出", "児童手当の現況届", "下水道の使用料", "公印の管理", "火葬許可の申請"]
+    others += [f"様式第{n}号" for n in range(1, 40)]  # the floor needs SIMILAR_FLOOR_MIN_DOCS questions
     index = build(
         [
             question(1, "分納誓約書を取るときの注意点"),
