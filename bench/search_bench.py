@@ -108,7 +108,7 @@ def tier_costs(folder: Path, queries: list[tuple[str, str]]) -> None:
         timings: dict[str, list[float]] = {"morph": [], "hybrid": []}
         fallbacks = 0
         for words, _ in queries:
-            tiers = list(QueryPlan(parse_query(words)).strict_tiers())
+            tiers = [tier for tier, _bigrams in QueryPlan(parse_query(words)).strict_tiers()]
             for name, query in zip(("morph", "hybrid"), (tiers[0], tiers[-1]), strict=True):
                 started = time.perf_counter()
                 query = prune(query, searcher.reader())

@@ -118,25 +118,29 @@ class QueryPlan:
 
     # --- the tiers -----------------------------------------------------------------------
 
-    def strict_tiers(self) -> Iterator[wq.Query]:
-        """Queries where every word must match, cheapest first: Sudachi terms, then terms or
-        bigrams. The caller stops at the first that finds enough."""
+    def strict_tiers(self) -> Iterator[tuple[wq.Query, bool]]:
+        """Queries where every word must match, cheapest first, each with whether it uses
+        bigrams: Sudachi terms, then terms or bigrams. The caller stops at the first that
+        finds enough."""
         morph = [self._morph_word(w) for w in self._words]
         hybrid = [self._hybrid_word(w) for w in self._words]
         if all(morph):
-            yield _all(morph)
+            yield _all(morph), False
         if hybrid != morph:  # no word short enough for bigrams: nothing new to try
-            yield _all(hybrid)
+            yield _all(hybrid), True
 
-    def relaxed(self) -> wq.Query | None:
-        """Any word (or any term of a long word) may match; phrases stay required.
-        None when that would be no different from the strict tiers."""
+    def relaxed(self, bigrams: bool = True) -> wq.Query | None:
+        """Any word (or any term of a long word) may match; phrases stay required. Without
+        ``bigrams`` when Sudachi's terms found enough: bigram posting lists are long, and the
+        complete matches already rank with their terms. None when that would be no different
+        from the strict tiers."""
         words = [w for w in self.parsed.words if w in self._words]
         if sum(max(1, len(_morph(w))) for w in words) < 2:
             return None
         # A word typed in kana is one reading: its Sudachi pieces (ざいさんちょうさ: 際, ちょう)
         # are no words of the user's, so it matches whole or not at all.
-        any_word = _any([self._hybrid_word(w, any_term=not is_reading(fold(w))) for w in words])
+        word_query = self._hybrid_word if bigrams else self._morph_word
+        any_word = _any([word_query(w, any_term=not is_reading(fold(w))) for w in words])
         phrases = [self._hybrid_word(p) for p in self.phrases]
         return _all([any_word, *phrases]) if phrases else any_word
 

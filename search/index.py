@@ -9,6 +9,7 @@ import threading
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -279,9 +280,14 @@ class SearchIndex:
         except LockError as error:
             raise IndexLocked("the search index is locked by another writer") from error
         try:
-            for doc in batch.upserts:
-                if str(doc.id) not in deleted:
-                    writer.update_document(**document_fields(doc))
+            reader = writer.reader()  # the rarity of terms for the meaning vectors, as indexed so far
+            try:
+                rarity = meaning.Rarity(partial(reader.doc_frequency, "text"), reader.doc_count_all())
+                for doc in batch.upserts:
+                    if str(doc.id) not in deleted:
+                        writer.update_document(**document_fields(doc, rarity))
+            finally:
+                reader.close()
             for question_id in deleted:
                 writer.delete_by_term("id", question_id)
             # Normally merge small segments only; never optimize() here (minutes).
@@ -495,9 +501,9 @@ def _search(
     plan.without(unknown)
     filters, mask = plan.filters(), plan.mask()
     if plan.has_text:
-        strict, relaxed = list(plan.strict_tiers()), plan.relaxed()
+        strict = list(plan.strict_tiers())
     elif filters is not None:  # operators only: list what they select, newest first
-        strict, relaxed, filters = [filters], None, None
+        strict, filters = [(filters, False)], None
         sort = "newest" if sort == "relevance" else sort
     else:
         return SearchPage([], 0, page, per_page)
@@ -517,15 +523,20 @@ def _search(
     start = (page - 1) * per_page
     wanted = page * per_page if start < MAX_RESULTS else per_page
     complete = Match(np.zeros(vectors.size, dtype=bool), np.zeros(vectors.size))
-    for query in strict:
+    by_terms = False  # Sudachi's terms alone found enough: partial matches need no bigrams either
+    for query, bigrams in strict:
         query = prune(query, reader, frequencies)
         if query is not None:
             complete = _matching(vectors, query, allowed)
             if np.count_nonzero(complete.mask) >= ENOUGH_HITS:
+                by_terms = not bigrams
                 break
-    relaxed = prune(relaxed, reader, frequencies)
+    relaxed = prune(plan.relaxed(bigrams=not by_terms), reader, frequencies) if plan.has_text else None
     some = _matching(vectors, relaxed, allowed) if relaxed is not None else None
-    window, partial = _relevance_window(searcher, vectors, complete, some, plan)
+    if sort == "relevance" or some is not None:  # the window also decides which partial matches count
+        window, partial = _relevance_window(searcher, vectors, complete, some, plan)
+    else:
+        window, partial = [], np.zeros(vectors.size, dtype=bool)
     if sort == "relevance":
         seen = {docnum for _, docnum in window}
         ranked = window + [item for item in vectors.top(complete, wanted) if item[1] not in seen]

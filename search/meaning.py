@@ -16,7 +16,9 @@ carries on lexically.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache, lru_cache
 from importlib.util import find_spec
 from pathlib import Path
@@ -232,17 +234,39 @@ def decode(stored: Sequence[bytes]) -> np.ndarray:
     return np.frombuffer(b"".join(stored), dtype=np.int8).reshape(len(stored), DIMENSIONS).astype(np.float32) / 127
 
 
-def document_vector(parts: Sequence[tuple[str, float]]) -> bytes:
+class Rarity:
+    """How rare each term is in a collection (idf), estimated from document frequencies: a
+    document's vector weighs its rare words most, as its query's does (README, "Search").
+    A term the counts never saw is as rare as a term of one document."""
+
+    def __init__(self, frequency: Callable[[str], int], documents: int):
+        self._frequency, self._documents = frequency, max(1, documents)
+
+    @classmethod
+    def of_texts(cls, documents: Iterable[Sequence[tuple[str, float]]]) -> Rarity:
+        """Counted on (text, weight) parts, one sequence per document."""
+        frequencies: Counter[str] = Counter()
+        count = 0
+        analyzer = SudachiTokenizer()
+        for parts in documents:
+            frequencies.update({term for text, _ in parts for term in analyzer.index_terms(text)})
+            count += 1
+        return cls(frequencies.__getitem__, count)  # a Counter's: 0 when unseen; picklable
+
+    def __call__(self, term: str) -> float:
+        return math.log(1 + self._documents / max(1, self._frequency(term)))
+
+
+def document_vector(parts: Sequence[tuple[str, float]], rarity: Callable[[str], float] | None) -> bytes:
     """The stored vector of a document given as (text, weight) parts (title x3, tags x2,
     body, answers x1/2, as the morphological field weighs them): the mean of its index
-    terms' vectors, each weighted by log(1 + its weighted count).
-
-    Not by idf: a document is indexed on its own, without the collection's counts. (Weighted
-    by idf, eval-search gained 0.006 macro MRR@10; README, "Search".)"""
+    terms' vectors, each weighted by log(1 + its weighted count) x its ``rarity`` (idf).
+    Weighted by counts alone, eval-search lost 0.006 macro MRR@10."""
     counts: dict[str, float] = {}
     analyzer = SudachiTokenizer()
     for text, weight in parts:
         for term in analyzer.index_terms(text):
             counts[term] = counts.get(term, 0.0) + weight
     terms = list(counts)
-    return encode(text_vector(terms, [float(np.log1p(counts[t])) for t in terms]) if terms else None)
+    weights = [math.log1p(counts[t]) * (rarity(t) if rarity else 1.0) for t in terms]
+    return encode(text_vector(terms, weights) if terms else None)

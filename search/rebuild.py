@@ -18,7 +18,7 @@ import shutil
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from itertools import islice
+from itertools import chain, islice
 
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import Index
@@ -26,10 +26,14 @@ from whoosh.index import Index
 from search.codec import BulkWriter
 from search.documents import QuestionDocument
 from search.ja import analyzed_ahead
+from search.meaning import Rarity
 from search.schema import SCHEMA_VERSION, analyzed_texts, build_schema, document_fields
 from search.storage import IndexHome, Meta, acquire, write_meta
 
 BATCH_SIZE = 100  # documents per message to a worker, and analyzed ahead together
+# The first documents, counted before the build, estimate each term's rarity (idf) for the
+# meaning vectors (search.meaning.Rarity): the counts of all would take a second analysis.
+RARITY_SAMPLE = 2_000
 WRITER_MEMORY_MB = 256  # Whoosh's posting pool budget, shared by the workers
 
 Progress = Callable[[int], None]
@@ -61,8 +65,11 @@ def rebuild_index(
         try:
             storage = FileStorage(str(generation))
             ix = storage.create_index(build_schema())
+            docs = iter(docs)
+            sample = list(islice(docs, RARITY_SAMPLE))
+            rarity = Rarity.of_texts(document_fields(doc)["text"] for doc in sample)
             build = _build_in_workers if procs > 1 else _build_here
-            count = build(ix, docs, procs, progress or (lambda done: None))
+            count = build(ix, chain(sample, docs), procs, progress or (lambda done: None), rarity)
             ix.close()
             write_meta(storage, Meta(SCHEMA_VERSION, position))
         except BaseException:
@@ -79,13 +86,13 @@ def rebuild_index(
         rebuild_lock.release()
 
 
-def _build_here(ix: Index, docs: Iterable[QuestionDocument], procs: int, progress: Progress) -> int:
+def _build_here(ix: Index, docs: Iterable[QuestionDocument], procs: int, progress: Progress, rarity: Rarity) -> int:
     writer = BulkWriter(ix, limitmb=WRITER_MEMORY_MB, compound=False)
     count = 0
     try:
         with _rare_collections():
             for batch in _batches(docs, BATCH_SIZE):
-                _add_batch(writer, batch)
+                _add_batch(writer, batch, rarity)
                 count += len(batch)
                 progress(count)
             writer.commit(merge=False)
@@ -96,7 +103,9 @@ def _build_here(ix: Index, docs: Iterable[QuestionDocument], procs: int, progres
     return count
 
 
-def _build_in_workers(ix: Index, docs: Iterable[QuestionDocument], procs: int, progress: Progress) -> int:
+def _build_in_workers(
+    ix: Index, docs: Iterable[QuestionDocument], procs: int, progress: Progress, rarity: Rarity
+) -> int:
     context = multiprocessing.get_context("spawn")
     jobs = context.Queue(maxsize=procs * 2)  # back-pressure: the parent never runs far ahead
     events = context.Queue()
@@ -104,7 +113,7 @@ def _build_in_workers(ix: Index, docs: Iterable[QuestionDocument], procs: int, p
     workers = [
         context.Process(
             target=_worker,
-            args=(folder, jobs, events, WRITER_MEMORY_MB // procs),
+            args=(folder, jobs, events, WRITER_MEMORY_MB // procs, rarity),
             name=f"search-rebuild-{n}",
             daemon=True,
         )
@@ -172,14 +181,14 @@ class _Tracker:
         return self.segments
 
 
-def _worker(folder: str, jobs, events, limitmb: int) -> None:
+def _worker(folder: str, jobs, events, limitmb: int, rarity: Rarity) -> None:
     try:
         ix = FileStorage(folder).open_index()
         # _lk=False: the parent owns the index; each worker writes its own segment.
         writer = BulkWriter(ix, _lk=False, limitmb=limitmb, compound=False)
         with _rare_collections():
             while (batch := jobs.get()) is not None:
-                _add_batch(writer, batch)
+                _add_batch(writer, batch, rarity)
                 events.put(("indexed", len(batch)))
             # An idle worker leaves its empty files to the parent's commit, which deletes
             # files of unlisted segments (cancel() would also empty the shared temp folder).
@@ -205,8 +214,8 @@ def _rare_collections() -> Iterator[None]:
         gc.set_threshold(*previous)
 
 
-def _add_batch(writer: BulkWriter, docs: list[QuestionDocument]) -> None:
-    batch = [document_fields(doc) for doc in docs]
+def _add_batch(writer: BulkWriter, docs: list[QuestionDocument], rarity: Rarity) -> None:
+    batch = [document_fields(doc, rarity) for doc in docs]
     with analyzed_ahead(text for fields in batch for text in analyzed_texts(fields)):
         for fields in batch:
             writer.add_document(**fields)

@@ -7,7 +7,8 @@ Whoosh pickles the schema into every index by import path: keep this module at
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 from whoosh.columns import FixedBytesColumn
 from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
@@ -65,6 +66,14 @@ class WeightedText(TEXT):
         ]
 
 
+class MeaningText(NamedTuple):
+    """A document's value for the meaning column: its weighted parts and the collection's
+    term rarity (None: every term alike)."""
+
+    parts: Sequence[tuple[str, float]]
+    rarity: Callable[[str], float] | None
+
+
 class MeaningColumn(COLUMN):
     """The document vector column, computed from the same (text, weight) parts as the
     morphological field when the document is added (after its analysis, which is cached)."""
@@ -72,8 +81,8 @@ class MeaningColumn(COLUMN):
     def __init__(self):
         super().__init__(FixedBytesColumn(meaning.DIMENSIONS, default=meaning.NO_VECTOR))
 
-    def to_column_value(self, value: Sequence[tuple[str, float]]) -> bytes:
-        return meaning.document_vector(value)
+    def to_column_value(self, value: MeaningText) -> bytes:
+        return meaning.document_vector(value.parts, value.rarity)
 
 
 # pack_uint(n), the Frequency format's posting value, shared for the common small counts.
@@ -117,8 +126,9 @@ def build_schema() -> Schema:
     )
 
 
-def document_fields(doc: QuestionDocument) -> dict[str, object]:
-    """Whoosh field values for ``doc``. Stores only what snippets need (no private data)."""
+def document_fields(doc: QuestionDocument, rarity: Callable[[str], float] | None = None) -> dict[str, object]:
+    """Whoosh field values for ``doc``. Stores only what snippets need (no private data).
+    ``rarity``: the idf of terms in the collection, for the meaning vector."""
     answers = "\n".join(answer.body for answer in doc.answers)
     tags = "\n".join(doc.tags)
     weighted = (
@@ -130,7 +140,7 @@ def document_fields(doc: QuestionDocument) -> dict[str, object]:
     fields: dict[str, object] = {
         "id": str(doc.id),
         "text": weighted,
-        MEANING: weighted,
+        MEANING: MeaningText(weighted, rarity),
         QUESTION_BIGRAMS: ((doc.title, 1.0), (tags, 1.0), (doc.body, 1.0)),
         ANSWER_BIGRAMS: ((answers, 1.0),),
         READINGS: ((doc.title, 1.0), (tags, 1.0)),

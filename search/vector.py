@@ -9,7 +9,9 @@ posting is a few nanoseconds of C.
 
 The scores are Whoosh's own: ``BM25F`` with its defaults (B=0.75, K1=1.2), the same idf,
 average field length and (byte-quantized) document lengths, a term's boost multiplied in,
-``And`` and ``Or`` adding the scores of the children that match. tests/search/test_vector.py
+``And`` and ``Or`` adding the scores of the children that match; a ``DisjunctionMax``
+scores its best child plus ``tiebreak`` times the others (Lucene's meaning: Whoosh's
+matcher ignores ``tiebreak``). tests/search/test_vector.py
 checks scores, order and counts against ``Searcher.search``. Reading posting blocks and
 length columns reaches into whoosh-reloaded 2.7.5's W3 codec (pinned in requirements.txt),
 as search.compiler already does.

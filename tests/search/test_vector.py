@@ -73,8 +73,8 @@ def _queries(searcher) -> list[wq.Query]:
         "特別徴収 質問1",
     ]
     plans = [QueryPlan(parse_query(text), [["国保", "国民健康保険"]]) for text in texts]
-    queries = [tier for plan in plans for tier in plan.strict_tiers()]
-    queries += [plan.relaxed() for plan in plans if plan.relaxed() is not None]
+    queries = [tier for plan in plans for tier, _bigrams in plan.strict_tiers()]
+    queries += [plan.relaxed(bigrams) for plan in plans for bigrams in (False, True) if plan.relaxed(bigrams) is not None]
     queries.append(wq.Or([wq.Term("text", t) for t in morph_terms("住民税の特別徴収と予約の窓口")]))
     return [q for q in (prune(q, searcher.reader()) for q in queries) if q is not None]
 
