@@ -567,8 +567,8 @@ def _relevance_window(
 
     Candidates: the best complete matches (every word) and the best documents matching any
     word, all scored by the any-word query's BM25F (so a document is not ranked down for
-    lacking a word that says little), as a share of the best, plus SEMANTIC_WEIGHT times the
-    cosine of its vector with the query's (search.meaning), times ``quality_boost``. A partial
+    lacking a word that says little), as a share of the best, times ``quality_boost``, plus
+    SEMANTIC_WEIGHT times the cosine of its vector with the query's (search.meaning). A partial
     match stays only with at least PARTIAL_FLOOR of the best score: fewer results rather than
     a tail of documents sharing one word with the query.
     """
@@ -582,8 +582,12 @@ def _relevance_window(
         lexical = np.array([complete.scores[d] for d in candidates])
     if not candidates:
         return [], partial
-    blended = lexical / (lexical.max() or 1.0) + SEMANTIC_WEIGHT * _meaning_scores(searcher, plan.texts(), candidates, lexical)
-    blended *= np.array([_quality(vectors, d) for d in candidates])
+    # Quality scales the lexical share only: cosines of in-domain texts sit close together
+    # (0.75-0.9), and scaled too they let a well-voted question that merely mentions the words
+    # pass the one whose title is the query.
+    quality = np.array([_quality(vectors, d) for d in candidates])
+    meaning_scores = _meaning_scores(searcher, plan.texts(), candidates, lexical)
+    blended = lexical / (lexical.max() or 1.0) * quality + SEMANTIC_WEIGHT * meaning_scores
     keywords = len(plan.terms()) <= KEYWORD_TERMS
     admitted = blended >= PARTIAL_FLOOR * blended.max()
     if keywords:
