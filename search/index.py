@@ -75,8 +75,9 @@ SIMILAR_COMMON_MIN_DOCS = 500  # on a small site every word is kept: scoring is 
 SIMILAR_MIN_TERMS = 3
 # Related questions must share a word at least this share as rare (idf) as the rarest word of
 # the title (see _rarest_shared): the sidebar shows fewer questions rather than ones sharing
-# only common words. They are picked from BM25F's best SIMILAR_POOL x limit, ranked as search
-# ranks (lexical share of the best + meaning).
+# only common words. They are picked from BM25F's best SIMILAR_POOL x limit. Meaning does not
+# rank them: blended as in search, eval-search's related precision fell from 0.46 to 0.40, and a
+# cosine floor (0.5-0.75) only showed fewer related ones (README, "Search").
 SIMILAR_FLOOR = 0.5
 SIMILAR_POOL = 3
 SIMILAR_FLOOR_MIN_DOCS = 50  # below, idf says little (every word is rare): no floor
@@ -362,11 +363,7 @@ class SearchIndex:
                 pool = [(score, docnum) for score, docnum in pool if rarest[docnum] >= SIMILAR_FLOOR]
             if not pool:
                 return []
-            lexical = np.array([score for score, _ in pool])
-            docnums = [docnum for _, docnum in pool]
-            blended = lexical / lexical.max() + SEMANTIC_WEIGHT * _meaning_scores(searcher, [text], docnums, lexical)
-            ranked = sorted(zip(blended.tolist(), docnums, strict=True), key=lambda item: (-item[0], item[1]))[:limit]
-            return [_hit(searcher, docnum, score, marks, partial=False) for score, docnum in ranked]
+            return [_hit(searcher, docnum, score, marks, partial=False) for score, docnum in pool[:limit]]
 
         return self._read(run)
 
