@@ -8,10 +8,9 @@ reach. Matching runs in tiers, each used only when the one before finds too litt
 2. ``hybrid``: a word may match through its bigrams instead (unknown words, ゴミ/ごみ,
    新型コロナ inside 新型コロナウイルス). Bigram posting lists are long, so this tier is
    several times slower and only runs when the first finds fewer than ``ENOUGH_HITS``.
-3. ``relaxed``: when that is still fewer, documents matching only some of the words follow
-   (BM25 ranks those with more of them first). A floor under them (half the query's weight,
-   or half the best match's) cost 0.04-0.05 MRR@10 on the bulletin set of eval-search, whose
-   topic-label queries often share only their lighter words with the answer: not shipped.
+3. ``relaxed``: documents matching only some of the words, candidates that compete with the
+   complete matches on one score (search.index._relevance_window decides which are shown);
+   without bigrams when Sudachi's terms alone found enough complete matches.
 
 A word may also match through its reading: ざいさんちょうさ or ﾁｮｳｻ typed in kana find
 財産調査 (titles and tags, see ``READINGS``). A sentence typed as one word is cut at its
