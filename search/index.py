@@ -160,15 +160,20 @@ def _distinctive(terms: Sequence[str], searcher: Searcher) -> list[str]:
     return distinctive if len(distinctive) >= SIMILAR_MIN_TERMS else present[:SIMILAR_MIN_TERMS]
 
 
+def _rarity(reader) -> meaning.Rarity:
+    """The idf of terms in the morphological field of this reader's documents. (Both counts
+    include deleted documents, replaced ones too, until a merge drops them.)"""
+    return meaning.Rarity(partial(reader.doc_frequency, "text"), reader.doc_count_all())
+
+
 def _rarest_shared(
     searcher: Searcher, vectors: VectorSearcher, terms: Sequence[str], docnums: list[int]
 ) -> dict[int, float]:
     """For each of ``docnums``, the weight (idf) of the rarest of ``terms`` it contains, as a
     share of the rarest term's: a question sharing only the common words of a title
     (「確認」, 「について」) and none of what makes it specific is not related to it."""
-    # Both counts include deleted documents (replaced ones too) until a merge drops them.
-    reader, count = searcher.reader(), searcher.doc_count_all()
-    weights = {term: math.log(1 + count / max(1, reader.doc_frequency("text", term))) for term in terms}
+    rarity = _rarity(searcher.reader())
+    weights = {term: rarity(term) for term in terms}
     top = max(weights.values(), default=0.0)
     rarest = dict.fromkeys(docnums, 0.0 if top > 0 else 1.0)
     for term, weight in weights.items():
@@ -284,7 +289,7 @@ class SearchIndex:
         try:
             reader = writer.reader()  # the rarity of terms for the meaning vectors, as indexed so far
             try:
-                rarity = meaning.Rarity(partial(reader.doc_frequency, "text"), reader.doc_count_all())
+                rarity = _rarity(reader)
                 for doc in batch.upserts:
                     if str(doc.id) not in deleted:
                         writer.update_document(**document_fields(doc, rarity))
@@ -362,8 +367,6 @@ class SearchIndex:
             if searcher.doc_count() >= SIMILAR_FLOOR_MIN_DOCS:
                 rarest = _rarest_shared(searcher, vectors, kept, [docnum for _, docnum in pool])
                 pool = [(score, docnum) for score, docnum in pool if rarest[docnum] >= SIMILAR_FLOOR]
-            if not pool:
-                return []
             return [_hit(searcher, docnum, score, marks, partial=False) for score, docnum in pool[:limit]]
 
         return self._read(run)
@@ -568,7 +571,8 @@ def _relevance_window(
     lacking a word that says little), as a share of the best, times ``quality_boost``, plus
     SEMANTIC_WEIGHT times the cosine of its vector with the query's (search.meaning). A partial
     match stays only with at least PARTIAL_FLOOR of the best score: fewer results rather than
-    a tail of documents sharing one word with the query.
+    a tail of documents sharing one word with the query. For keywords (KEYWORD_TERMS), complete
+    matches come first and a partial one must carry half of the query's idf.
     """
     partial = np.zeros(vectors.size, dtype=bool)
     candidates = [docnum for _, docnum in vectors.top(complete, RERANK_WINDOW)]
@@ -606,9 +610,9 @@ def _relevance_window(
 def _coverage(searcher: Searcher, vectors: VectorSearcher, terms: Sequence[str], docnums: list[int]) -> np.ndarray:
     """The share of the terms' total idf that each document contains (terms no document
     has left out: they cannot be matched)."""
-    reader, count = searcher.reader(), searcher.doc_count_all()
-    frequencies = {term: reader.doc_frequency("text", term) for term in terms}
-    weights = {term: math.log(1 + count / n) for term, n in frequencies.items() if n}
+    reader = searcher.reader()
+    rarity = _rarity(reader)
+    weights = {term: rarity(term) for term in terms if reader.doc_frequency("text", term)}
     covered = np.zeros(len(docnums))
     for term, weight in weights.items():
         covered += weight * vectors.docs(wq.Term("text", term))[docnums]
@@ -633,8 +637,8 @@ def _query_vector(searcher: Searcher, texts: Sequence[str]) -> np.ndarray | None
     terms = [term for text in texts for term in SudachiTokenizer().index_terms(text)]
     if not terms:
         return None
-    reader, count = searcher.reader(), searcher.doc_count_all()
-    weights = [math.log(1 + count / max(1, reader.doc_frequency("text", term))) for term in terms]
+    rarity = _rarity(searcher.reader())
+    weights = [rarity(term) for term in terms]
     return meaning.text_vector(terms, weights)
 
 
