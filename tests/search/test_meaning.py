@@ -94,3 +94,16 @@ def test_without_the_package_everything_is_unavailable(without_ginza):
     assert meaning.vector_for("税") is None
     assert meaning.text_vector(["税", "猫"]) is None
     assert meaning.similarity("税", "猫") is None
+
+
+def test_rarity_weighs_the_rare_words_of_a_document_up():
+    collection = [[("住民税の申告", 1.0)], [("住民税の納付", 1.0)], [("住民税と空港の騒音", 1.0)]]
+    rarity = meaning.Rarity.of_texts(collection)
+    assert rarity("空港") > rarity("住民税")
+    assert rarity("みたことのない語") == rarity("空港")  # unseen: as rare as a word of one document
+    parts = [("住民税と空港", 1.0)]
+    plain = meaning.decode([meaning.document_vector(parts, None)])[0]
+    weighted = meaning.decode([meaning.document_vector(parts, rarity)])[0]
+    airport = meaning.vector_for("空港")
+    assert weighted @ airport > plain @ airport
+    assert meaning.document_vector([("", 1.0)], rarity) == meaning.NO_VECTOR
