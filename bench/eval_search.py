@@ -265,7 +265,10 @@ def start_today(sample: int, folder: str) -> subprocess.Popen:
     its path; it prints one JSON line per result."""
     old = Path(folder) / "today-src"
     old.mkdir()
-    archive = subprocess.run(["git", "archive", TODAY, "search"], cwd=ROOT, check=True, capture_output=True).stdout
+    archived = subprocess.run(["git", "archive", TODAY, "search"], cwd=ROOT, capture_output=True)
+    if archived.returncode != 0:
+        raise SystemExit(f"eval-search compares with commit {TODAY} (the 'today' row): run it in a full clone")
+    archive = archived.stdout
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(old, filter="data")
     code = (
