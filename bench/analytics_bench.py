@@ -17,14 +17,13 @@ import argparse
 import importlib
 import os
 import random
-import sqlite3
 import statistics
 import time
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from bench.site_corpus import bench_app, ensure_site
+from bench.site_corpus import bench_app, ensure_site, migrated_copy
 
 RUNS = 5
 PERIODS = {
@@ -36,21 +35,8 @@ PERIODS = {
 
 
 def _copy(site) -> tuple:
-    database, index = site / "zennin.sqlite", site / "search-index"
-    app = bench_app(database, index)
-    with app.app_context():
-        import flask_migrate
-
-        from app.extensions import db
-
-        flask_migrate.upgrade()
-        db.session.remove()
-        db.engine.dispose()
     copy = site.parent / f"analytics-{site.name}.sqlite"
-    copy.unlink(missing_ok=True)
-    with sqlite3.connect(database) as source, sqlite3.connect(copy) as target:
-        source.backup(target)
-    return copy, index
+    return copy, migrated_copy(site, copy)
 
 
 def _populate(rng: random.Random) -> None:

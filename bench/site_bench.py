@@ -271,24 +271,11 @@ def _free_port() -> int:
 
 def prepare_run(site: Path) -> tuple[Path, Path]:
     """A fresh copy of the cached database (migrated first) and index for this run."""
-    from bench.site_corpus import bench_app
+    from bench.site_corpus import migrated_copy
 
-    database, index = site / "zennin.sqlite", site / "search-index"
-    app = bench_app(database, index)
-    with app.app_context():
-        import flask_migrate
-
-        from app.extensions import db
-
-        flask_migrate.upgrade()
-        db.session.remove()
-        db.engine.dispose()
     shutil.rmtree(RUN, ignore_errors=True)
     RUN.mkdir(parents=True)
-    # SQLite's backup, not a file copy: rows still in the cached database's WAL (the counters
-    # written last by a build in this process) would be left behind (page 500 answered 404).
-    with sqlite3.connect(database) as source, sqlite3.connect(RUN / "zennin.sqlite") as target:
-        source.backup(target)
+    index = migrated_copy(site, RUN / "zennin.sqlite")
     shutil.copytree(index, RUN / "search-index", symlinks=True)  # `current` is a relative link
     return RUN / "zennin.sqlite", RUN / "search-index"
 

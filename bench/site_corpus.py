@@ -34,6 +34,7 @@ import multiprocessing
 import os
 import random
 import shutil
+import sqlite3
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -420,6 +421,27 @@ def bench_app(database: Path, index: Path):
         },
     )
     return create_app(config)
+
+
+def migrated_copy(site: Path, copy: Path) -> Path:
+    """Migrate the cached site's database to this checkout's schema, then copy it to
+    ``copy`` with SQLite's backup, not a file copy: rows still in the cached database's WAL
+    (the counters written last by a build in this process) would be left behind. Returns the
+    cached site's search index folder."""
+    database, index = site / "zennin.sqlite", site / "search-index"
+    app = bench_app(database, index)
+    with app.app_context():
+        import flask_migrate
+
+        from app.extensions import db
+
+        flask_migrate.upgrade()
+        db.session.remove()
+        db.engine.dispose()
+    copy.unlink(missing_ok=True)
+    with sqlite3.connect(database) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    return index
 
 
 def _insert(connection: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
