@@ -58,6 +58,12 @@ from whoosh.fields import ID, TEXT, Schema
 
 from bench.corpus import bulletin_articles, lawqa_samples, pubcom_pairs, rs_projects
 
+# The "today" process puts the old search package first on its path before importing this
+# module, so these names are the old package's there.
+from search import ParsedQuery, QuestionDocument, SearchIndex, rebuild_index
+from search.ja import SudachiTokenizer
+from search.storage import IsolatedRamStorage
+
 K = 10
 ROOT = Path(__file__).resolve().parent.parent
 HERE = ROOT / "bench" / "data"
@@ -165,8 +171,6 @@ Ranker = Callable[[str], list[int]]
 
 def analyzer_rankers(eval_set: EvalSet, name: str, analyzer) -> dict[str, Ranker]:
     """A one-field BM25 index with ``analyzer``; the query's terms ANDed or ORed."""
-    from search.storage import IsolatedRamStorage
-
     ix = IsolatedRamStorage().create_index(Schema(id=ID(stored=True), body=TEXT(analyzer)))
     titles = eval_set.titles or [""] * len(eval_set.docs)
     with ix.writer() as writer:
@@ -187,10 +191,8 @@ def analyzer_rankers(eval_set: EvalSet, name: str, analyzer) -> dict[str, Ranker
     return {f"{name} AND": ranker(wq.And), f"{name} OR": ranker(wq.Or)}
 
 
-def build_index(docs: list[str], titles: list[str], folder: str):
+def build_index(docs: list[str], titles: list[str], folder: str) -> SearchIndex:
     """The app's index of ``docs`` as questions (whichever ``search`` package is imported)."""
-    from search import QuestionDocument, SearchIndex, rebuild_index
-
     rebuild_index(
         folder,
         (
@@ -204,8 +206,6 @@ def build_index(docs: list[str], titles: list[str], folder: str):
 
 def app_ranker(eval_set: EvalSet, folder: str) -> Ranker:
     """SearchIndex.search(), as the app calls it (the text as words, no operators)."""
-    from search import ParsedQuery
-
     index = build_index(eval_set.docs, eval_set.titles, folder)
 
     def rank(text: str) -> list[int]:
@@ -283,7 +283,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sample", type=int, default=1000, help="rs and rs-t queries to sample (default 1000)")
     args = parser.parse_args()
-    from search.ja import SudachiTokenizer
 
     with tempfile.TemporaryDirectory(prefix="zennin-eval-") as tmp:
         today = start_today(args.sample, tmp)

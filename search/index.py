@@ -94,8 +94,8 @@ class Hit:
     title_html: str  # escaped title, matches in <mark>
     snippet_html: str  # escaped snippet, matches in <mark>
     answer_id: int | None  # the snippet comes from this answer (link to #answer-ID)
-    # Matches only some of the words: no document had them all, or too few did. Such hits
-    # come after all complete matches (the app can say 「一部の語を含む結果」).
+    # Matches only some of the words, yet scored close enough to the best (see
+    # _relevance_window); it may rank among complete matches (the app says 「一部の語を含む」).
     partial: bool = False
 
 
@@ -539,8 +539,10 @@ def _search(
     else:
         window, partial = [], np.zeros(vectors.size, dtype=bool)
     if sort == "relevance":
-        seen = {docnum for _, docnum in window}
-        ranked = window + [item for item in vectors.top(complete, wanted) if item[1] not in seen]
+        ranked = window
+        if wanted > len(window):  # deeper pages: the complete matches past the window, by BM25F
+            seen = {docnum for _, docnum in window}
+            ranked = window + [item for item in vectors.top(complete, wanted) if item[1] not in seen]
     else:
         ranked = [(0.0, docnum) for docnum in vectors.sorted_by(complete.mask | partial, _SORT_COLUMNS[sort], wanted)]
     total = int(np.count_nonzero(complete.mask)) + int(np.count_nonzero(partial))
